@@ -1,0 +1,168 @@
+"""tfopt's commands. Each task parses its flags and calls the library.
+
+    invoke variants                      list variants with their resolved settings
+    invoke profile --variant NAME ...    build (or reuse) images and profile them
+    invoke profile --all                 the whole matrix
+    invoke plot / invoke report          charts and the report from stored results
+    invoke build-tf --variant NAME       build TensorFlow from source for a variant
+    invoke clean                         remove what tfopt made
+    invoke demo                          the quickstart: a small default set, profiled and plotted
+    invoke test                          unit, g2p (both TF stacks) and integration tests
+"""
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+VARIANTS_FILE = str(ROOT / "variants.yaml")
+
+
+def fatal_errors(fn):
+    """Turn tfopt's typed errors into a message and their exit code, without a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from tfopt.errors import TfoptError
+
+        try:
+            return fn(*args, **kwargs)
+        except TfoptError as exc:
+            raise Exit(f"error: {exc}", code=exc.exit_code)
+        except KeyboardInterrupt:
+            raise Exit("interrupted: results measured so far are kept; containers were removed", code=130)
+
+    return wrapper
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _plan(file):
+    from tfopt.config import load_plan
+
+    return load_plan(Path(file))
+
+
+def _results_dir(results):
+    from tfopt import paths
+
+    return Path(results) if results else paths.results_dir()
+
+
+@task(help={"file": "the variants file (default: variants.yaml)"})
+@fatal_errors
+def variants(c, file=VARIANTS_FILE):
+    """List every variant with its resolved settings (after `extends`)."""
+    from tfopt.config import describe
+
+    plan = _plan(file)
+    for family, members in plan.families().items():
+        _say(f"== {family}")
+        for v in members:
+            for line in describe(v):
+                _say(line)
+
+
+@task(iterable=["variant"], help={
+    "variant": "a variant to profile (repeatable)", "all": "profile every variant",
+    "rounds": "rounds; each visits every variant once in a fresh container (default 2)",
+    "repeats": "timed predict() calls per case per visit (default 5)",
+    "warmups": "untimed calls per case before timing (default 2)",
+    "seed": "seed of the per-round shuffle (default 0)", "pin": "cpuset to pin to, e.g. 0",
+    "aa": "A/A check: profile this variant's image as two arms", "file": "the variants file",
+    "results": "results folder (default results/)", "timeout": "seconds per container (default 1800)",
+    "verbose": "stream every build log line", "max_words": "profile cases of 1..N words (default 20)",
+})
+@fatal_errors
+def profile(c, variant=None, all=False, rounds=2, repeats=5, warmups=2, seed=0, pin=None, aa=None,
+            file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20):
+    """Build or reuse each variant's image and profile it under its limits."""
+    from tfopt.pipeline import profile as run_profile
+    from tfopt.runs import Protocol
+
+    plan = _plan(file)
+    names = list(plan.variants) if all else list(variant or [])
+    protocol = Protocol(rounds=int(rounds), repeats=int(repeats), warmups=int(warmups), seed=int(seed),
+                        pin=pin, max_words=int(max_words), timeout_s=float(timeout))
+    run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa, verbose=verbose)
+
+
+@task(help={"run": "plot this run id instead of the latest result of each variant",
+            "results": "results folder (default results/)"})
+@fatal_errors
+def plot(c, run=None, results=None):
+    """Latency and speedup charts (PNG) under results/."""
+    from tfopt.views import render_plots
+
+    for path in render_plots(_results_dir(results), run):
+        _say(f"wrote {path}")
+
+
+@task(help={"run": "report on this run id instead of the latest result of each variant",
+            "results": "results folder (default results/)"})
+@fatal_errors
+def report(c, run=None, results=None):
+    """results/report.md and results/report.html, with the plots."""
+    from tfopt.views import render_report
+
+    for path in render_report(_results_dir(results), run):
+        _say(f"wrote {path}")
+
+
+@task(help={"variant": "the source-build variant", "force": "rebuild even if a wheel exists",
+            "dry_run": "print the resolved recipe and commands only", "file": "the variants file"})
+@fatal_errors
+def build_tf(c, variant, force=False, dry_run=False, file=VARIANTS_FILE):
+    """Build TensorFlow from source for a variant; the wheel goes into the wheelhouse."""
+    from tfopt.buildtf import build_tf as build
+
+    build(_plan(file), variant, force=force, dry_run=dry_run, out=_say)
+
+
+@task(help={"variant": "the variant to record", "duration": "seconds of profiling (default 30)",
+            "file": "the variants file", "results": "results folder (default results/)"})
+@fatal_errors
+def flamegraph(c, variant, duration=30, file=VARIANTS_FILE, results=None):
+    """py-spy flame graph of the profiler inside the variant's container."""
+    from tfopt.flamegraph import record
+
+    path = record(_plan(file), variant, _results_dir(results), duration=int(duration), say=_say)
+    _say(f"wrote {path}")
+
+
+@task(help={"wheelhouse": "also remove the wheelhouse and base-image caches (default yes)"})
+@fatal_errors
+def clean(c, wheelhouse=True):
+    """Remove what tfopt made: labelled containers, images, volumes, and the wheelhouse."""
+    from tfopt.clean import clean as do_clean
+
+    do_clean(wheelhouse=wheelhouse, say=_say)
+
+
+@task
+@fatal_errors
+def demo(c):
+    """The quickstart: profile the default variants, then plot and report."""
+    from tfopt.pipeline import DEFAULT_VARIANTS
+
+    profile(c, variant=list(DEFAULT_VARIANTS), rounds=1, repeats=3)
+    plot(c)
+    report(c)
+
+
+@task(help={"only": "unit, g2p or integration (default: all three)"})
+@fatal_errors
+def test(c, only=None):
+    """Unit tests, the g2p tests on both TensorFlow stacks, and the integration tests."""
+    from tfopt.testing import run_suites
+
+    code = run_suites(only)
+    if code:
+        raise Exit(code=code)

@@ -1,0 +1,209 @@
+"""`invoke build-tf --variant NAME`: build TensorFlow from source for a variant.
+
+    build_tf(plan, name)        build (or reuse) the variant's wheel and register it
+    built_wheel(variant)        the registered, sha-verified wheel for its current recipe, or None
+    check_host_supports(entry)  UnsupportedHost unless this CPU has the wheel's instructions
+
+A recipe is a folder (default builders/tensorflow) with a Dockerfile and a
+version table (versions.yaml). The builder image comes from the Dockerfile;
+the build runs in a container with a named volume for the Bazel cache (an
+interrupted build resumes from it); the wheel is copied out into
+wheelhouse/built/<variant>/<recipe-hash>/, disassembled to check its
+instructions, and registered in wheelhouse/built/manifest.json.
+"""
+
+import shutil
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, List, Optional
+
+from . import paths
+from .config import Plan, Variant
+from .errors import BuildError, UnsupportedHost
+from .tfbuild import isa, manifest
+from .tfbuild.manifest import ManifestEntry
+from .tfbuild.progress import BuildLog
+from .tfbuild.recipe import Recipe, resolve
+
+__all__ = ["build_tf", "built_wheel", "check_host_supports", "describe_build", "resolve", "ManifestEntry"]
+
+
+def built_wheel(variant: Variant, plan: Optional[Plan] = None) -> Optional[ManifestEntry]:
+    """The registered wheel for the variant's current recipe hash, if its file still matches its sha256."""
+    recipe = resolve(variant, plan)
+    entry = manifest.find(variant.name, recipe.recipe_hash)
+    return entry if entry is not None and entry.verified() else None
+
+
+def check_host_supports(entry: ManifestEntry, cpuinfo: Path = Path("/proc/cpuinfo")) -> None:
+    """Raise UnsupportedHost when the wheel needs CPU instructions this host lacks."""
+    needed = set(entry.isa.get("required_cpu_flags") or [])
+    if not needed:
+        return
+    have = isa.host_cpu_flags(cpuinfo)
+    if not have:
+        return  # not Linux/x86 as far as we can tell; the import itself will say more
+    missing = sorted(needed - have)
+    if missing:
+        raise UnsupportedHost(
+            f"the {entry.variant} wheel ({Path(entry.wheel).name}, copts '{entry.flags.get('copts', '')}') "
+            f"uses CPU instructions this host lacks: {', '.join(missing)} (not among the flags in {cpuinfo}); "
+            f"importing it would die with SIGILL",
+            hint="run on a CPU that has them, or build with a lower -march (e.g. -march=x86-64-v2) "
+                 "in the variant's tensorflow.source.copts")
+
+
+def describe_build(recipe: Recipe) -> List[str]:
+    """The resolved recipe, build arguments and exact commands, as printed by --dry-run."""
+    row = recipe.row
+    lines = [
+        f"build-tf {recipe.variant}: TensorFlow {recipe.version} from recipe {recipe.folder}",
+        f"  version table   {recipe.table} (row {recipe.version})",
+    ]
+    if row.get("notes"):
+        lines.append(f"  notes           {' '.join(str(row['notes']).split())}")
+    lines += [
+        f"  base image      {recipe.base.describe()}",
+        f"  python          {row.get('python')}",
+    ]
+    if row.get("bazel"):
+        accepts = row.get("bazel_accepts")
+        lines.append(f"  bazel           {row['bazel']}" + (f" (configure accepts {accepts[0]}–{accepts[1]})" if accepts else ""))
+    if row.get("build_pins"):
+        lines.append(f"  build-time pins {' '.join(row['build_pins'])}")
+    flags = recipe.flags()
+    lines += [
+        f"  copts           {flags['copts']}",
+        f"  configs         {' '.join('--config=' + c for c in flags['configs'])}",
+        f"  xla             {'on' if flags['xla'] else 'off'}",
+        f"  jobs / ram_mb   {flags['jobs']} / {flags['ram_mb']} (container memory limit {recipe.mem_limit >> 20} MiB)",
+        f"  recipe hash     {recipe.recipe_hash}  (recipe files {recipe.files_digest[:12]}, image key {recipe.image_key})",
+        "",
+        f"builder image   {recipe.image_tag}  (Engine.build, context {recipe.folder}, Dockerfile {recipe.dockerfile})",
+        "  build args",
+        f"    BASE_IMAGE={recipe.base.image or '<tag from ensure_base>'}",
+    ]
+    lines += [f"    {k}={v}" for k, v in recipe.build_args.items()]
+    lines += [
+        f"cache volume    {recipe.cache_volume} → {recipe.cache_dir}",
+        f"build container network {'on' if recipe.network else 'off'}, workdir {recipe.workdir}, "
+        f"timeout {recipe.timeout_s / 3600:g} h, collects {recipe.out_dir}",
+        "  environment",
+    ]
+    lines += [f"    {k}={v}" for k, v in recipe.environment.items()]
+    lines.append("  commands (bash -euo pipefail)")
+    lines += [f"    [{phase}] {command}" for phase, command in recipe.commands]
+    target = manifest.wheel_dir(recipe.variant, recipe.recipe_hash)
+    lines += [
+        "",
+        f"wheel           {recipe.wheel_glob} → {target}/",
+        f"manifest        {manifest.manifest_path()}",
+        f"ISA check       objdump -d {recipe.isa_library} on the host; expects "
+        f"{', '.join(isa.expected_classes(flags['copts'])) or 'no FMA/AVX2/AVX-512'} instructions",
+    ]
+    return lines
+
+
+def build_tf(plan: Plan, variant_name: str, *, force: bool = False, dry_run: bool = False,
+             out: Callable[[str], None] = print) -> Optional[ManifestEntry]:
+    """Build (or reuse) the variant's TensorFlow wheel. Returns its manifest entry (None on a dry run)."""
+    variant = plan.select([variant_name])[0]
+    recipe = resolve(variant, plan)
+    if dry_run:
+        for line in describe_build(recipe):
+            out(line)
+        out("(dry run: nothing was built)")
+        return None
+    existing = manifest.find(variant.name, recipe.recipe_hash)
+    if existing is not None and not force:
+        if existing.verified():
+            out(f"{variant.name}: wheel for recipe {recipe.recipe_hash} is built: {existing.wheel} "
+                f"(sha256 {existing.sha256[:12]}…); --force rebuilds it")
+            return existing
+        out(f"{variant.name}: the registered wheel is missing or its sha256 changed; rebuilding")
+    from .engine import Engine  # the engine is only needed past this point
+
+    return _build(Engine.connect(), recipe, out)
+
+
+def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
+    from .tfbuild import container
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stem = paths.logs_dir() / "build-tf" / f"{recipe.variant}-{recipe.recipe_hash}-{stamp}"
+    log = BuildLog(stem.with_suffix(".log"), out, recipe.variant)
+    manifest.unregister(recipe.variant, recipe.recipe_hash)  # a failed rebuild leaves nothing registered
+    target = manifest.wheel_dir(recipe.variant, recipe.recipe_hash)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=_ensure(target.parent)))
+    try:
+        for line in describe_build(recipe):
+            log.record(line)
+        log.note(f"building TensorFlow {recipe.version} for {recipe.variant} (recipe {recipe.recipe_hash}); "
+                 f"full log: {log.path}")
+        base = container.base_image(engine, recipe, log.note)
+        image = container.ensure_builder_image(engine, recipe, base, log, stem.with_suffix(".image.log"))
+        volume = container.ensure_cache_volume(engine, recipe)
+        spec = container.container_spec(recipe, image, volume, staging)
+        log.note(f"running the build in a container (cache volume {volume} at {recipe.cache_dir})")
+        outcome = container.run_build(engine, spec, log)
+        seconds = log.elapsed()
+        if outcome.exit_code != 0 or outcome.timed_out or outcome.oom_killed:
+            raise BuildError(
+                f"building TensorFlow for {recipe.variant} failed: the build container "
+                f"{container.failure_reason(outcome, recipe.timeout_s)}; its log: {log.path}\n"
+                f"  last lines:\n{log.tail()}",
+                hint=f"full log: {log.path}")
+        wheel = _take_wheel(recipe, staging, target, log)
+        log.note(f"checking the instructions in {recipe.isa_library} (objdump -d)")
+        report = isa.inspect_wheel(wheel, recipe.isa_library, recipe.settings["copts"], recipe.isa_ignore_symbols)
+        entry = ManifestEntry(
+            variant=recipe.variant, recipe_hash=recipe.recipe_hash, recipe=str(recipe.folder),
+            tf_version=recipe.version, flags=recipe.flags(), wheel=str(wheel),
+            sha256=manifest.sha256_file(wheel), build_seconds=round(seconds, 1), log=str(log.path),
+            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            builder_image=image, isa=report,
+        )
+        manifest.register(entry)
+        _say_isa(log, report)
+        log.note(f"built {wheel} in {seconds / 60:.1f} min (sha256 {entry.sha256[:12]}…)")
+        return entry
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        log.close()
+
+
+def _ensure(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _take_wheel(recipe: Recipe, staging: Path, target: Path, log: BuildLog) -> Path:
+    wheels = sorted(staging.glob(recipe.wheel_glob))
+    if len(wheels) != 1:
+        found = sorted(p.name for p in staging.iterdir())
+        raise BuildError(f"the build of {recipe.variant} left {len(wheels)} wheels matching {recipe.wheel_glob!r} "
+                         f"in {recipe.out_dir} (found: {found or 'nothing'}); its log: {log.path}",
+                         hint=f"full log: {log.path}")
+    wheel = wheels[0]
+    if f"-{recipe.version}-" not in wheel.name:
+        raise BuildError(f"the build of {recipe.variant} made {wheel.name}, not version {recipe.version}; "
+                         f"its log: {log.path}", hint="check the recipe's source download for that version")
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    return Path(shutil.move(str(wheel), str(target / wheel.name)))
+
+
+def _say_isa(log: BuildLog, report: dict) -> None:
+    counts = report["counts"]
+    summary = ", ".join(f"{c} {counts[c]}" for c in isa.COUNTED)
+    if report["ok"]:
+        log.note(f"ISA check: {report['library']} has {summary} instructions "
+                 f"(expected {', '.join(report['expected']) or 'nothing special'})")
+    else:
+        log.note(f"ISA check WARNING: {report['library']} lacks {', '.join(report['missing'])} instructions "
+                 f"its copts '{report['copts']}' promise ({summary}); recorded in the manifest")

@@ -1,0 +1,257 @@
+"""The only module that talks to the container engine (Docker SDK for Python).
+
+Everything tfopt creates carries the label ``tfopt.managed=true`` so that
+``clean`` and leftover removal touch nothing else.
+"""
+
+import io
+import json
+import signal
+import tarfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterable, List, Optional
+
+from .errors import BuildError, EngineUnavailable, RunError
+
+MANAGED = {"tfopt.managed": "true"}
+ENGINE_HINT = (
+    "start one: `apt-get install -y docker.io && dockerd --iptables=false --bridge=none &` "
+    "(as root), or point DOCKER_HOST at a running engine"
+)
+
+
+def _docker():
+    import docker  # imported here so that `invoke --list` works without it
+
+    return docker
+
+
+@dataclass
+class ContainerSpec:
+    """What to run and under which limits. Paths in `collect` are copied out after exit."""
+
+    image: str
+    command: List[str]
+    labels: Dict[str, str]
+    environment: Dict[str, str] = field(default_factory=dict)
+    nano_cpus: Optional[int] = None
+    mem_limit: Optional[int] = None
+    cpuset_cpus: Optional[str] = None
+    user: Optional[str] = None
+    network_disabled: bool = True
+    read_only: bool = False
+    tmpfs: Dict[str, str] = field(default_factory=dict)
+    cap_drop: List[str] = field(default_factory=list)
+    cap_add: List[str] = field(default_factory=list)
+    security_opt: List[str] = field(default_factory=list)
+    pids_limit: Optional[int] = None
+    volumes: Dict[str, Dict[str, str]] = field(default_factory=dict)
+    working_dir: Optional[str] = None
+    collect: Dict[str, Path] = field(default_factory=dict)
+    timeout_s: float = 3600.0
+
+    def locked_down(self) -> "ContainerSpec":
+        """No network, non-root, no capabilities, no privilege gain, read-only root."""
+        self.network_disabled = True
+        self.user = self.user or "65534:65534"
+        self.read_only = True
+        self.tmpfs = {"/tmp": "rw,nosuid,nodev,size=512m", **self.tmpfs}
+        self.cap_drop = ["ALL"]
+        self.security_opt = ["no-new-privileges"]
+        self.pids_limit = self.pids_limit or 512
+        return self
+
+
+@dataclass
+class ContainerOutcome:
+    exit_code: int
+    oom_killed: bool
+    timed_out: bool
+    stdout: str
+    stderr: str
+    started_at: str
+    finished_at: str
+
+
+class Engine:
+    """A thin layer over docker-py: build, import, run, copy out, clean."""
+
+    def __init__(self, client):
+        self.client = client
+
+    @classmethod
+    def connect(cls) -> "Engine":
+        docker = _docker()
+        try:
+            client = docker.from_env(timeout=600)
+            client.ping()
+        except Exception as exc:  # docker raises several unrelated types here
+            raise EngineUnavailable(f"no Docker engine answers ({exc.__class__.__name__}: {exc})",
+                                    hint=ENGINE_HINT) from None
+        return cls(client)
+
+    def version(self) -> str:
+        return self.client.version().get("Version", "unknown")
+
+    # images -------------------------------------------------------------
+    def image(self, ref: str):
+        docker = _docker()
+        try:
+            return self.client.images.get(ref)
+        except docker.errors.ImageNotFound:
+            return None
+
+    def build(self, context: io.BufferedIOBase, tag: str, labels: Dict[str, str],
+              log_path: Path, on_line: Callable[[str], None],
+              buildargs: Optional[Dict[str, str]] = None) -> str:
+        """Build from a tar context, streaming each log line to on_line and log_path."""
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        image_id = None
+        with open(log_path, "w") as log:
+            stream = self.client.api.build(
+                fileobj=context, custom_context=True, tag=tag, labels={**MANAGED, **labels},
+                buildargs=buildargs or {}, rm=True, forcerm=True, decode=True, pull=False,
+            )
+            for chunk in stream:
+                if "error" in chunk:
+                    log.write(chunk["error"] + "\n")
+                    raise BuildError(f"building {tag} failed: {chunk['error'].strip()}",
+                                     hint=f"full log: {log_path}")
+                text = chunk.get("stream", "")
+                if text:
+                    log.write(text)
+                    log.flush()
+                    for line in text.splitlines():
+                        if line.strip():
+                            on_line(line)
+                if "aux" in chunk and "ID" in chunk["aux"]:
+                    image_id = chunk["aux"]["ID"]
+        image = self.image(tag)
+        if image is None:
+            raise BuildError(f"building {tag} produced no image", hint=f"full log: {log_path}")
+        return image_id or image.id
+
+    def import_rootfs(self, tar_path: Path, repository: str, tag: str,
+                      changes: Iterable[str] = ()) -> str:
+        """`docker import` a root filesystem tarball."""
+        result = self.client.api.import_image_from_file(
+            str(tar_path), repository=repository, tag=tag, changes=list(changes))
+        ref = f"{repository}:{tag}"
+        image = self.image(ref)
+        if image is None:
+            raise BuildError(f"importing {tar_path} as {ref} failed: {result}")
+        return image.id
+
+    def remove_images(self, labels: Dict[str, str]) -> List[str]:
+        removed = []
+        filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
+        for image in self.client.images.list(filters=filters):
+            self.client.images.remove(image.id, force=True)
+            removed.append(image.short_id)
+        return removed
+
+    # containers ---------------------------------------------------------
+    def run(self, spec: ContainerSpec, on_stderr: Optional[Callable[[str], None]] = None
+            ) -> ContainerOutcome:
+        """create → start → wait (timeout) → inspect → logs → collect → remove (always)."""
+        container = self.client.containers.create(
+            spec.image, spec.command, labels={**MANAGED, **spec.labels},
+            environment=spec.environment, nano_cpus=spec.nano_cpus, mem_limit=spec.mem_limit,
+            memswap_limit=spec.mem_limit, cpuset_cpus=spec.cpuset_cpus, user=spec.user,
+            network_disabled=spec.network_disabled, read_only=spec.read_only,
+            tmpfs=spec.tmpfs or None, cap_drop=spec.cap_drop or None,
+            cap_add=spec.cap_add or None, security_opt=spec.security_opt or None,
+            pids_limit=spec.pids_limit, volumes=spec.volumes or None,
+            working_dir=spec.working_dir, detach=True,
+        )
+        previous = signal.getsignal(signal.SIGTERM)
+        try:
+            if previous is signal.SIG_DFL:  # make `kill` behave like Ctrl-C: the finally runs
+                signal.signal(signal.SIGTERM, signal.default_int_handler)
+            container.start()
+            timed_out = self._wait(container, spec.timeout_s, on_stderr)
+            container.reload()
+            state = container.attrs["State"]
+            stdout = container.logs(stdout=True, stderr=False).decode("utf-8", "replace")
+            stderr = container.logs(stdout=False, stderr=True).decode("utf-8", "replace")
+            for source, dest in spec.collect.items():
+                self._copy_out(container, source, dest)
+            return ContainerOutcome(
+                exit_code=state.get("ExitCode", -1), oom_killed=bool(state.get("OOMKilled")),
+                timed_out=timed_out, stdout=stdout, stderr=stderr,
+                started_at=state.get("StartedAt", ""), finished_at=state.get("FinishedAt", ""),
+            )
+        finally:
+            try:
+                container.remove(force=True, v=True)
+            finally:
+                if previous is signal.SIG_DFL:
+                    signal.signal(signal.SIGTERM, previous)
+
+    def _wait(self, container, timeout_s: float, on_stderr) -> bool:
+        deadline = time.monotonic() + timeout_s
+        if on_stderr is not None:
+            buffer = b""
+            for chunk in container.logs(stdout=False, stderr=True, stream=True, follow=True):
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    on_stderr(line.decode("utf-8", "replace"))
+                if time.monotonic() > deadline:
+                    break
+        remaining = max(1.0, deadline - time.monotonic())
+        try:
+            container.wait(timeout=remaining)
+            return False
+        except Exception:  # requests' ReadTimeout/ConnectionError on timeout
+            container.kill()
+            container.wait(timeout=60)
+            return True
+
+    def _copy_out(self, container, source: str, dest: Path) -> None:
+        docker = _docker()
+        dest.mkdir(parents=True, exist_ok=True)
+        try:
+            stream, _ = container.get_archive(source)
+        except docker.errors.NotFound:
+            raise RunError(f"{source} does not exist in the container") from None
+        buffer = io.BytesIO(b"".join(stream))
+        with tarfile.open(fileobj=buffer) as archive:
+            for member in archive.getmembers():
+                if member.isfile():
+                    target = dest / Path(member.name).name
+                    with archive.extractfile(member) as src, open(target, "wb") as out:
+                        out.write(src.read())
+
+    def remove_containers(self, labels: Dict[str, str]) -> List[str]:
+        filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
+        removed = []
+        for container in self.client.containers.list(all=True, filters=filters):
+            container.remove(force=True, v=True)
+            removed.append(container.short_id)
+        return removed
+
+    # volumes ------------------------------------------------------------
+    def ensure_volume(self, name: str, labels: Dict[str, str]) -> str:
+        docker = _docker()
+        try:
+            return self.client.volumes.get(name).name
+        except docker.errors.NotFound:
+            return self.client.volumes.create(name, labels={**MANAGED, **labels}).name
+
+    def remove_volumes(self, labels: Dict[str, str]) -> List[str]:
+        filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
+        removed = []
+        for volume in self.client.volumes.list(filters=filters):
+            volume.remove(force=True)
+            removed.append(volume.name)
+        return removed
+
+
+def parse_json_stdout(outcome: ContainerOutcome, what: str, log_path: Path) -> dict:
+    try:
+        return json.loads(outcome.stdout)
+    except ValueError:
+        raise RunError(f"{what} printed no JSON document", hint=f"its log: {log_path}") from None

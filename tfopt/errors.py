@@ -1,0 +1,57 @@
+"""Typed fatal errors. Each kind has its own exit code; tasks.py maps them."""
+
+
+class TfoptError(Exception):
+    """A fatal error with a message that says what is wrong and what to do."""
+
+    exit_code = 1
+
+    def __init__(self, message, *, hint=None):
+        super().__init__(message)
+        self.hint = hint
+
+    def __str__(self):
+        text = super().__str__()
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
+
+
+class ConfigError(TfoptError):
+    """variants.yaml or a command-line flag is wrong."""
+
+    exit_code = 2
+
+
+class EngineUnavailable(TfoptError):
+    """No Docker engine answers."""
+
+    exit_code = 3
+
+
+class FetchError(TfoptError):
+    """Something could not be downloaded or failed its checksum."""
+
+    exit_code = 4
+
+
+class BuildError(TfoptError):
+    """An image or wheel build failed; the message names its log."""
+
+    exit_code = 5
+
+
+class RunError(TfoptError):
+    """A profiling container failed (non-zero exit, OOM, timeout, bad output)."""
+
+    exit_code = 6
+
+
+class CorrectnessError(TfoptError):
+    """A variant's predictions differ from its reference and it may not."""
+
+    exit_code = 7
+
+
+class UnsupportedHost(TfoptError):
+    """The host cannot run what was asked (e.g. a wheel needs CPU instructions it lacks)."""
+
+    exit_code = 8

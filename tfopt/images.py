@@ -1,0 +1,111 @@
+"""One g2p image per build key, named by a hash of everything that goes into it.
+
+An image whose tag exists is reused as it is: the tag *is* the hash of its
+inputs (base image, locked wheels, g2p sources, weights, form, recipe).
+"""
+
+import hashlib
+import io
+import json
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+from . import __version__, paths
+from .config import Variant
+from .engine import Engine
+from .wheels import Lock
+
+RECIPE_DIR = paths.PROJECT_ROOT / "builders" / "g2p"
+G2P_DIR = paths.PROJECT_ROOT / "g2p"
+IMAGE_REPOSITORY = "tfopt-g2p"
+
+
+@dataclass
+class ImageInputs:
+    """Everything an image is made of; its digest names the image."""
+
+    base_tag: str
+    python: str           # interpreter path inside the base image
+    lock: Lock
+    requirements: List[str]
+    form: str
+    weights_dir: Path
+    tf_sha256: Optional[str]
+    extra_labels: Dict[str, str]
+
+    def sources(self) -> Dict[str, Path]:
+        """Context path → host file, for the files that are copied verbatim."""
+        files = {"Dockerfile": RECIPE_DIR / "Dockerfile"}
+        for path in sorted(G2P_DIR.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                files[f"g2p/{path.relative_to(G2P_DIR)}"] = path
+        for path in sorted(self.weights_dir.iterdir()):
+            files[f"weights/{path.name}"] = path
+        return files
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        h.update(json.dumps({
+            "base": self.base_tag, "python": self.python, "requirements": self.requirements,
+            "wheels": self.lock.wheels, "form": self.form,
+        }, sort_keys=True).encode())
+        for name, path in self.sources().items():
+            h.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        return h.hexdigest()[:16]
+
+    @property
+    def tag(self) -> str:
+        return f"{IMAGE_REPOSITORY}:{self.digest()}"
+
+
+def requirements_txt(requirements: List[str]) -> bytes:
+    names = [Path(r).name if r.endswith(".whl") else r for r in requirements]
+    return ("\n".join(names) + "\n").encode()
+
+
+def _context(inputs: ImageInputs, out) -> None:
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for name, path in inputs.sources().items():
+            tar.add(str(path), arcname=name)
+        for wheel in inputs.lock.files():
+            tar.add(str(wheel), arcname=f"wheels/{wheel.name}")
+        data = requirements_txt(inputs.requirements)
+        info = tarfile.TarInfo("requirements.txt")
+        info.size = len(data)
+        info.mtime = 0
+        tar.addfile(info, io.BytesIO(data))
+
+
+def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
+                 say: Callable[[str], None] = print, verbose: bool = False) -> str:
+    """The image tag for these variants, built only when no image has these inputs."""
+    tag = inputs.tag
+    names = ", ".join(v.name for v in variants)
+    if engine.image(tag) is not None:
+        say(f"image {tag} reused ({names}): inputs unchanged")
+        return tag
+    labels = {
+        "tfopt.kind": "variant", "tfopt.version": __version__, "tfopt.inputs": inputs.digest(),
+        "tfopt.variants": ",".join(v.name for v in variants), "tfopt.form": inputs.form,
+        "tfopt.base": inputs.base_tag, "tfopt.tf_wheel_sha256": inputs.tf_sha256 or "",
+        **inputs.extra_labels,
+    }
+    log_path = paths.logs_dir() / f"image-{inputs.digest()}.log"
+    say(f"building image {tag} for {names} (log: {log_path})")
+    started = time.monotonic()
+
+    def progress(line: str) -> None:
+        if verbose or line.startswith("Step "):
+            say(f"  [{time.monotonic() - started:6.0f}s] {line}")
+
+    with tempfile.TemporaryFile(dir=paths.cache_dir()) as context:
+        _context(inputs, context)
+        context.seek(0)
+        engine.build(context, tag, labels, log_path, progress,
+                     buildargs={"BASE": inputs.base_tag, "PYTHON": inputs.python, "FORM": inputs.form})
+    say(f"built {tag} in {time.monotonic() - started:.0f}s")
+    return tag

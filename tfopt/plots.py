@@ -1,0 +1,209 @@
+"""Charts of a set of results: latency by word count and speedup, one pair per family."""
+
+import json
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
+
+from . import gate, stats  # noqa: E402
+
+Results = Dict[str, dict]
+
+DIFFERS_MARK = "✗ predictions differ"
+LOG_SCALE_RANGE = 10.0  # use a log axis when max/min exceeds this
+PUBLISHED_ORDER = ["initial", "AVX2 and FMA", "MKL", "MKL single thread",
+                   "MKL single thread OMP", "SavedModel", "FrozenModel", "OptimizedModel"]
+FASTER, SLOWER, SAME = "#2e7d32", "#c62828", "#9e9e9e"
+
+
+def limits_label(results: Results) -> str:
+    """'1 CPU, 4 GiB' from the results' container limits ('mixed limits' if they differ)."""
+    seen = set()
+    for doc in results.values():
+        limits = doc.get("limits") or {}
+        cpus, mem = limits.get("cpus"), limits.get("memory_bytes")
+        cpu_text = f"{cpus:g} CPU" if cpus else "no CPU limit"
+        mem_text = f"{mem / 2**30:g} GiB" if mem else "no memory limit"
+        cpuset = limits.get("cpuset")
+        seen.add(f"{cpu_text}, {mem_text}" + (f", cpuset {cpuset}" if cpuset else ""))
+    return seen.pop() if len(seen) == 1 else "mixed limits"
+
+
+def variant_label(results: Results, name: str) -> str:
+    label = name
+    if results[name]["variant"].get("reference") == name:
+        label += " (reference)"
+    if gate.status(results, name) == gate.DIFFERS:
+        label += f"  {DIFFERS_MARK}"
+    return label
+
+
+def _colors(n: int) -> List:
+    cmap = plt.get_cmap("tab10" if n <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _nice_log_ticks(low: float, high: float) -> List[float]:
+    """1-2-5 ticks covering [low, high], so a log axis reads in plain numbers."""
+    ticks, decade = [], 10.0 ** (int(f"{low:e}".split("e")[1]) - 1)
+    while decade <= high * 10:
+        ticks += [m * decade for m in (1, 2, 5) if low / 1.05 <= m * decade <= high * 1.05]
+        decade *= 10
+    return ticks
+
+
+def _plain_log_axis(axis, low: float, high: float, suffix: str = "") -> None:
+    axis.set_major_locator(FixedLocator(_nice_log_ticks(low, high)))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}{suffix}"))
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _protocol_note(results: Results, names: Sequence[str]) -> str:
+    visits = sorted({len(stats.profiles(results[n])) for n in names})
+    counts = sorted({s.n for n in names for s in stats.summarize(results[n]).values()})
+    visit_text = f"{visits[0]}" if len(visits) == 1 else f"{visits[0]}–{visits[-1]}"
+    n_text = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
+    return f"median of {n_text} calls per point over {visit_text} fresh containers"
+
+
+def latency_chart(results: Results, family: str, names: Sequence[str], path: Path,
+                  seed: int = 0) -> Path:
+    fig, ax = plt.subplots(figsize=(11, 6))
+    lows, highs = [], []
+    for color, name in zip(_colors(len(names)), names):
+        summary = stats.summarize(results[name], seed)
+        if not summary:
+            continue
+        words = list(summary)
+        med = [s.median for s in summary.values()]
+        differs = gate.status(results, name) == gate.DIFFERS
+        is_ref = results[name]["variant"].get("reference") == name
+        ax.plot(words, med, marker="o", markersize=3.5, color=color,
+                linewidth=2.6 if is_ref else 1.6, linestyle="--" if differs else "-",
+                label=variant_label(results, name))
+        ax.fill_between(words, [s.ci_low for s in summary.values()],
+                        [s.ci_high for s in summary.values()], color=color, alpha=0.2, linewidth=0)
+        lows.append(min(s.ci_low for s in summary.values()))
+        highs.append(max(s.ci_high for s in summary.values()))
+    if lows and min(lows) > 0 and max(highs) / min(lows) > LOG_SCALE_RANGE:
+        ax.set_yscale("log")
+        _plain_log_axis(ax.yaxis, min(lows), max(highs))
+        ax.set_ylabel("ms per predict() call (log scale)")
+    else:
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("ms per predict() call")
+    ax.set_xlabel("input words per predict() call")
+    ax.set_xticks(range(1, 21))
+    ax.set_xlim(0.5, 20.5)
+    ax.grid(True, which="major", alpha=0.35)
+    ax.grid(True, which="minor", alpha=0.12)
+    ax.set_title(f"g2p predict() latency, family {family} — {limits_label(results)}\n"
+                 f"{_protocol_note(results, names)}; band: 95% CI of the median; lower is better",
+                 fontsize=11)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="variant")
+    return _save(fig, path)
+
+
+def speedup_chart(results: Results, family: str, names: Sequence[str], path: Path,
+                  seed: int = 0) -> Optional[Path]:
+    rows = [(n, stats.against_reference(results, n, seed)) for n in names]
+    rows = [(n, s) for n, s in rows if s is not None]
+    if not rows:
+        return None
+    reference = rows[0][1].baseline
+    fig, ax = plt.subplots(figsize=(11, max(2.8, 0.55 * len(rows) + 1.8)))
+    extremes = [s.overall.low for _, s in rows] + [s.overall.high for _, s in rows] + [1.0]
+    log = max(extremes) / min(extremes) > 4
+    if log:
+        ax.set_xscale("log")
+    for y, (name, s) in enumerate(rows):
+        r = s.overall
+        color = FASTER if r.faster else SLOWER if r.slower else SAME
+        differs = gate.status(results, name) == gate.DIFFERS
+        ax.barh(y, r.value - 1.0, left=1.0, height=0.55, color=color,
+                hatch="///" if differs else None, edgecolor="black" if differs else color,
+                alpha=0.85)
+        ax.errorbar(r.value, y, xerr=[[r.value - r.low], [r.high - r.value]], fmt="none",
+                    ecolor="black", capsize=4, linewidth=1.2)
+    ax.axvline(1.0, color="black", linewidth=1.2)
+    lo, hi = min(extremes), max(extremes)
+    if log:
+        ax.set_xlim(lo / 1.6, hi * 6)
+    else:
+        span = hi - lo
+        ax.set_xlim(lo - 0.1 * span - 0.02, hi + 0.6 * span + 0.02)
+    if log:
+        _plain_log_axis(ax.xaxis, lo / 1.6, hi * 6, "x")
+    for y, (name, s) in enumerate(rows):
+        ax.annotate(s.describe(), (max(s.overall.high, 1.0), y), xytext=(8, 0),
+                    textcoords="offset points", va="center", fontsize=9)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([variant_label(results, n).replace("  ", "\n") for n, _ in rows])
+    for tick, (name, _) in zip(ax.get_yticklabels(), rows):
+        if gate.status(results, name) == gate.DIFFERS:
+            tick.set_color(SLOWER)
+    ax.set_ylim(len(rows) - 0.4, -0.6)  # first variant on top
+    scale = " (log scale)" if log else ""
+    ax.set_xlabel(f"speedup against {reference}: its time / variant time{scale}; "
+                  f"> 1 is faster")
+    ax.grid(True, axis="x", which="both", alpha=0.3)
+    ax.set_title(f"Speedup against the reference {reference}, family {family} — "
+                 f"{limits_label(results)}\ngeometric mean over word counts 1–20 of the ratio "
+                 f"of medians; whiskers: 95% bootstrap CI", fontsize=11)
+    legend = [Patch(color=FASTER, label="faster"), Patch(color=SLOWER, label="slower"),
+              Patch(color=SAME, label="no significant difference"),
+              Patch(facecolor="white", edgecolor="black", hatch="///", label=DIFFERS_MARK)]
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return _save(fig, path)
+
+
+def published_chart(seed_results: Path, path: Path) -> Path:
+    """The 2019 write-up's published figures (min of 3 x 20 runs, TF 1.13.1)."""
+    data = json.loads(Path(seed_results).read_text())
+    order = [k for k in PUBLISHED_ORDER if k in data] + sorted(set(data) - set(PUBLISHED_ORDER))
+    fig, ax = plt.subplots(figsize=(11, 6))
+    for color, step in zip(_colors(len(order)), order):
+        points = sorted(data[step])
+        ax.plot([w for w, _ in points], [ms for _, ms in points], marker="o", markersize=4,
+                color=color, label=step)
+    ax.set_yscale("log")
+    all_ms = [ms for step in order for _, ms in data[step]]
+    _plain_log_axis(ax.yaxis, min(all_ms), max(all_ms))
+    ax.set_xlabel("input words per predict() call")
+    ax.set_ylabel("ms per predict() call (log scale)")
+    ax.set_xticks(range(1, 21))
+    ax.set_xlim(0.5, 20.5)
+    ax.grid(True, which="both", alpha=0.25)
+    ax.set_title("Published 2019 figures: TF 1.13.1, Python 3.7, docker --cpus=1 --memory=4G\n"
+                 "min of 3 × 20 runs per point, a 2019 desktop CPU; lower is better", fontsize=11)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="step (in order)")
+    return _save(fig, path)
+
+
+def render(results: Results, out_dir: Path, *, published: Optional[Path] = None,
+           seed: int = 0) -> List[Path]:
+    """latency-<family>.png and speedup-<family>.png per family (speedup only when a family
+    has more than its reference), plus published-2019.png when `published` is given."""
+    out_dir = Path(out_dir)
+    written: List[Path] = []
+    for family, names in stats.families(results).items():
+        written.append(latency_chart(results, family, names, out_dir / f"latency-{family}.png", seed))
+        chart = speedup_chart(results, family, names, out_dir / f"speedup-{family}.png", seed)
+        if chart:
+            written.append(chart)
+    if published:
+        written.append(published_chart(published, out_dir / "published-2019.png"))
+    return written

@@ -1,0 +1,75 @@
+"""variants → wheels → base → image: everything a variant needs before it can run."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
+
+from .base import BaseSpec, provide_base
+from .config import Variant
+from .engine import Engine
+from .images import ImageInputs, ensure_image
+from .wheels import ensure_lock, fetch_wheel, sha256_file
+
+
+@dataclass
+class Prepared:
+    variant: Variant
+    image: Optional[str]          # None when skipped
+    skipped: Optional[str] = None  # why, with the command that fixes it
+
+
+def weights_dir() -> Path:
+    from g2p.weights import ensure_weights  # stdlib-only module of the image side
+
+    return Path(ensure_weights())
+
+
+def _tensorflow_requirement(variant: Variant, say) -> (Optional[str], Optional[str], Optional[str]):
+    """(requirement, wheel sha256 if known, skip reason)."""
+    tf = variant.tensorflow
+    if tf.kind == "pypi":
+        return tf.requirement, None, None
+    if tf.kind == "wheel":
+        path = fetch_wheel(tf.wheel, tf.sha256, say)
+        return str(path), tf.sha256, None
+    from .buildtf import built_wheel, check_host_supports
+
+    entry = built_wheel(variant)
+    if entry is None:
+        return None, None, (f"its TensorFlow is built from source and is not built yet; "
+                            f"build it with: invoke build-tf --variant {variant.name}")
+    check_host_supports(entry)
+    wheel = Path(entry["wheel"]) if isinstance(entry, dict) else Path(entry.wheel)
+    return str(wheel), sha256_file(wheel), None
+
+
+def prepare(engine: Engine, variants: List[Variant], say: Callable[[str], None] = print,
+            verbose: bool = False) -> Dict[str, Prepared]:
+    """Build or reuse one image per build key; variants sharing a key share the image."""
+    by_key: Dict[str, List[Variant]] = {}
+    for v in variants:
+        by_key.setdefault(v.build_key(), []).append(v)
+    weights = weights_dir()
+    prepared: Dict[str, Prepared] = {}
+    for group in by_key.values():
+        first = group[0]
+        requirement, tf_sha, skip = _tensorflow_requirement(first, say)
+        if skip:
+            for v in group:
+                say(f"skipping {v.name}: {skip}")
+                prepared[v.name] = Prepared(v, None, skip)
+            continue
+        requirements = [requirement] + list(first.requirements)
+        lock = ensure_lock(first.python, requirements, say)
+        base = provide_base(engine, BaseSpec(first.suite, first.python), say)
+        tf_distribution = "tensorflow" if first.tensorflow.kind != "pypi" else \
+            requirement.split("=")[0].split("<")[0].split(">")[0].strip()
+        inputs = ImageInputs(
+            base_tag=base.tag, python=base.interpreter, lock=lock, requirements=requirements,
+            form=first.form, weights_dir=weights,
+            tf_sha256=tf_sha or lock.sha256_of(tf_distribution), extra_labels={},
+        )
+        tag = ensure_image(engine, group, inputs, say, verbose)
+        for v in group:
+            prepared[v.name] = Prepared(v, tag)
+    return prepared

@@ -1,0 +1,398 @@
+"""results/report.md and results/report.html: what each variant changes and what it buys.
+
+The report is built once as a list of sections (paragraphs, bullet lists, tables,
+images) and rendered twice, to Markdown and to self-contained HTML (the charts are
+linked by relative path and sit beside it).
+"""
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import gate, plots, stats
+from .results import read_run_meta, run_dir
+
+Results = Dict[str, dict]
+
+
+# ---------------------------------------------------------------- document model
+
+@dataclass
+class Table:
+    header: List[str]
+    rows: List[List[str]]
+
+
+@dataclass
+class Section:
+    title: str
+    level: int = 2
+    paragraphs: List[str] = field(default_factory=list)
+    bullets: List[str] = field(default_factory=list)
+    tables: List[Table] = field(default_factory=list)
+    images: List[Tuple[str, str]] = field(default_factory=list)  # (file name, alt text)
+    notes: List[str] = field(default_factory=list)  # small print after the tables
+
+
+# ---------------------------------------------------------------- formatting
+
+def _ms(x: float) -> str:
+    return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
+
+
+def _ms_cell(summary: Dict[int, stats.CaseStats], words: int) -> str:
+    c = summary.get(words)
+    return f"{_ms(c.median)} [{_ms(c.ci_low)}–{_ms(c.ci_high)}]" if c else "—"
+
+
+def _speedup_cell(s: Optional[stats.Speedup], floor: float) -> str:
+    return s.describe(floor) if s else "—"
+
+
+def _median_over_visits(values: Sequence[Optional[float]]) -> Optional[float]:
+    found = [v for v in values if isinstance(v, (int, float))]
+    return float(np.median(found)) if found else None
+
+
+def _peak_rss(result: dict) -> str:
+    rss = _median_over_visits([p.get("peak_rss_bytes") for p in stats.profiles(result)])
+    return f"{rss / 2**20:.0f} MiB" if rss else "—"
+
+
+def _timing_s(result: dict, *keys: str) -> Optional[float]:
+    """Median over visits of the first timing key a profile has, in seconds."""
+    values = []
+    for p in stats.profiles(result):
+        timings = p.get("timings") or {}
+        values.append(next((timings[k] for k in keys if timings.get(k) is not None), None))
+    found = _median_over_visits(values)
+    return found / 1e9 if found is not None else None
+
+
+def _load_time(result: dict) -> str:
+    load = _timing_s(result, "load_ns", "start_to_model_loaded_ns", "model_loaded_ns")
+    ready = _timing_s(result, "start_to_first_prediction_ns")
+    if load is None:
+        return "—"
+    return f"{load:.2f} s" + (f" ({ready:.1f} s)" if ready is not None else "")
+
+
+def _image_size(result: dict) -> str:
+    size = (result.get("image") or {}).get("size_bytes")
+    return f"{size / 1e9:.2f} GB" if size else "—"
+
+
+def _correctness(results: Results, name: str) -> str:
+    state = gate.status(results, name)
+    if state == gate.OK:
+        return "✓"
+    if state == gate.UNCHECKED:
+        return "? unchecked"
+    allowed = results[name]["variant"].get("may_change_predictions")
+    return "✗ differs (allowed)" if allowed else "✗ differs"
+
+
+def _changes(result: dict) -> str:
+    variant = result["variant"]
+    changes = variant.get("changes") or {}
+    if not changes:
+        return "reference" if variant.get("reference") == variant["name"] else "—"
+    return "; ".join(f"{key}: {_value(old)} → {_value(new)}" for key, (old, new) in changes.items())
+
+
+def _value(v) -> str:
+    return "unset" if v is None else str(v)
+
+
+def _flags(flags) -> List[str]:
+    if isinstance(flags, str):
+        flags = flags.split()
+    relevant = [f for f in flags or [] if f in ("avx", "avx2", "fma", "f16c")
+                or f.startswith(("avx512", "amx", "avx_vnni"))]
+    return sorted(set(relevant))
+
+
+def _distinct(values) -> str:
+    found = sorted({str(v) for v in values if v not in (None, "", [])})
+    return ", ".join(found) if found else "unknown"
+
+
+# ---------------------------------------------------------------- sections
+
+def _summary_section(results: Results, families: Dict[str, List[str]], seed: int,
+                     floor: float) -> Section:
+    bullets = []
+    for family, names in families.items():
+        correct = [n for n in names if gate.status(results, n) != gate.DIFFERS]
+        speedups = [(n, stats.against_reference(results, n, seed)) for n in correct]
+        ranked = [(n, s) for n, s in speedups if s and s.overall.faster
+                  and not s.overall.within(floor)]
+        if ranked:
+            best, s = max(ranked, key=lambda item: item[1].overall.value)
+            bullets.append(f"{family}: fastest variant with the reference's predictions is {best}, "
+                           f"{s.describe(floor)} than {s.baseline}.")
+        else:
+            bullets.append(f"{family}: no variant is significantly faster than the reference "
+                           f"while keeping its predictions.")
+    return Section("Summary", bullets=bullets)
+
+
+def _family_section(results: Results, family: str, names: List[str], seed: int, floor: float,
+                    images: Sequence[str]) -> Section:
+    rows = []
+    for name in names:
+        result = results[name]
+        summary = stats.summarize(result, seed)
+        rows.append([
+            name, _changes(result), _ms_cell(summary, 1), _ms_cell(summary, 20),
+            _speedup_cell(stats.against_reference(results, name, seed), floor),
+            _speedup_cell(stats.against_parent(results, name, seed), floor),
+            _peak_rss(result), _load_time(result), _correctness(results, name),
+            _image_size(result),
+        ])
+    header = ["variant", "changes against its parent", "ms, 1 word", "ms, 20 words",
+              "vs reference", "vs parent", "peak RSS", "load (ready)", "predictions", "image"]
+    ref = results[names[0]]["variant"].get("reference") or names[0]
+    return Section(
+        f"Family {family}", tables=[Table(header, rows)],
+        paragraphs=[f"Reference variant: {ref}. Each variant extends its parent; "
+                    f"speedups are its parent's (or the reference's) time divided by its own."],
+        images=[(img, f"{img} chart") for img in images],
+        notes=["ms: median per predict() call with its 95% bootstrap CI in brackets. "
+               "Speedups: geometric mean over word counts of the ratio of medians, ± the wider "
+               "side of the 95% bootstrap CI. Load: time to load the model; ready: process start "
+               "to first prediction done (includes importing TensorFlow); medians over containers. "
+               "Predictions: ✓ same digest as "
+               "the reference in every container."])
+
+
+def _correctness_section(results: Results) -> Optional[Section]:
+    found = gate.check(results)
+    if not found:
+        return None
+    rows = [[m.variant, m.reference or "—", m.detail,
+             "yes (may_change_predictions)" if m.allowed else "no"] for m in found]
+    return Section("Correctness", tables=[Table(["variant", "reference", "problem", "allowed"], rows)],
+                   paragraphs=["A variant that may change predictions must say so with "
+                               "may_change_predictions: true in variants.yaml."])
+
+
+def _stability_section(results: Results, families: Dict[str, List[str]], seed: int) -> Section:
+    rows = [[w.variant, w.kind, w.message, w.remedy]
+            for names in families.values() for n in names
+            for w in stats.stability_warnings(results[n], stats.summarize(results[n], seed))]
+    if not rows:
+        return Section("Stability", paragraphs=["No stability warnings."])
+    return Section("Stability", tables=[Table(["variant", "warning", "what was seen", "remedy"], rows)])
+
+
+def _aa_section(aa: Optional[Results], seed: int) -> Tuple[Section, float]:
+    if not aa or len(aa) != 2:
+        return Section("A/A noise floor", paragraphs=[
+            "No A/A run yet: without one, small differences may be noise. Run the A/A task "
+            "to measure two identical arms of one variant."]), 0.0
+    arm_a, arm_b = (aa[n] for n in sorted(aa))
+    noise = stats.aa_noise(arm_a, arm_b, seed)
+    if noise is None:
+        return Section("A/A noise floor", paragraphs=["The A/A arms share no measured case."]), 0.0
+    run = arm_a.get("run_id", "?")
+    return Section("A/A noise floor", paragraphs=[
+        f"Run {run}: {noise.describe()}.",
+        "Speedups smaller than this floor are reported as 'within A/A noise'."]), noise.floor
+
+
+def _environment_section(results: Results) -> Section:
+    docs = list(results.values())
+    hosts = [d.get("host") or {} for d in docs]
+    profiles = [p for d in docs for p in stats.profiles(d)]
+    flags = sorted({f for h in hosts for f in _flags(h.get("cpu_flags"))})
+    cgroups = [p.get("cgroup") or {} for p in profiles]
+    quotas = {(c.get("cpu_quota_us"), c.get("cpu_period_us")) for c in cgroups
+              if c.get("cpu_quota_us")}
+    rows = [
+        ["CPU", _distinct(h.get("cpu_model") for h in hosts)],
+        ["relevant CPU flags", ", ".join(flags) or "none of avx/avx2/fma/avx512*"],
+        ["kernel", _distinct(h.get("kernel") for h in hosts)],
+        ["Docker", _distinct(h.get("docker_version") for h in hosts)],
+        ["container limits", plots.limits_label(results)],
+        ["cgroup", f"v{_distinct(c.get('version') for c in cgroups)}; CPU quota "
+                   + (", ".join(f"{q} µs per {p} µs" for q, p in sorted(quotas)) or "none")],
+        ["tfopt", _distinct(f"{h.get('tfopt_version')} ({str(h.get('git_commit'))[:10]})"
+                            for h in hosts if h.get("tfopt_version"))],
+    ]
+    for family, names in stats.families(results).items():
+        versions = _distinct((p.get("tensorflow") or {}).get("version")
+                             for n in names for p in stats.profiles(results[n]))
+        rows.append([f"TensorFlow ({family})", versions])
+    return Section("Environment", tables=[Table(["", ""], rows)])
+
+
+def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
+    rows = []
+    for run_id in sorted({d.get("run_id", "?") for d in results.values()}):
+        docs = [d for d in results.values() if d.get("run_id") == run_id]
+        meta = run_meta.get(run_id, {})
+        protocol = dict(docs[0].get("protocol") or {}, **(meta.get("protocol") or {}))
+        visits = [v for d in docs for v in d.get("visits") or []]
+        repeats = {len(c.get("samples_ns") or []) for d in docs for p in stats.profiles(d)
+                   for c in p.get("cases") or []}
+        rounds = protocol.get("rounds", len({v.get("round") for v in visits}))
+        rows.append([run_id, str(meta.get("kind", "—")),
+                     ", ".join(sorted(d["variant"]["name"] for d in docs)),
+                     f"{rounds} ({len(visits)} containers)",
+                     str(protocol.get("repeats", _distinct(repeats))),
+                     str(protocol.get("warmups", "—")), str(protocol.get("seed", "—")),
+                     str(protocol.get("pin") or "—")])
+    return Section("Runs and protocol", tables=[Table(
+        ["run", "kind", "variants", "rounds", "repeats", "warmups", "seed", "pin"], rows)],
+        paragraphs=["Every round starts one fresh container per variant, in a shuffled order "
+                    "(seeded), so slow drifts of the host hit all variants alike. Repeats: timed "
+                    "predict() calls per word count per container, after the warm-up calls. "
+                    "Timings are pooled per word count across containers; CIs are percentile "
+                    f"bootstraps ({stats.N_RESAMPLES} resamples, seeded)."])
+
+
+def _load_run_meta(results: Results, results_dir: Path) -> Dict[str, dict]:
+    meta = {}
+    for run_id in {d.get("run_id") for d in results.values() if d.get("run_id")}:
+        try:
+            meta[run_id] = read_run_meta(run_dir(results_dir, run_id))
+        except (OSError, ValueError):
+            pass
+    return meta
+
+
+def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[Dict[str, dict]] = None,
+          images: Sequence[str] = (), seed: int = 0) -> List[Section]:
+    """The report's sections; `images` are chart file names (matched to families by name)."""
+    families = stats.families(results)
+    aa_section, floor = _aa_section(aa, seed)
+    sections = [_summary_section(results, families, seed, floor)]
+    for family, names in families.items():
+        mine = [i for i in images if i in (f"latency-{family}.png", f"speedup-{family}.png")]
+        sections.append(_family_section(results, family, names, seed, floor, mine))
+    correctness = _correctness_section(results)
+    if correctness:
+        sections.append(correctness)
+    sections += [_stability_section(results, families, seed), aa_section]
+    if "published-2019.png" in images:
+        sections.append(Section("The 2019 write-up, for comparison", images=[
+            ("published-2019.png", "published 2019 figures")], paragraphs=[
+            "Its figures are the minimum of 3 × 20 runs on a 2019 desktop CPU, not medians: "
+            "compare shapes and ratios, not absolute times."]))
+    sections += [_environment_section(results), _protocol_section(results, run_meta or {})]
+    return sections
+
+
+# ---------------------------------------------------------------- rendering
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(sections: Sequence[Section], title: str) -> str:
+    out = [f"# {title}", ""]
+    for s in sections:
+        out += ["#" * s.level + " " + s.title, ""]
+        for p in s.paragraphs:
+            out += [p, ""]
+        if s.bullets:
+            out += [f"- {b}" for b in s.bullets] + [""]
+        for t in s.tables:
+            out.append("| " + " | ".join(_md_cell(h) for h in t.header) + " |")
+            out.append("|" + "---|" * len(t.header))
+            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
+            out.append("")
+        for n in s.notes:
+            out += [f"_{n}_", ""]
+        for name, alt in s.images:
+            out += [f"![{alt}]({name})", ""]
+    return "\n".join(out)
+
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
+       max-width: 1400px; padding: 0 1.5em; color: #1a1a1a; line-height: 1.45; }
+h1 { border-bottom: 2px solid #333; padding-bottom: .2em; }
+h2 { margin-top: 2em; border-bottom: 1px solid #ccc; padding-bottom: .15em; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
+th, td { border: 1px solid #d0d0d0; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+tr:nth-child(even) td { background: #fafafa; }
+td.num { text-align: right; white-space: nowrap; }
+td:first-child, td.faster, td.slower, td.same { white-space: nowrap; }
+td.ok { color: #2e7d32; font-weight: bold; }
+td.bad { color: #c62828; font-weight: bold; }
+td.faster { color: #2e7d32; } td.slower { color: #c62828; } td.same { color: #666; }
+img { max-width: min(100%, 1100px); display: block; margin: 1em 0; border: 1px solid #eee; }
+p.note { font-size: 13px; color: #555; }
+"""
+
+
+NUMBER = re.compile(r"^\d[\d.]*( \[[\d.–]+\]| MiB| GB| s( \([\d.]+ s\))?)$")
+
+
+def _cell_class(text: str) -> str:
+    if text == "✓":
+        return "ok"
+    if text.startswith("✗"):
+        return "bad"
+    if text.endswith("faster"):
+        return "faster"
+    if text.endswith("slower"):
+        return "slower"
+    if text.startswith(("no significant", "within A/A")):
+        return "same"
+    if NUMBER.match(text):
+        return "num"
+    return ""
+
+
+def to_html(sections: Sequence[Section], title: str) -> str:
+    e = html.escape
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           f"<title>{e(title)}</title><style>{CSS}</style></head><body>", f"<h1>{e(title)}</h1>"]
+    for s in sections:
+        out.append(f"<h{s.level}>{e(s.title)}</h{s.level}>")
+        out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
+        if s.bullets:
+            out.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in s.bullets) + "</ul>")
+        for t in s.tables:
+            out.append("<table>")
+            if any(t.header):
+                out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in t.header) + "</tr>")
+            for row in t.rows:
+                cells = []
+                for c in row:
+                    cls = _cell_class(c)
+                    cells.append(f'<td class="{cls}">{e(c)}</td>' if cls else f"<td>{e(c)}</td>")
+                out.append("<tr>" + "".join(cells) + "</tr>")
+            out.append("</table>")
+        out += [f'<p class="note">{e(n)}</p>' for n in s.notes]
+        out += [f'<img src="{e(name)}" alt="{e(alt)}">' for name, alt in s.images]
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
+          run_meta: Optional[Dict[str, dict]] = None, published: Optional[Path] = None,
+          seed: int = 0, title: str = "tfopt report: g2p on one CPU") -> List[Path]:
+    """Render the charts into out_dir, then write out_dir/report.md and out_dir/report.html.
+
+    `aa` is an A/A run's two arms by name (results.latest_aa()); `run_meta` the run.json
+    documents by run id, read from out_dir/runs/ when not given; `published` the 2019
+    seed-raw-results.json, charted for comparison when given. Returns every file written.
+    """
+    out_dir = Path(out_dir)
+    charts = plots.render(results, out_dir, published=published, seed=seed)
+    if run_meta is None:
+        run_meta = _load_run_meta(results, out_dir)
+    sections = build(results, aa=aa, run_meta=run_meta, images=[c.name for c in charts], seed=seed)
+    md, page = out_dir / "report.md", out_dir / "report.html"
+    md.write_text(to_markdown(sections, title) + "\n")
+    page.write_text(to_html(sections, title) + "\n")
+    return charts + [md, page]

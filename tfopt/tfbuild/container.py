@@ -1,0 +1,107 @@
+"""The engine side of a source build: base image, builder image, cache volume, build container.
+
+All Docker calls go through tfopt.engine.Engine; this module only decides what to ask for.
+"""
+
+import io
+import tarfile
+from pathlib import Path
+from typing import Callable, Dict
+
+from ..engine import ContainerOutcome, ContainerSpec, Engine
+from ..errors import BuildError, RunError
+from .progress import BuildLog
+from .recipe import Recipe
+
+KIND_BUILDER = "builder"
+KIND_CACHE = "build-cache"
+KIND_BUILD = "build"
+
+
+def base_image(engine: Engine, recipe: Recipe, say: Callable[[str], None]) -> str:
+    """The builder's FROM: a registry reference as is, or a tfopt.base Debian image."""
+    if recipe.base.image:
+        return recipe.base.image
+    from ..base import ensure_base
+
+    return ensure_base(engine, suite=recipe.base.debian, python=recipe.base.python,
+                       packages=recipe.base.packages, say=say)
+
+
+def build_context(recipe: Recipe) -> io.BytesIO:
+    """The recipe folder as a tar build context; the row's Dockerfile becomes ./Dockerfile."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        names = set()
+        for path in recipe.context_files():
+            name = str(path.relative_to(recipe.folder))
+            names.add(name)
+            tar.add(str(path), arcname=name, recursive=False)
+        if recipe.dockerfile != "Dockerfile":
+            source = recipe.folder / recipe.dockerfile
+            if not source.is_file():
+                raise BuildError(f"{recipe.table}: dockerfile {recipe.dockerfile!r} does not exist")
+            info = tarfile.TarInfo("Dockerfile")
+            data = source.read_bytes()
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        elif "Dockerfile" not in names:
+            raise BuildError(f"recipe {recipe.folder} has no Dockerfile")
+    buffer.seek(0)
+    return buffer
+
+
+def builder_labels(recipe: Recipe) -> Dict[str, str]:
+    return {"tfopt.kind": KIND_BUILDER, "tfopt.recipe": recipe.name,
+            "tfopt.recipe.version": recipe.version, "tfopt.recipe.image-key": recipe.image_key}
+
+
+def ensure_builder_image(engine: Engine, recipe: Recipe, base_tag: str, log: BuildLog,
+                         image_log: Path) -> str:
+    """Build the builder image from the recipe's Dockerfile unless it exists already."""
+    tag = recipe.image_tag
+    if engine.image(tag) is not None:
+        log.note(f"builder image {tag} exists; reusing it")
+        return tag
+    log.note(f"building builder image {tag} FROM {base_tag} (its log: {image_log})")
+    buildargs = {"BASE_IMAGE": base_tag, **recipe.build_args}
+    engine.build(build_context(recipe), tag, builder_labels(recipe), image_log, log.line, buildargs)
+    return tag
+
+
+def ensure_cache_volume(engine: Engine, recipe: Recipe) -> str:
+    return engine.ensure_volume(recipe.cache_volume, {"tfopt.kind": KIND_CACHE, "tfopt.recipe": recipe.name,
+                                                      "tfopt.recipe.version": recipe.version})
+
+
+def container_spec(recipe: Recipe, image: str, volume: str, staging: Path) -> ContainerSpec:
+    return ContainerSpec(
+        image=image,
+        command=["/bin/bash", "-c", recipe.script],
+        labels={"tfopt.kind": KIND_BUILD, "tfopt.variant": recipe.variant,
+                "tfopt.recipe.hash": recipe.recipe_hash},
+        environment=dict(recipe.environment),
+        mem_limit=recipe.mem_limit,
+        network_disabled=not recipe.network,
+        volumes={volume: {"bind": recipe.cache_dir, "mode": "rw"}},
+        working_dir=recipe.workdir,
+        collect={recipe.out_dir: staging},
+        timeout_s=recipe.timeout_s,
+    )
+
+
+def run_build(engine: Engine, spec: ContainerSpec, log: BuildLog) -> ContainerOutcome:
+    """Run the build container (Engine.run removes it, whatever happens); stderr streams to the log."""
+    try:
+        return engine.run(spec, on_stderr=log.line)
+    except RunError as exc:
+        raise BuildError(f"build container for {spec.labels.get('tfopt.variant')}: {exc}",
+                         hint=f"full log: {log.path}") from None
+
+
+def failure_reason(outcome: ContainerOutcome, timeout_s: float) -> str:
+    if outcome.timed_out:
+        return f"timed out after {timeout_s / 3600:.1f} h and was killed"
+    if outcome.oom_killed:
+        return "was killed for running out of memory (lower jobs or raise ram_mb)"
+    return f"exited with code {outcome.exit_code}"
