@@ -59,7 +59,7 @@ def describe_build(recipe: Recipe) -> List[str]:
     """The resolved recipe, build arguments and exact commands, as printed by --dry-run."""
     row = recipe.row
     lines = [
-        f"build-tf {recipe.variant}: TensorFlow {recipe.version} from recipe {recipe.folder}",
+        f"build-tf {recipe.variant}: {recipe.name} {recipe.version} from recipe {recipe.folder}",
         f"  version table   {recipe.table} (row {recipe.version})",
     ]
     if row.get("notes"):
@@ -140,21 +140,22 @@ def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
     try:
         for line in describe_build(recipe):
             log.record(line)
-        log.note(f"building TensorFlow {recipe.version} for {recipe.variant} (recipe {recipe.recipe_hash}); "
+        log.note(f"building {recipe.name} {recipe.version} for {recipe.variant} (recipe {recipe.recipe_hash}); "
                  f"full log: {log.path}")
         base = container.base_image(engine, recipe, log.note)
         image = container.ensure_builder_image(engine, recipe, base, log, stem.with_suffix(".image.log"))
         volume = container.ensure_cache_volume(engine, recipe)
         spec = container.container_spec(recipe, image, volume, staging)
         log.note(f"running the build in a container (cache volume {volume} at {recipe.cache_dir})")
+        started = time.monotonic()
         outcome = container.run_build(engine, spec, log)
-        seconds = log.elapsed()
+        seconds = time.monotonic() - started
         if outcome.exit_code != 0 or outcome.timed_out or outcome.oom_killed:
             raise BuildError(
                 f"building TensorFlow for {recipe.variant} failed: the build container "
                 f"{container.failure_reason(outcome, recipe.timeout_s)}; its log: {log.path}\n"
                 f"  last lines:\n{log.tail()}",
-                hint=f"full log: {log.path}")
+                hint=f"full log: {log.path}; finished work stays in volume {volume}, so a rerun resumes")
         wheel = _take_wheel(recipe, staging, target, log)
         log.note(f"checking the instructions in {recipe.isa_library} (objdump -d)")
         report = isa.inspect_wheel(wheel, recipe.isa_library, recipe.settings["copts"], recipe.isa_ignore_symbols)
@@ -167,14 +168,23 @@ def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
         )
         manifest.register(entry)
         _say_isa(log, report)
-        log.note(f"built {wheel} in {seconds / 60:.1f} min (sha256 {entry.sha256[:12]}…)")
+        log.note(f"built {wheel} (build container {seconds / 60:.1f} min, total {log.elapsed() / 60:.1f} min, "
+                 f"sha256 {entry.sha256[:12]}…)")
         return entry
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        _remove_if_empty(target.parent)
         log.close()
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def _ensure(folder: Path) -> Path:

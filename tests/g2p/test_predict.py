@@ -4,13 +4,15 @@ import sys
 import pytest
 
 import g2p
-from conftest import ROOT
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SENTENCE_45 = (
     "the quick brown fox jumps over the lazy dog while seven wizards quietly hex "
     "the jovial aardvark near a crumbling lighthouse beyond misty harbors where "
     "sailors mend nets and sing old songs about distant islands tall mountains "
-    "golden wheat fields and supercalifragilisticexpialidocious dreams tonight"
+    "golden wheat fields and supercalifragilisticexpialidocious dreams every night"
 )
 
 

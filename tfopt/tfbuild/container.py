@@ -64,8 +64,17 @@ def ensure_builder_image(engine: Engine, recipe: Recipe, base_tag: str, log: Bui
         log.note(f"builder image {tag} exists; reusing it")
         return tag
     log.note(f"building builder image {tag} FROM {base_tag} (its log: {image_log})")
+    pulled = recipe.base.image is not None and engine.image(base_tag) is None
+    if pulled:
+        log.note(f"base {base_tag} is not present locally; the engine will pull it")
     buildargs = {"BASE_IMAGE": base_tag, **recipe.build_args}
-    engine.build(build_context(recipe), tag, builder_labels(recipe), image_log, log.line, buildargs)
+    try:
+        engine.build(build_context(recipe), tag, builder_labels(recipe), image_log, log.line, buildargs)
+    except BuildError as exc:
+        if not pulled:
+            raise
+        raise BuildError(f"{exc.args[0]}\n  (the base {base_tag} must be pullable, or loaded/tagged locally "
+                         f"beforehand: see docs/build-tf.md)", hint=exc.hint) from None
     return tag
 
 

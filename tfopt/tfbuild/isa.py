@@ -82,7 +82,7 @@ def expected_classes(copts: str) -> List[str]:
     flags = required_flags(copts)
     if flags is None:
         return []
-    return [c for c in COUNTED if c in flags and c != "avx"] or []
+    return [c for c in COUNTED if c in flags and c != "avx"]
 
 
 def classify(mnemonic: str, operands: str) -> Set[str]:

@@ -1,0 +1,63 @@
+import json
+
+import pytest
+
+import g2p
+from g2p.errors import ModelError
+
+FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
+
+
+@pytest.fixture(scope="module")
+def models(exported):
+    loaded = {form: g2p.load(form, exported[form]) for form in FORMS}
+    yield loaded
+    for m in loaded.values():
+        m.close()
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_metadata(exported, form):
+    meta = json.loads((exported[form] / "g2p-form.json").read_text())
+    assert meta["form"] == form
+    import tensorflow as tf
+
+    assert meta["tensorflow_version"] == tf.__version__
+    assert isinstance(meta["nodes_before"], int) and isinstance(meta["nodes_after"], int)
+    if form == "frozen":
+        assert meta["nodes_after"] < meta["nodes_before"]
+    if form == "optimized":
+        assert meta["tool"] in ("graph_transforms", "grappler")
+        assert len(meta["transforms"]) > 1
+        assert meta["nodes_after"] <= meta["nodes_before"]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_aardvark(models, form):
+    assert models[form].predict("aardvark") == [["AA1", "R", "D", "V", "AA2", "R", "K"]]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_identical_to_checkpoint_on_1000_cmudict_words(models, form, cmu_sample,
+                                                        reference_predictions):
+    assert len(cmu_sample) >= 1000
+    got = models[form].predict(" ".join(cmu_sample))
+    assert len(got) == len(cmu_sample)
+    diffs = [(w, a, b) for w, a, b in zip(cmu_sample, got, reference_predictions) if a != b]
+    assert diffs == []
+
+
+def test_wrong_form_is_refused(exported):
+    with pytest.raises(ModelError):
+        g2p.load("frozen", exported["savedmodel"])
+    with pytest.raises(ModelError):
+        g2p.load("bogus", exported["frozen"])
+
+
+def test_export_refuses_foreign_directory(tmp_path):
+    from g2p.export import export
+
+    (tmp_path / "precious.txt").write_text("keep me")
+    with pytest.raises(ModelError):
+        export("frozen", tmp_path)
+    assert (tmp_path / "precious.txt").read_text() == "keep me"

@@ -1,0 +1,269 @@
+"""build-tf without an engine: the version tables, the Dockerfiles, the dry run, the recipe hash."""
+
+import re
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tfopt import paths
+from tfopt.config import load_plan
+from tfopt.errors import ConfigError
+from tfopt.tfbuild import recipe as recipes
+
+ROOT = paths.PROJECT_ROOT
+TF_RECIPE = ROOT / "builders" / "tensorflow"
+FIXTURE_RECIPE = ROOT / "tests" / "fixtures" / "isa-wheel"
+RECIPES = [TF_RECIPE, FIXTURE_RECIPE]
+DOCKERFILE_INSTRUCTIONS = {
+    "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
+    "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
+}
+
+
+@pytest.fixture(autouse=True)
+def no_engine(monkeypatch, tmp_path):
+    """Nothing here may talk to Docker, and the wheelhouse is private."""
+    from tfopt.engine import Engine
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a unit test tried to connect to a Docker engine")
+
+    monkeypatch.setattr(Engine, "connect", classmethod(refuse))
+    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
+
+
+def plan_for(tmp_path, source: dict, python="3.7", name="v"):
+    """A one-variant plan building from source with the given tensorflow.source block."""
+    path = tmp_path / "variants.yaml"
+    path.write_text(yaml.safe_dump({"variants": {name: {"python": python, "tensorflow": {"source": source}}}}))
+    return load_plan(path)
+
+
+def resolved(tmp_path, **source):
+    source = {"recipe": str(TF_RECIPE), "version": "1.13.1", **source}
+    plan = plan_for(tmp_path, source)
+    return recipes.resolve(plan.variants["v"], plan)
+
+
+def table_versions(folder):
+    return list(yaml.safe_load((folder / "versions.yaml").read_text())["versions"])
+
+
+# --- the version tables ------------------------------------------------------------
+@pytest.mark.parametrize("folder,version", [(f, v) for f in RECIPES for v in table_versions(f)])
+def test_every_row_resolves_completely(tmp_path, folder, version):
+    recipe = recipes.resolve(plan_for(tmp_path, {"recipe": str(folder), "version": version,
+                                                 "copts": "-O3 -march=haswell", "configs": ["opt", "mkl"]})
+                             .variants["v"])
+    rendered = [c for _, c in recipe.commands] + list(recipe.environment.values()) + list(recipe.build_args.values())
+    assert not [r for r in rendered if re.search(r"\{[a-z_]+\}", r)], "unrendered placeholders"
+    assert any(phase == "build" for phase, _ in recipe.commands)
+    assert recipe.row["python"] and recipe.wheel_glob.endswith(".whl") and recipe.isa_library
+    assert len(recipe.recipe_hash) == 16 and recipe.image_tag.startswith("tfopt-builder-")
+    for pattern in recipe.isa_ignore_symbols:
+        re.compile(pattern)
+
+
+@pytest.mark.parametrize("version", table_versions(TF_RECIPE))
+def test_tf_rows_pin_a_bazel_configure_accepts(version):
+    row = recipes.table_row(TF_RECIPE, version)
+    low, high = row["bazel_accepts"]
+    assert recipes._version_tuple(low) <= recipes._version_tuple(row["bazel"]) <= recipes._version_tuple(high)
+    assert row["configure_env"]["TF_NEED_CUDA"] == "0"
+    assert any("--config=opt" in c or "{configs}" in c for c in row["steps"]["build"])
+
+
+def test_tf_1_13_1_row_is_the_issue_toolchain():
+    row = recipes.table_row(TF_RECIPE, "1.13.1")
+    assert row["base"] == {"image": "ubuntu:18.04"} and row["python"] == "3.7" and row["bazel"] == "0.19.2"
+    pins = set(row["build_pins"])
+    assert {"keras_applications==1.0.6", "keras_preprocessing==1.0.5"} <= pins
+    assert any(p.startswith("numpy==1.16") for p in pins)
+    assert "openjdk-8-jdk" in (TF_RECIPE / "Dockerfile").read_text()
+
+
+def test_unknown_version_says_which_rows_exist(tmp_path):
+    with pytest.raises(ConfigError, match=r"no row for TensorFlow 1\.13\.2.*did you mean '1\.13\.1'"):
+        resolved(tmp_path, version="1.13.2")
+
+
+def test_unknown_row_key_is_rejected(tmp_path):
+    folder = tmp_path / "recipe"
+    shutil.copytree(FIXTURE_RECIPE, folder)
+    table = yaml.safe_load((folder / "versions.yaml").read_text())
+    table["versions"]["0.1.0"]["bazle"] = "0.19.2"
+    (folder / "versions.yaml").write_text(yaml.safe_dump(table))
+    with pytest.raises(ConfigError, match="unknown key 'bazle'"):
+        recipes.resolve(plan_for(tmp_path, {"recipe": str(folder), "version": "0.1.0"}).variants["v"])
+
+
+def test_a_pypi_variant_is_not_a_source_build(tmp_path):
+    from tfopt.buildtf import build_tf
+
+    path = tmp_path / "variants.yaml"
+    path.write_text("variants:\n  stock: {python: '3.11', tensorflow: {pypi: tensorflow-cpu==2.21.0}}\n")
+    with pytest.raises(ConfigError, match="does not build TensorFlow from source"):
+        build_tf(load_plan(path), "stock", dry_run=True, out=lambda line: None)
+
+
+# --- the Dockerfiles ---------------------------------------------------------------
+def dockerfile_instructions(path: Path):
+    """(instruction, arguments) pairs, with continuation lines joined and comments dropped."""
+    out, pending = [], ""
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line, pending = pending + line, ""
+        keyword, _, rest = line.partition(" ")
+        out.append((keyword, rest.strip()))
+    assert not pending, f"{path} ends inside a continuation"
+    return out
+
+
+@pytest.mark.parametrize("folder", RECIPES, ids=lambda f: f.name)
+def test_dockerfile_parses(folder):
+    instructions = dockerfile_instructions(folder / "Dockerfile")
+    keywords = [k for k, _ in instructions]
+    assert all(k in DOCKERFILE_INSTRUCTIONS for k in keywords), set(keywords) - DOCKERFILE_INSTRUCTIONS
+    assert all(k.isupper() for k in keywords)
+    first = next(k for k in keywords if k != "ARG")
+    assert first == "FROM" and keywords.count("FROM") == 1
+    froms = keywords.index("FROM")
+    before = {rest.split("=")[0] for k, rest in instructions[:froms]}
+    assert "BASE_IMAGE" in before and "${BASE_IMAGE}" in instructions[froms][1]
+    declared = {rest.split("=")[0] for k, rest in instructions[froms:] if k == "ARG"}
+    env = {m for k, rest in instructions if k == "ENV" for m in re.findall(r"(\w+)=", rest)}
+    used = {m for k, rest in instructions[froms + 1:] if k != "ARG"
+            for m in re.findall(r"\$\{?([A-Z_][A-Z0-9_]*)", rest)}
+    assert used <= declared | env, f"ARGs used but not declared: {used - declared - env}"
+    for version in table_versions(folder):
+        row = recipes.table_row(folder, version)
+        assert set(row.get("build_args") or {}) <= declared, "build args the Dockerfile does not declare"
+        undeclared_defaults = {a for k, rest in instructions[froms:] if k == "ARG" and "=" not in rest
+                               for a in [rest]} - set(row.get("build_args") or {})
+        assert not undeclared_defaults, f"ARGs with no default and no value in row {version}"
+    assert ("WORKDIR", recipes.table_row(folder, table_versions(folder)[0])["workdir"]) in instructions
+
+
+def test_build_context_holds_the_recipe(tmp_path):
+    import tarfile
+
+    from tfopt.tfbuild.container import build_context
+
+    recipe = resolved(tmp_path)
+    with tarfile.open(fileobj=build_context(recipe)) as tar:
+        names = set(tar.getnames())
+    assert {"Dockerfile", "versions.yaml"} <= names
+
+
+# --- the dry run ------------------------------------------------------------------
+def dry_run(name, file=ROOT / "variants.yaml"):
+    from tfopt.buildtf import build_tf
+
+    lines = []
+    assert build_tf(load_plan(file), name, dry_run=True, out=lines.append) is None
+    return "\n".join(lines)
+
+
+def test_dry_run_tf1_avx2_is_complete():
+    text = dry_run("tf1-avx2")
+    for expected in (
+        "bazel           0.19.2", "ubuntu:18.04", "python          3.7",
+        "CC_OPT_FLAGS=-march=haswell -mavx2 -mfma -O3",
+        "PYTHON_BIN_PATH=/usr/bin/python3.7", "USE_DEFAULT_PYTHON_LIB_PATH=1", "TF_NEED_CUDA=0",
+        "TF_ENABLE_XLA=0", "TF_DOWNLOAD_CLANG=0", "TF_SET_ANDROID_WORKSPACE=0",
+        "keras_applications==1.0.6", "keras_preprocessing==1.0.5", "numpy==1.16",
+        "./configure", "--config=opt", "--jobs=2", "--local_resources=8192,2.0,1.0",
+        "--output_user_root=/cache/bazel",
+        "https://storage.googleapis.com/mirror.tensorflow.org/bitbucket.org/eigen/eigen/get/",
+        "//tensorflow/tools/pip_package:build_pip_package",
+        "bazel-bin/tensorflow/tools/pip_package/build_pip_package /out",
+        "cache volume    tfopt-build-cache-tensorflow-1.13.1 → /cache",
+        "tfopt-builder-tensorflow:1.13.1-", "BAZEL_VERSION=0.19.2", "TF_VERSION=1.13.1",
+        "recipe hash", "expects fma, avx2 instructions", "dry run: nothing was built",
+    ):
+        assert expected in text, f"{expected!r} missing from the dry run:\n{text}"
+    assert "--config=mkl" not in text
+
+
+def test_dry_run_mkl_adds_config_and_changes_hash():
+    plain, mkl = dry_run("tf1-avx2"), dry_run("tf1-avx2-mkl")
+    assert "build --config=opt --config=mkl --jobs=2" in mkl
+    hash_of = lambda text: re.search(r"recipe hash\s+(\w+)", text).group(1)  # noqa: E731
+    image_of = lambda text: re.search(r"(tfopt-builder-\S+)", text).group(1)  # noqa: E731
+    assert hash_of(plain) != hash_of(mkl) and image_of(plain) == image_of(mkl)
+
+
+def test_dry_run_of_the_fixture_names_its_base():
+    text = dry_run("fixture-haswell", ROOT / "tests" / "fixtures" / "variants-fixture.yaml")
+    assert "ensure_base(suite='bookworm'" in text and "'gcc'" in text
+    assert "CFLAGS=\"$CC_OPT_FLAGS\"" in text and "network off" in text
+
+
+def test_eigen_rewrite_edits_the_workspace(tmp_path):
+    recipe = resolved(tmp_path)
+    work = tmp_path / "src" / "tensorflow"
+    work.mkdir(parents=True)
+    (work / "workspace.bzl").write_text(textwrap.dedent("""\
+        urls = [
+            "https://mirror.bazel.build/bitbucket.org/eigen/eigen/get/9f48e814419e.tar.gz",
+            "https://bitbucket.org/eigen/eigen/get/9f48e814419e.tar.gz",
+        ],
+    """))
+    prepare = [c for phase, c in recipe.commands if phase == "prepare"]
+    script = "set -e\n" + "\n".join(prepare)
+    subprocess.run(["bash", "-c", script], cwd=tmp_path / "src", check=True)
+    text = (work / "workspace.bzl").read_text()
+    assert '"https://storage.googleapis.com/mirror.tensorflow.org/bitbucket.org/eigen/eigen/get/9f48e814419e.tar.gz"' in text
+    assert '"https://mirror.bazel.build/bitbucket.org/eigen/eigen/get/9f48e814419e.tar.gz"' in text
+    assert '"https://bitbucket.org/' not in text
+
+
+def test_a_rewrite_that_misses_fails_the_build(tmp_path):
+    recipe = resolved(tmp_path)
+    (tmp_path / "tensorflow").mkdir()
+    (tmp_path / "tensorflow" / "workspace.bzl").write_text("nothing to rewrite\n")
+    prepare = "set -e\n" + "\n".join(c for phase, c in recipe.commands if phase == "prepare")
+    assert subprocess.run(["bash", "-c", prepare], cwd=tmp_path).returncode != 0
+
+
+def test_script_echoes_each_step_and_fails_fast(tmp_path):
+    script = resolved(tmp_path).script
+    assert script.startswith("set -euo pipefail\nexec 1>&2\n")
+    assert "echo 'tfopt[build]$ bazel" in script
+
+
+# --- the recipe hash ------------------------------------------------------------------
+def test_recipe_hash_follows_what_changes_the_wheel(tmp_path):
+    base = resolved(tmp_path, copts="-O3 -march=haswell")
+    assert resolved(tmp_path, copts="-O3 -march=haswell").recipe_hash == base.recipe_hash
+    assert resolved(tmp_path, copts="-O3 -march=skylake").recipe_hash != base.recipe_hash
+    assert resolved(tmp_path, copts="-O3 -march=haswell", configs=["opt", "mkl"]).recipe_hash != base.recipe_hash
+    assert resolved(tmp_path, copts="-O3 -march=haswell", xla=True).recipe_hash != base.recipe_hash
+    same = resolved(tmp_path, copts="-O3 -march=haswell", jobs=8, ram_mb=16000)
+    assert same.recipe_hash == base.recipe_hash, "jobs and ram_mb bound resources only"
+    assert "--jobs=8" in same.script and "--local_resources=16000,8.0,1.0" in same.script
+
+
+def test_recipe_hash_follows_the_recipe_files(tmp_path):
+    folder = tmp_path / "isa-wheel"
+    shutil.copytree(FIXTURE_RECIPE, folder)
+    source = {"recipe": str(folder), "version": "0.1.0", "copts": "-O3"}
+    before = recipes.resolve(plan_for(tmp_path, source, python="3.11").variants["v"])
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__" / "x.pyc").write_bytes(b"noise")
+    assert recipes.resolve(plan_for(tmp_path, source, python="3.11").variants["v"]).recipe_hash == before.recipe_hash
+    with open(folder / "src" / "isa_fixture.c", "a") as f:
+        f.write("\n/* changed */\n")
+    after = recipes.resolve(plan_for(tmp_path, source, python="3.11").variants["v"])
+    assert after.recipe_hash != before.recipe_hash and after.image_key != before.image_key
