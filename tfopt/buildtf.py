@@ -147,9 +147,10 @@ def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
         volume = container.ensure_cache_volume(engine, recipe)
         spec = container.container_spec(recipe, image, volume, staging)
         log.note(f"running the build in a container (cache volume {volume} at {recipe.cache_dir})")
-        started = time.monotonic()
-        outcome = container.run_build(engine, spec, log)
-        seconds = time.monotonic() - started
+        with container.volume_lock(volume, log.note):
+            started = time.monotonic()
+            outcome = container.run_build(engine, spec, log)
+            seconds = time.monotonic() - started
         if outcome.exit_code != 0 or outcome.timed_out or outcome.oom_killed:
             raise BuildError(
                 f"building TensorFlow for {recipe.variant} failed: the build container "

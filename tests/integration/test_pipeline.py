@@ -141,3 +141,10 @@ def test_bad_variants_file_is_refused_before_any_work(tmp_path):
     assert done.returncode == 2
     assert "did you mean 'threads'?" in done.stderr
     assert "plan:" not in done.stdout
+
+
+def test_flamegraph_records_the_profiler_in_its_container(engine, stock_run, results_dir):
+    invoke("flamegraph", "--variant", "tf2-stock", "--duration", "8", "--results", str(results_dir))
+    svg = (results_dir / "flame-tf2-stock.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "predict" in svg
+    assert engine.client.containers.list(all=True, filters={"label": "tfopt.managed=true"}) == []

@@ -3,11 +3,14 @@
 All Docker calls go through tfopt.engine.Engine; this module only decides what to ask for.
 """
 
+import fcntl
 import io
 import tarfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Dict
+from typing import Callable, Dict, Iterator
 
+from .. import paths
 from ..engine import ContainerOutcome, ContainerSpec, Engine
 from ..errors import BuildError, RunError
 from .progress import BuildLog
@@ -81,6 +84,23 @@ def ensure_builder_image(engine: Engine, recipe: Recipe, base_tag: str, log: Bui
 def ensure_cache_volume(engine: Engine, recipe: Recipe) -> str:
     return engine.ensure_volume(recipe.cache_volume, {"tfopt.kind": KIND_CACHE, "tfopt.recipe": recipe.name,
                                                       "tfopt.recipe.version": recipe.version})
+
+
+@contextmanager
+def volume_lock(volume: str, say: Callable[[str], None]) -> Iterator[None]:
+    """One build at a time per cache volume: two Bazel servers must not share an output root."""
+    folder = paths.cache_dir() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{volume}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"another build is using cache volume {volume}; waiting for it to finish")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def container_spec(recipe: Recipe, image: str, volume: str, staging: Path) -> ContainerSpec:
