@@ -199,7 +199,10 @@ def run(args, process_start_ns):
 
 def main(argv=None):
     process_start_ns = sysinfo.process_start_boottime_ns()
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.out != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        parser.error("--out %s: directory does not exist" % args.out)
     real_stdout = _redirect_stdout_to_stderr() if args.out == "-" else None
     try:
         doc = run(args, process_start_ns)

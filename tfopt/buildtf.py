@@ -153,7 +153,7 @@ def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
             seconds = time.monotonic() - started
         if outcome.exit_code != 0 or outcome.timed_out or outcome.oom_killed:
             raise BuildError(
-                f"building TensorFlow for {recipe.variant} failed: the build container "
+                f"building {recipe.name} {recipe.version} for {recipe.variant} failed: the build container "
                 f"{container.failure_reason(outcome, recipe.timeout_s)}; its log: {log.path}\n"
                 f"  last lines:\n{log.tail()}",
                 hint=f"full log: {log.path}; finished work stays in volume {volume}, so a rerun resumes")

@@ -1,5 +1,6 @@
 """variants → wheels → base → image: everything a variant needs before it can run."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
@@ -8,7 +9,7 @@ from .base import BaseSpec, provide_base
 from .config import Variant
 from .engine import Engine
 from .images import ImageInputs, ensure_image
-from .wheels import ensure_lock, fetch_wheel, sha256_file
+from .wheels import ensure_lock, fetch_wheel
 
 
 @dataclass
@@ -39,8 +40,7 @@ def _tensorflow_requirement(variant: Variant, say) -> (Optional[str], Optional[s
         return None, None, (f"its TensorFlow is built from source and is not built yet; "
                             f"build it with: invoke build-tf --variant {variant.name}")
     check_host_supports(entry)
-    wheel = Path(entry["wheel"]) if isinstance(entry, dict) else Path(entry.wheel)
-    return str(wheel), sha256_file(wheel), None
+    return entry.wheel, entry.sha256, None
 
 
 def prepare(engine: Engine, variants: List[Variant], say: Callable[[str], None] = print,
@@ -62,8 +62,7 @@ def prepare(engine: Engine, variants: List[Variant], say: Callable[[str], None] 
         requirements = [requirement] + list(first.requirements)
         lock = ensure_lock(first.python, requirements, say)
         base = provide_base(engine, BaseSpec(first.suite, first.python), say)
-        tf_distribution = "tensorflow" if first.tensorflow.kind != "pypi" else \
-            requirement.split("=")[0].split("<")[0].split(">")[0].strip()
+        tf_distribution = re.split(r"[=<>!~ \[]", requirement)[0]
         inputs = ImageInputs(
             base_tag=base.tag, python=base.interpreter, lock=lock, requirements=requirements,
             form=first.form, weights_dir=weights,

@@ -95,8 +95,7 @@ def ensure_stack(name: str) -> Path:
     except ConfigError as exc:
         raise ConfigError(
             f"test stack {name!r} needs Python {version}, which is not installed on this host",
-            hint=f"install it (e.g. `pyenv install {version}`) or put python{version} on PATH; "
-                 f"original error: {exc}",
+            hint=f"install it (e.g. `pyenv install {version}`) or put python{version} on PATH",
         ) from exc
 
     venv = stack_dir(name)

@@ -51,7 +51,9 @@ def test_register_replaces_and_keeps_others():
     manifest.unregister("a", "h1")
     assert [e.variant for e in manifest.load()] == ["b"]
     again = register_fake_wheel("a", "h2")
-    assert manifest.find("a", "h2") == again and manifest.find("a", "h1") is None
+    assert manifest.find("a", "h2") == again
+    assert manifest.find("a", "h1").variant == "b"  # same recipe, so b's wheel serves a too
+    assert manifest.find("a", "h3") is None
     assert manifest.manifest_path().read_text().count('"variant"') == 2
 
 

@@ -81,10 +81,11 @@ def load() -> List[ManifestEntry]:
 
 
 def find(variant: str, recipe_hash: str) -> Optional[ManifestEntry]:
-    for entry in load():
-        if entry.variant == variant and entry.recipe_hash == recipe_hash:
-            return entry
-    return None
+    """The variant's own entry for this recipe, else any variant's: variants that inherit
+    one source build (and differ only in what runs on top of it) share its wheel."""
+    matches = [entry for entry in load() if entry.recipe_hash == recipe_hash]
+    own = [entry for entry in matches if entry.variant == variant]
+    return (own or matches or [None])[0]
 
 
 @contextmanager

@@ -1,0 +1,64 @@
+from pathlib import Path
+
+from tfopt.config import load_plan
+from tfopt.images import ImageInputs, requirements_txt
+from tfopt.runs import Arm, Protocol, container_spec, profile_command
+from tfopt.wheels import Lock
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAN = load_plan(ROOT / "variants.yaml")
+
+
+def test_profiling_containers_are_locked_down_and_limited():
+    variant = PLAN.variants["tf1-mkl-1thread-omp"]
+    spec = container_spec(Arm(variant.name, variant, "img"), Protocol(), "run1")
+    assert spec.nano_cpus == 1_000_000_000 and spec.mem_limit == 4 << 30
+    assert spec.network_disabled and spec.read_only and spec.cap_drop == ["ALL"]
+    assert spec.security_opt == ["no-new-privileges"] and spec.pids_limit
+    assert spec.user and not spec.user.startswith("0")
+    assert "/tmp" in spec.tmpfs
+    assert spec.environment == {"OMP_NUM_THREADS": "1"}
+    assert spec.labels == {"tfopt.kind": "profile", "tfopt.run": "run1", "tfopt.variant": variant.name}
+    assert spec.cpuset_cpus is None
+
+
+def test_pin_applies_a_cpuset_on_top_of_the_quota():
+    variant = PLAN.variants["tf2-stock"]
+    spec = container_spec(Arm(variant.name, variant, "img"), Protocol(pin="0"), "run1")
+    assert spec.cpuset_cpus == "0" and spec.nano_cpus == 1_000_000_000
+
+
+def test_run_settings_reach_the_profiler():
+    command = profile_command(PLAN.variants["tf2-xla"], Protocol(repeats=7, warmups=3))
+    text = " ".join(command)
+    assert "--intra-op 1 --inter-op 1" in text and "--xla on" in text and "--grappler on" in text
+    assert "--repeats 7" in text and "--warmups 3" in text and "--form checkpoint" in text
+    assert "--grappler off" in " ".join(profile_command(PLAN.variants["tf2-grappler-off"], Protocol()))
+    assert PLAN.variants["tf2-tcmalloc"].run_environment()["LD_PRELOAD"].endswith("libtcmalloc_minimal.so.4")
+
+
+def test_local_wheels_are_installed_by_file_name():
+    assert requirements_txt(["/x/y/tensorflow-1.13.1-cp37-cp37m-linux_x86_64.whl", "numpy<1.17"]) == \
+        b"tensorflow-1.13.1-cp37-cp37m-linux_x86_64.whl\nnumpy<1.17\n"
+
+
+def test_image_name_is_a_digest_of_its_inputs(tmp_path):
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    (weights / "checkpoint").write_text("x")
+    lock = Lock("k", "3.11", ["tf"], [{"file": "tf-1-py3-none-any.whl", "sha256": "a" * 64}], tmp_path / "l")
+
+    def inputs(**change):
+        fields = dict(base_tag="base:1", python="/usr/bin/python3", lock=lock, requirements=["tf"],
+                      form="frozen", weights_dir=weights, tf_sha256=None, extra_labels={})
+        fields.update(change)
+        return ImageInputs(**fields)
+
+    assert inputs().tag == inputs().tag
+    assert inputs().tag != inputs(form="optimized").tag
+    assert inputs().tag != inputs(base_tag="base:2").tag
+    other = Lock("k", "3.11", ["tf"], [{"file": "tf-1-py3-none-any.whl", "sha256": "b" * 64}], tmp_path / "l")
+    assert inputs().tag != inputs(lock=other).tag
+    before = inputs().tag
+    (weights / "checkpoint").write_text("y")
+    assert inputs().tag != before
