@@ -72,16 +72,16 @@ def variants(c, file=VARIANTS_FILE):
 
 @task(iterable=["variant"], help={
     "variant": "a variant to profile (repeatable)", "all": "profile every variant",
-    "rounds": "rounds; each visits every variant once in a fresh container (default 2)",
-    "repeats": "timed predict() calls per case per visit (default 5)",
-    "warmups": "untimed calls per case before timing (default 2)",
+    "rounds": "rounds; each visits every variant once in a fresh container (default 3)",
+    "repeats": "timed predict() calls per case per visit (default 4)",
+    "warmups": "untimed calls per case before timing (default 1)",
     "seed": "seed of the per-round shuffle (default 0)", "pin": "cpuset to pin to, e.g. 0",
     "aa": "A/A check: profile this variant's image as two arms", "file": "the variants file",
     "results": "results folder (default results/)", "timeout": "seconds per container (default 1800)",
     "verbose": "stream every build log line", "max_words": "profile cases of 1..N words (default 20)",
 })
 @fatal_errors
-def profile(c, variant=None, all=False, rounds=2, repeats=5, warmups=2, seed=0, pin=None, aa=None,
+def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, pin=None, aa=None,
             file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20):
     """Build or reuse each variant's image and profile it under its limits."""
     from tfopt.pipeline import profile as run_profile

@@ -101,11 +101,25 @@ def _changes(result: dict) -> str:
     changes = variant.get("changes") or {}
     if not changes:
         return "reference" if variant.get("reference") == variant["name"] else "—"
-    return "; ".join(f"{key}: {_value(old)} → {_value(new)}" for key, (old, new) in changes.items())
+    return "; ".join(_change(key, old, new) for key, (old, new) in changes.items())
+
+
+def _change(key: str, old, new) -> str:
+    if isinstance(old, dict) and isinstance(new, dict):
+        parts = [f"{k} {_value(old.get(k))} → {_value(new.get(k))}"
+                 for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+        return f"{key}: " + ", ".join(parts)
+    return f"{key}: {_value(old)} → {_value(new)}"
 
 
 def _value(v) -> str:
-    return "unset" if v is None else str(v)
+    if v is None:
+        return "unset"
+    if isinstance(v, dict):
+        return " ".join(f"{k} {_value(x)}" for k, x in v.items())
+    if isinstance(v, bool):
+        return "on" if v else "off"
+    return str(v)
 
 
 def _flags(flags) -> List[str]:

@@ -26,9 +26,9 @@ MODEL_DIR = "/opt/g2p/model"
 
 @dataclass
 class Protocol:
-    rounds: int = 2
-    repeats: int = 5
-    warmups: int = 2
+    rounds: int = 3
+    repeats: int = 4
+    warmups: int = 1
     seed: int = 0
     pin: Optional[str] = None      # cpuset applied on top of each variant's quota
     max_words: int = 20

@@ -15,7 +15,7 @@ CONFIDENCE = 0.95
 
 WIDE_SPREAD = 0.10  # IQR / median
 FEW_SAMPLES = 5
-THROTTLED_SHARE = 0.05  # nr_throttled / nr_periods
+THROTTLED_SHARE = 0.25  # nr_throttled / nr_periods; single-threaded TF still sees ~10%
 OUTLIER_FACTOR = 2.0  # max / median
 VISIT_DRIFT = 0.10  # (slowest - fastest visit) / median visit
 
@@ -47,9 +47,36 @@ def pooled_samples_ms(result: dict) -> Dict[int, np.ndarray]:
     return {w: np.asarray(pooled[w], dtype=float) for w in sorted(pooled)}
 
 
-def _resampled_medians(x: np.ndarray, rng: np.random.Generator, n: int = N_RESAMPLES) -> np.ndarray:
-    idx = rng.integers(0, len(x), size=(n, len(x)))
-    return np.median(x[idx], axis=1)
+def visit_samples_ms(result: dict) -> Dict[int, List[np.ndarray]]:
+    """Timings (ms) by input word count, one array per visit (container)."""
+    by_case: Dict[int, List[np.ndarray]] = {}
+    for profile in profiles(result):
+        for words, samples in _case_samples_ms(profile).items():
+            by_case.setdefault(words, []).append(np.asarray(samples, dtype=float))
+    return {w: by_case[w] for w in sorted(by_case)}
+
+
+def _resampled_medians(visits, rng: np.random.Generator, n: int = N_RESAMPLES) -> np.ndarray:
+    """Medians of a two-level bootstrap: containers with replacement, then calls within each.
+
+    Calls in one container are more alike than calls in different containers, so
+    resampling calls alone would overstate how sure we are.
+    """
+    if isinstance(visits, np.ndarray):
+        visits = [visits]
+    k = len(visits)
+    sizes = {len(v) for v in visits}
+    if len(sizes) == 1:
+        m = sizes.pop()
+        stacked = np.stack(visits)
+        chosen = rng.integers(0, k, size=(n, k, 1))
+        calls = rng.integers(0, m, size=(n, k, m))
+        return np.median(stacked[chosen, calls].reshape(n, k * m), axis=1)
+    medians = np.empty(n)
+    for i in range(n):
+        picked = [visits[j] for j in rng.integers(0, k, size=k)]
+        medians[i] = np.median(np.concatenate([v[rng.integers(0, len(v), size=len(v))] for v in picked]))
+    return medians
 
 
 def _interval(draws: np.ndarray) -> Tuple[float, float]:
@@ -85,16 +112,19 @@ class CaseStats:
         return self.iqr / self.median if self.median else float("inf")
 
 
-def case_stats(words: int, samples_ms: np.ndarray, seed: int = 0) -> CaseStats:
+def case_stats(words: int, samples_ms, seed: int = 0) -> CaseStats:
+    """samples_ms: one array, or one array per visit (then the CI resamples visits too)."""
+    visits = [samples_ms] if isinstance(samples_ms, np.ndarray) else list(samples_ms)
+    low, high = _interval(_resampled_medians(visits, _case_rng(seed, words)))
+    samples_ms = np.concatenate(visits)
     q1, median, q3 = np.percentile(samples_ms, [25, 50, 75])
-    low, high = _interval(_resampled_medians(samples_ms, _case_rng(seed, words)))
     return CaseStats(words=words, n=len(samples_ms), median=float(median), q1=float(q1),
                      q3=float(q3), ci_low=low, ci_high=high, max=float(np.max(samples_ms)))
 
 
 def summarize(result: dict, seed: int = 0) -> Dict[int, CaseStats]:
     """Per input word count: n, median, IQR and the median's bootstrap CI (ms)."""
-    return {w: case_stats(w, x, seed) for w, x in pooled_samples_ms(result).items()}
+    return {w: case_stats(w, visits, seed) for w, visits in visit_samples_ms(result).items()}
 
 
 # ---------------------------------------------------------------- speedups
@@ -158,10 +188,10 @@ def time_ratio(baseline: dict, variant: dict, seed: int = 0) -> Optional[Speedup
     """Speedup of `variant` against `baseline` (A/B time ratio, > 1 means faster).
 
     Per case the ratio of medians; overall their geometric mean over the cases
-    both measured. The CI resamples the samples within each case of both sides.
+    both measured. The CI resamples containers, then calls within them, on both sides.
     None when the two share no measured case.
     """
-    a, b = pooled_samples_ms(baseline), pooled_samples_ms(variant)
+    a, b = visit_samples_ms(baseline), visit_samples_ms(variant)
     common = sorted(set(a) & set(b))
     if not common:
         return None
@@ -170,7 +200,7 @@ def time_ratio(baseline: dict, variant: dict, seed: int = 0) -> Optional[Speedup
     for words in common:
         rng = _case_rng(seed, words)
         draws = _resampled_medians(a[words], rng) / _resampled_medians(b[words], rng)
-        value = float(np.median(a[words]) / np.median(b[words]))
+        value = float(np.median(np.concatenate(a[words])) / np.median(np.concatenate(b[words])))
         per_case[words] = Ratio(value, *_interval(draws))
         log_draws.append(np.log(draws))
     overall_value = float(np.exp(np.mean([np.log(r.value) for r in per_case.values()])))

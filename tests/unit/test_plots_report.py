@@ -56,7 +56,7 @@ def test_report_files_and_contents(tmp_path, published):
     assert list(rows)[:8] == ["variant", "stock", "avx2-fma", "mkl", "mkl-1thread",
                               "mkl-1thread-omp", "frozen", "optimized"]
     assert "✗ differs" in rows["optimized"] and "✓" in rows["frozen"]
-    assert "mkl: False → True" in rows["mkl"]
+    assert "mkl: off → on" in rows["mkl"]
     assert "slower" in rows["mkl"] and "faster" in rows["frozen"]
     assert "601 MiB" in rows["stock"] and "0.80 s (2.9 s)" in rows["stock"] and "1.20 GB" in rows["stock"]
     assert rows["stock"].split("|")[3].strip().startswith("30")  # ~303 ms at 1 word

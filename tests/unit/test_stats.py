@@ -150,3 +150,14 @@ def test_failed_visits_without_profile_are_ignored():
     doc["visits"].append({"round": 9, "exit_code": 137, "oom_killed": True, "profile": None})
     assert len(stats.profiles(doc)) == 3
     assert stats.summarize(doc)[1].n == 15
+
+
+def test_ci_accounts_for_differences_between_containers():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    visits = [rng.normal(100, 1, 20), rng.normal(110, 1, 20), rng.normal(105, 1, 20)]
+    nested = stats.case_stats(1, visits)
+    pooled = stats.case_stats(1, np.concatenate(visits))
+    assert (nested.ci_high - nested.ci_low) > 2 * (pooled.ci_high - pooled.ci_low)
+    assert nested.n == 60 and abs(nested.median - pooled.median) < 1e-9
