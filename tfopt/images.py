@@ -62,8 +62,11 @@ class ImageInputs:
         return f"{IMAGE_REPOSITORY}:{self.digest()}"
 
 
+WHEELS_IN_IMAGE = "/tmp/wheels"  # where builders/g2p/Dockerfile copies the context's wheels/
+
+
 def requirements_txt(requirements: List[str]) -> bytes:
-    names = [Path(r).name if r.endswith(".whl") else r for r in requirements]
+    names = [f"{WHEELS_IN_IMAGE}/{Path(r).name}" if r.endswith(".whl") else r for r in requirements]
     return ("\n".join(names) + "\n").encode()
 
 

@@ -39,7 +39,7 @@ def test_run_settings_reach_the_profiler():
 
 def test_local_wheels_are_installed_by_file_name():
     assert requirements_txt(["/x/y/tensorflow-1.13.1-cp37-cp37m-linux_x86_64.whl", "numpy<1.17"]) == \
-        b"tensorflow-1.13.1-cp37-cp37m-linux_x86_64.whl\nnumpy<1.17\n"
+        b"/tmp/wheels/tensorflow-1.13.1-cp37-cp37m-linux_x86_64.whl\nnumpy<1.17\n"
 
 
 def test_image_name_is_a_digest_of_its_inputs(tmp_path):

@@ -6,7 +6,6 @@ file, so concurrent builds of different variants do not lose each other's entry.
 """
 
 import fcntl
-import hashlib
 import json
 import os
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 from .. import paths
+from ..wheels import sha256_file
 
 SCHEMA = "tfopt.built-wheels/1"
 
@@ -59,14 +59,6 @@ def manifest_path() -> Path:
 
 def wheel_dir(variant: str, recipe_hash: str) -> Path:
     return built_dir() / variant / recipe_hash
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load() -> List[ManifestEntry]:
