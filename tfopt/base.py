@@ -6,10 +6,12 @@ with the Debian packages of the shared libraries it links against.
 """
 
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,11 +118,56 @@ def ensure_base(engine: Engine, suite: str = "bookworm", python: Optional[str] =
 
 
 def provide_base(engine: Engine, spec: BaseSpec, say: Callable[[str], None] = print) -> ResolvedBase:
+    """Reuse the base image; else build it on the registry's Debian image when a registry
+    answers; else debootstrap it here."""
     base = resolve(spec)
-    if engine.image(base.tag) is None:
+    if engine.image(base.tag) is None and not _from_registry(engine, base, say):
         say(f"bootstrapping base image {base.tag} (debootstrap {spec.suite}, about a minute)")
         _bootstrap(engine, base, say)
     return base
+
+
+def _labels(base: ResolvedBase) -> dict:
+    return {"tfopt.managed": "true", "tfopt.kind": "base", "tfopt.version": __version__,
+            "tfopt.base.suite": base.spec.suite, "tfopt.base.python": base.python_version,
+            "tfopt.base.key": base.key()}
+
+
+def _environment(base: ResolvedBase) -> List[str]:
+    bindir = str(Path(base.interpreter).parent)
+    return [f"PATH={bindir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "LANG=C.UTF-8", f"TFOPT_BASE_PYTHON={base.interpreter}"]
+
+
+def _from_registry(engine: Engine, base: ResolvedBase, say) -> bool:
+    """Build the base FROM debian:<suite>-slim with the same packages; False when that can't be done."""
+    if base.prefix is not None:
+        return False  # a host prefix needs the host's own libraries: bootstrap the host's suite
+    reference = f"debian:{base.spec.suite}-slim"
+    if not engine.pull(reference):
+        say(f"no registry answers for {reference}; the base image is bootstrapped locally")
+        return False
+    dockerfile = "\n".join([
+        f"FROM {reference}",
+        "RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "
+        + " ".join(base.packages) + " && rm -rf /var/lib/apt/lists/*",
+        *(f"ENV {line}" for line in _environment(base)),
+        'CMD ["/bin/bash"]', "",
+    ]).encode()
+    context = io.BytesIO()
+    with tarfile.open(fileobj=context, mode="w") as tar:
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(dockerfile)
+        tar.addfile(info, io.BytesIO(dockerfile))
+    context.seek(0)
+    log_path = paths.logs_dir() / f"base-{base.key()}.log"
+    say(f"building base image {base.tag} on {reference}")
+    try:
+        engine.build(context, base.tag, _labels(base), log_path, lambda line: None)
+    except BuildError as exc:
+        say(f"building on {reference} failed ({exc}); the base image is bootstrapped locally")
+        return False
+    return True
 
 
 def _bootstrap(engine: Engine, base: ResolvedBase, say) -> None:
@@ -148,17 +195,8 @@ def _bootstrap(engine: Engine, base: ResolvedBase, say) -> None:
             shutil.rmtree(rootfs / cache, ignore_errors=True)
         tar_path = work / "rootfs.tar"
         subprocess.run(["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(tar_path), "."], check=True)
-        labels = {"tfopt.managed": "true", "tfopt.kind": "base", "tfopt.version": __version__,
-                  "tfopt.base.suite": base.spec.suite, "tfopt.base.python": base.python_version,
-                  "tfopt.base.key": base.key()}
-        bindir = str(Path(base.interpreter).parent)
-        changes = [
-            "LABEL " + " ".join(f'{k}="{v}"' for k, v in labels.items()),
-            f"ENV PATH={bindir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "ENV LANG=C.UTF-8",
-            f"ENV TFOPT_BASE_PYTHON={base.interpreter}",
-            'CMD ["/bin/bash"]',
-        ]
+        changes = ["LABEL " + " ".join(f'{k}="{v}"' for k, v in _labels(base).items()),
+                   *(f"ENV {line}" for line in _environment(base)), 'CMD ["/bin/bash"]']
         repository, tag = base.tag.split(":")
         engine.import_rootfs(tar_path, repository, tag, changes)
     finally:

@@ -11,7 +11,7 @@ def clean(wheelhouse: bool = True, say: Callable[[str], None] = print) -> None:
     engine = Engine.connect()
     containers = engine.remove_containers({})
     say(f"removed {len(containers)} container(s)")
-    images = engine.remove_images({"tfopt.managed": "true"})
+    images = engine.remove_images({})
     say(f"removed {len(images)} image(s)")
     volumes = engine.remove_volumes({})
     say(f"removed {len(volumes)} volume(s)")

@@ -103,6 +103,16 @@ class Engine:
         except docker.errors.ImageNotFound:
             return None
 
+    def pull(self, reference: str) -> bool:
+        """True when a registry answered with the image; False when none did."""
+        docker = _docker()
+        repository, _, tag = reference.partition(":")
+        try:
+            self.client.images.pull(repository, tag=tag or "latest")
+            return True
+        except (docker.errors.APIError, docker.errors.ImageNotFound):
+            return False
+
     def build(self, context: io.BufferedIOBase, tag: str, labels: Dict[str, str],
               log_path: Path, on_line: Callable[[str], None],
               buildargs: Optional[Dict[str, str]] = None) -> str:
@@ -146,7 +156,7 @@ class Engine:
 
     def remove_images(self, labels: Dict[str, str]) -> List[str]:
         removed = []
-        filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
+        filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
         for image in self.client.images.list(filters=filters):
             self.client.images.remove(image.id, force=True)
             removed.append(image.short_id)

@@ -1,0 +1,54 @@
+import pytest
+
+from tfopt import base
+from tfopt.errors import BuildError
+
+
+class FakeEngine:
+    def __init__(self, pulls: bool, builds: bool):
+        self.pulls, self.builds, self.built = pulls, builds, []
+
+    def image(self, ref):
+        return None
+
+    def pull(self, reference):
+        self.pulled = reference
+        return self.pulls
+
+    def build(self, context, tag, labels, log_path, on_line, buildargs=None):
+        dockerfile = context.read()
+        self.built.append((tag, labels, dockerfile))
+        if not self.builds:
+            raise BuildError("apt-get could not reach a mirror")
+        return "sha256:x"
+
+
+@pytest.fixture
+def bootstraps(monkeypatch, tmp_path):
+    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(base, "_bootstrap", lambda engine, resolved, say: calls.append(resolved.tag))
+    return calls
+
+
+def test_registry_base_is_used_when_a_registry_answers(bootstraps):
+    engine = FakeEngine(pulls=True, builds=True)
+    resolved = base.provide_base(engine, base.BaseSpec("bookworm", "3.11"), say=lambda s: None)
+    assert engine.pulled == "debian:bookworm-slim" and not bootstraps
+    tag, labels, dockerfile = engine.built[0]
+    assert tag == resolved.tag and labels["tfopt.kind"] == "base"
+    assert b"libjemalloc2" in dockerfile and b"python3-venv" in dockerfile
+
+
+@pytest.mark.parametrize("pulls, builds", [(False, True), (True, False)])
+def test_bootstrap_when_no_registry_or_no_network(bootstraps, pulls, builds):
+    said = []
+    base.provide_base(FakeEngine(pulls, builds), base.BaseSpec("bookworm", "3.11"), say=said.append)
+    assert len(bootstraps) == 1
+    assert any("bootstrapped locally" in line for line in said)
+
+
+def test_host_python_prefix_is_always_bootstrapped(bootstraps):
+    engine = FakeEngine(pulls=True, builds=True)
+    base.provide_base(engine, base.BaseSpec("bookworm", "3.7"), say=lambda s: None)
+    assert bootstraps and not engine.built

@@ -1,0 +1,54 @@
+from tfopt import clean, paths
+
+
+class FakeEngine:
+    def __init__(self):
+        self.calls = []
+
+    def remove_containers(self, labels):
+        self.calls.append(("containers", labels))
+        return ["c1"]
+
+    def remove_images(self, labels):
+        self.calls.append(("images", labels))
+        return ["i1", "i2"]
+
+    def remove_volumes(self, labels):
+        self.calls.append(("volumes", labels))
+        return []
+
+
+def test_clean_removes_only_what_carries_tfopt_labels_and_keeps_results(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
+    paths.wheelhouse_dir().mkdir(parents=True)
+    (paths.wheelhouse_dir() / "x.whl").write_text("x")
+    results = tmp_path / "results"
+    results.mkdir()
+    fake = FakeEngine()
+    monkeypatch.setattr(clean.Engine, "connect", classmethod(lambda cls: fake))
+    said = []
+    clean.clean(say=said.append)
+    assert [kind for kind, _ in fake.calls] == ["containers", "images", "volumes"]
+    assert not paths.wheelhouse_dir().exists()
+    assert results.exists()
+    assert "removed 2 image(s)" in said
+
+
+def test_engine_removal_is_always_filtered_by_the_managed_label():
+    from tfopt.engine import Engine
+
+    seen = []
+
+    class Listing:
+        def list(self, **kwargs):
+            seen.append(kwargs["filters"]["label"])
+            return []
+
+    class Client:
+        images = containers = volumes = Listing()
+
+    engine = Engine(Client())
+    engine.remove_images({})
+    engine.remove_containers({"tfopt.kind": "profile"})
+    engine.remove_volumes({})
+    assert seen == [["tfopt.managed=true"], ["tfopt.managed=true", "tfopt.kind=profile"], ["tfopt.managed=true"]]
