@@ -11,7 +11,6 @@
 """
 
 import functools
-import os
 import sys
 from pathlib import Path
 

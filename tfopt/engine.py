@@ -5,7 +5,6 @@ Everything tfopt creates carries the label ``tfopt.managed=true`` so that
 """
 
 import io
-import json
 import signal
 import tarfile
 import time
@@ -259,9 +258,3 @@ class Engine:
             removed.append(volume.name)
         return removed
 
-
-def parse_json_stdout(outcome: ContainerOutcome, what: str, log_path: Path) -> dict:
-    try:
-        return json.loads(outcome.stdout)
-    except ValueError:
-        raise RunError(f"{what} printed no JSON document", hint=f"its log: {log_path}") from None

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from .base import BaseSpec, provide_base
 from .config import Variant
@@ -25,7 +25,7 @@ def weights_dir() -> Path:
     return Path(ensure_weights())
 
 
-def _tensorflow_requirement(variant: Variant, say) -> (Optional[str], Optional[str], Optional[str]):
+def _tensorflow_requirement(variant: Variant, say) -> Tuple[Optional[str], Optional[str], Optional[str]]:
     """(requirement, wheel sha256 if known, skip reason)."""
     tf = variant.tensorflow
     if tf.kind == "pypi":

@@ -1,6 +1,5 @@
 """`invoke test`: the three suites, each in the interpreter it needs."""
 
-import os
 import subprocess
 import sys
 from typing import Optional

@@ -1,7 +1,6 @@
 """The pipeline as a user runs it: `invoke profile` on a real engine, real images,
 real TensorFlow 1.13 and 2.21, the real checkpoint; then `invoke plot`/`report`."""
 
-import json
 import subprocess
 import sys
 import textwrap
