@@ -161,8 +161,8 @@ def speedup_chart(results: Results, family: str, names: Sequence[str], path: Pat
                   f"> 1 is faster")
     ax.grid(True, axis="x", which="both", alpha=0.3)
     ax.set_title(f"Speedup against the reference {reference}, family {family} — "
-                 f"{limits_label(results)}\ngeometric mean over word counts 1–20 of the ratio "
-                 f"of medians; whiskers: 95% bootstrap CI", fontsize=11)
+                 f"{limits_label(results)}\nratio of per-container geometric-mean times over "
+                 f"word counts 1–20; whiskers: 95% CI over containers", fontsize=11)
     legend = [Patch(color=FASTER, label="faster"), Patch(color=SLOWER, label="slower"),
               Patch(color=SAME, label="no significant difference"),
               Patch(facecolor="white", edgecolor="black", hatch="///", label=DIFFERS_MARK)]

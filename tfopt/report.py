@@ -176,9 +176,10 @@ def _family_section(results: Results, family: str, names: List[str], seed: int, 
         paragraphs=[f"Reference variant: {ref}. Each variant extends its parent; "
                     f"speedups are its parent's (or the reference's) time divided by its own."],
         images=[(img, f"{img} chart") for img in images],
-        notes=["ms: median per predict() call with its 95% bootstrap CI in brackets. "
-               "Speedups: geometric mean over word counts of the ratio of medians, ± the wider "
-               "side of the 95% bootstrap CI. Load: time to load the model; ready: process start "
+        notes=["ms: median per predict() call with its 95% CI in brackets (bootstrap over "
+               "containers, then calls). Speedups: ratio of per-container geometric-mean times "
+               "over word counts, ± the wider side of its 95% CI (Welch t over containers: they, "
+               "not calls, are the independent units). Load: time to load the model; ready: process start "
                "to first prediction done (includes importing TensorFlow); medians over containers. "
                "Predictions: ✓ same digest as "
                "the reference in every container."])
@@ -266,8 +267,9 @@ def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
         paragraphs=["Every round starts one fresh container per variant, in a shuffled order "
                     "(seeded), so slow drifts of the host hit all variants alike. Repeats: timed "
                     "predict() calls per word count per container, after the warm-up calls. "
-                    "Timings are pooled per word count across containers; CIs are percentile "
-                    f"bootstraps ({stats.N_RESAMPLES} resamples, seeded)."])
+                    "Per-case medians pool the calls of all containers; their CIs are two-level "
+                    f"percentile bootstraps ({stats.N_RESAMPLES} resamples, seeded). Overall "
+                    "speedups use a Welch t-interval over per-container geometric means."])
 
 
 def _load_run_meta(results: Results, results_dir: Path) -> Dict[str, dict]:

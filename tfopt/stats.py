@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
+from scipy import stats as scipy_stats
 
 N_RESAMPLES = 2000
 CONFIDENCE = 0.95
@@ -187,8 +188,10 @@ class Speedup:
 def time_ratio(baseline: dict, variant: dict, seed: int = 0) -> Optional[Speedup]:
     """Speedup of `variant` against `baseline` (A/B time ratio, > 1 means faster).
 
-    Per case the ratio of medians; overall their geometric mean over the cases
-    both measured. The CI resamples containers, then calls within them, on both sides.
+    Per case the ratio of medians, with a two-level bootstrap CI (containers, then
+    calls). Overall: the ratio of per-container geometric-mean times over the cases
+    both measured, with a Welch t-interval over containers (a bootstrap of calls when
+    a side has a single container).
     None when the two share no measured case.
     """
     a, b = visit_samples_ms(baseline), visit_samples_ms(variant)
@@ -203,10 +206,43 @@ def time_ratio(baseline: dict, variant: dict, seed: int = 0) -> Optional[Speedup
         value = float(np.median(np.concatenate(a[words])) / np.median(np.concatenate(b[words])))
         per_case[words] = Ratio(value, *_interval(draws))
         log_draws.append(np.log(draws))
-    overall_value = float(np.exp(np.mean([np.log(r.value) for r in per_case.values()])))
-    overall_draws = np.exp(np.mean(log_draws, axis=0))
+    overall = _container_ratio(baseline, variant, common)
+    if overall is None:  # fewer than two containers on a side: bootstrap calls instead
+        overall_value = float(np.exp(np.mean([np.log(r.value) for r in per_case.values()])))
+        overall = Ratio(overall_value, *_interval(np.exp(np.mean(log_draws, axis=0))))
     return Speedup(baseline=baseline["variant"]["name"], variant=variant["variant"]["name"],
-                   overall=Ratio(overall_value, *_interval(overall_draws)), per_case=per_case)
+                   overall=overall, per_case=per_case)
+
+
+def container_log_index(result: dict, cases: List[int]) -> np.ndarray:
+    """One number per container: the mean over `cases` of log(median call time)."""
+    out = []
+    for profile in profiles(result):
+        samples = _case_samples_ms(profile)
+        if all(w in samples for w in cases):
+            out.append(np.mean([np.log(np.median(samples[w])) for w in cases]))
+    return np.asarray(out)
+
+
+def _container_ratio(baseline: dict, variant: dict, cases: List[int]) -> Optional[Ratio]:
+    """Overall time ratio with a Welch t-interval over containers.
+
+    Containers, not calls, are the independent units: calls in one container share
+    its CPU placement, its throttling and its allocator state. With few containers
+    the interval is wide, as it should be.
+    """
+    a, b = container_log_index(baseline, cases), container_log_index(variant, cases)
+    if len(a) < 2 or len(b) < 2:
+        return None
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    difference = a.mean() - b.mean()
+    se = float(np.sqrt(va + vb))
+    if se == 0.0:
+        return Ratio(float(np.exp(difference)), float(np.exp(difference)), float(np.exp(difference)))
+    dof = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    t = float(scipy_stats.t.ppf(0.5 + CONFIDENCE / 2, dof))
+    return Ratio(float(np.exp(difference)), float(np.exp(difference - t * se)),
+                 float(np.exp(difference + t * se)))
 
 
 def against_reference(results: Results, name: str, seed: int = 0) -> Optional[Speedup]:

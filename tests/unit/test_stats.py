@@ -161,3 +161,33 @@ def test_ci_accounts_for_differences_between_containers():
     pooled = stats.case_stats(1, np.concatenate(visits))
     assert (nested.ci_high - nested.ci_low) > 2 * (pooled.ci_high - pooled.ci_low)
     assert nested.n == 60 and abs(nested.median - pooled.median) < 1e-9
+
+
+def _result_with_container_levels(name, levels_ms, calls=5, seed=0):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    visits = []
+    for level in levels_ms:
+        cases = [{"words": w, "text": "x", "samples_ns": [int(level * w * 1e6 * (1 + 0.005 * rng.standard_normal()))
+                                                         for _ in range(calls)]} for w in (1, 2, 3)]
+        visits.append({"profile": {"cases": cases}})
+    return {"variant": {"name": name}, "visits": visits}
+
+
+def test_overall_speedup_interval_is_over_containers():
+    base = _result_with_container_levels("a", [100, 101, 99])
+    twice = _result_with_container_levels("b", [50, 50.5, 49.5], seed=1)
+    overall = stats.time_ratio(base, twice).overall
+    assert overall.low < 2.0 < overall.high and overall.faster
+    assert abs(overall.value - 2.0) < 0.02
+
+
+def test_drift_between_containers_is_not_mistaken_for_a_speedup():
+    # Calls are tight within each container, but containers wander by ±10 %:
+    # a 3 % difference must not be called significant.
+    base = _result_with_container_levels("a", [100, 90, 110])
+    other = _result_with_container_levels("b", [97, 87, 107], seed=1)
+    speedup = stats.time_ratio(base, other)
+    assert not speedup.overall.significant
+    assert "no significant difference" in speedup.describe()
