@@ -152,8 +152,7 @@ def demo(c):
     from tfopt.pipeline import DEFAULT_VARIANTS
 
     profile(c, variant=list(DEFAULT_VARIANTS), rounds=1, repeats=3)
-    plot(c)
-    report(c)
+    report(c)  # renders the plots too
 
 
 @task(help={"only": "unit, g2p or integration (default: all three)"})

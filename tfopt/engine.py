@@ -16,7 +16,7 @@ from .errors import BuildError, EngineUnavailable, RunError
 
 MANAGED = {"tfopt.managed": "true"}
 ENGINE_HINT = (
-    "start one: `apt-get install -y docker.io && dockerd --iptables=false --bridge=none &` "
+    "start one: `apt-get install -y docker.io debootstrap && dockerd --iptables=false --bridge=none &` "
     "(as root), or point DOCKER_HOST at a running engine"
 )
 
