@@ -86,18 +86,19 @@ def _context(inputs: ImageInputs, out) -> None:
 def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
                  say: Callable[[str], None] = print, verbose: bool = False) -> str:
     """The image tag for these variants, built only when no image has these inputs."""
-    tag = inputs.tag
+    digest = inputs.digest()  # hashes every input file: once
+    tag = f"{IMAGE_REPOSITORY}:{digest}"
     names = ", ".join(v.name for v in variants)
     if engine.image(tag) is not None:
         say(f"image {tag} reused ({names}): inputs unchanged")
         return tag
     labels = {
-        "tfopt.kind": "variant", "tfopt.version": __version__, "tfopt.inputs": inputs.digest(),
+        "tfopt.kind": "variant", "tfopt.version": __version__, "tfopt.inputs": digest,
         "tfopt.variants": ",".join(v.name for v in variants), "tfopt.form": inputs.form,
         "tfopt.base": inputs.base_tag, "tfopt.tf_wheel_sha256": inputs.tf_sha256 or "",
         **inputs.extra_labels,
     }
-    log_path = paths.logs_dir() / f"image-{inputs.digest()}.log"
+    log_path = paths.logs_dir() / f"image-{digest}.log"
     say(f"building image {tag} for {names} (log: {log_path})")
     started = time.monotonic()
 
