@@ -5,6 +5,7 @@ host CPython prefix (e.g. pyenv's 3.7.16), copied in at the same path along
 with the Debian packages of the shared libraries it links against.
 """
 
+import functools
 import hashlib
 import io
 import json
@@ -63,7 +64,9 @@ class ResolvedBase:
         return f"tfopt-base:{self.spec.suite}-py{self.python_version}-{self.key()}"
 
 
+@functools.lru_cache(maxsize=None)
 def resolve(spec: BaseSpec) -> ResolvedBase:
+    """What goes into the base image; memoized, since a host prefix means running ldd over it."""
     mirror = os.environ.get("TFOPT_DEBIAN_MIRROR", DEFAULT_MIRROR)
     packages = set(COMMON_PACKAGES) | set(spec.packages)
     if spec.from_distro:
