@@ -261,18 +261,30 @@ def inspect_wheel(wheel: Path, library_glob: str, copts: str,
     }
 
 
+def _isa_cache(sha256: str) -> Path:
+    from .. import paths
+
+    return paths.cache_dir() / "isa" / f"{sha256}.json"
+
+
+def cached_isa(sha256: str) -> Optional[Dict[str, int]]:
+    """The counts recorded for a wheel of this sha256, if it was ever read."""
+    path = _isa_cache(sha256)
+    return json.loads(path.read_text())["counts"] if path.is_file() else None
+
+
 def wheel_isa(wheel: Path, sha256: Optional[str] = None) -> Dict[str, int]:
     """A TF wheel's counts (fma, avx2, avx512f, avx, instructions), computed once per sha256.
 
     The cache is ~/.cache/tfopt/isa/<sha256>.json: a TF library takes minutes to disassemble."""
-    from .. import paths
     from ..wheels import sha256_file
 
     digest = sha256 or sha256_file(wheel)
-    cached = paths.cache_dir() / "isa" / f"{digest}.json"
-    if cached.is_file():
-        return json.loads(cached.read_text())["counts"]
+    known = cached_isa(digest)
+    if known is not None:
+        return known
     counts, _, libraries = library_counts(wheel)
+    cached = _isa_cache(digest)
     cached.parent.mkdir(parents=True, exist_ok=True)
     partial = cached.with_suffix(".tmp")
     partial.write_text(json.dumps({"wheel": wheel.name, "libraries": libraries, "counts": counts}, indent=1))
