@@ -16,14 +16,14 @@ from pathlib import Path
 import pytest
 
 from tfopt import paths
-from tfopt.config import load_plan
 
 from loopback_http import LoopbackServer
+from test_buildtf_engine import cache as private_cache, plan  # noqa: F401  (shared fixtures)
 
 pytestmark = pytest.mark.integration
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-VARIANTS = FIXTURES / "variants-fixture.yaml"
+USER_CACHE = paths.cache_dir()  # before any fixture points TFOPT_CACHE elsewhere
 DEP_FILES = FIXTURES / "bazel-wheel" / "distdir"
 DEP_PORT = 38193  # the URL in tests/fixtures/bazel-wheel/src/WORKSPACE
 DEP_SHA256 = "3bd0126695e1521981ac1c208ba0d35a0501cfeac04b11b41e974469a4438dce"
@@ -31,20 +31,12 @@ VOLUME = "tfopt-build-cache-bazel-wheel-0.1.0"
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """A private TFOPT_CACHE; the verified Bazel binaries are shared with the user's cache."""
-    shared = paths.cache_dir() / "bazel"
+def cache(private_cache):
+    """The private TFOPT_CACHE of build-tf's tests; verified Bazel binaries are shared with the user's."""
+    shared = USER_CACHE / "bazel"
     shared.mkdir(parents=True, exist_ok=True)
-    root = tmp_path_factory.mktemp("tfopt-cache")
-    os.symlink(shared, root / "bazel")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TFOPT_CACHE", str(root))
-        yield root
-
-
-@pytest.fixture(scope="module")
-def plan():
-    return load_plan(VARIANTS)
+    os.symlink(shared, private_cache / "bazel")
+    return private_cache
 
 
 @pytest.fixture(scope="module")

@@ -457,3 +457,58 @@ def test_without_container_network_the_tf_build_stops_at_once(monkeypatch):
     with pytest.raises(FetchError, match="gives containers no network") as caught:
         build_tf(load_plan(ROOT / "variants.yaml"), "tf1-avx2", out=lambda line: None)
     assert "--fetch-only" in caught.value.hint and "--distdir" in caught.value.hint
+
+
+QUERY = """\
+# /src/WORKSPACE:8:1
+http_archive(
+  name = "fixture_dep",
+  urls = ["http://127.0.0.1:38193/fixture-dep-1.0.tar.gz", "https://mirror.example/fixture-dep-1.0.tar.gz"],
+  sha256 = "%s",
+)
+
+# /src/WORKSPACE:14:1
+http_archive(
+  name = "declared_but_not_fetched",
+  urls = ["https://example.invalid/other.tar.gz"],
+  sha256 = "%s",
+)
+
+# /DEFAULT.WORKSPACE:5:1
+new_local_repository(
+  name = "local_jdk",
+  path = "/usr/lib/jvm/java",
+)
+"""
+
+
+def test_fetch_output_becomes_a_bundle_with_a_manifest(tmp_path):
+    import hashlib
+    import json
+    import tarfile
+
+    from tfopt.tfbuild import bundle
+
+    blobs = {b"the archive": None, b"fetched by ctx.download": None}
+    cache = tmp_path / "rc"
+    for data in blobs:
+        sha = hashlib.sha256(data).hexdigest()
+        (cache / "content_addressable" / "sha256" / sha).mkdir(parents=True)
+        (cache / "content_addressable" / "sha256" / sha / "file").write_bytes(data)
+        blobs[data] = sha
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    with tarfile.open(staging / "repository_cache.tar", "w") as tar:
+        tar.add(cache / "content_addressable", arcname="content_addressable")
+    (staging / "external.txt").write_text(QUERY % (blobs[b"the archive"], "0" * 64))
+
+    target = bundle.make(staging, tmp_path / "bundle", "v")
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert [e["name"] for e in manifest["entries"]] == ["fixture_dep"]
+    entry = manifest["entries"][0]
+    assert entry["sha256"] == blobs[b"the archive"] and entry["file"] == "fixture-dep-1.0.tar.gz"
+    assert entry["urls"][1] == "https://mirror.example/fixture-dep-1.0.tar.gz"
+    assert (target / "fixture-dep-1.0.tar.gz").read_bytes() == b"the archive"
+    assert manifest["unnamed_sha256"] == [blobs[b"fetched by ctx.download"]]
+    assert "1 archives" in bundle.summary(target)
+    bundle.check(target)

@@ -1,7 +1,7 @@
 """Offline bundles: every external archive a Bazel build downloads, for builds without network.
 
 `invoke build-tf --fetch-only` runs `bazel fetch` in the builder (network on) and copies out
-Bazel's repository cache and `bazel query --output=build '//external:*'`. From these:
+Bazel's repository cache (as repository_cache.tar) and `bazel query --output=build '//external:*'`. From these:
 
     BUNDLE/manifest.json                          name, urls, sha256, file of each download
     BUNDLE/<file name of its first URL>           what `bazel --distdir` looks up by name
@@ -15,6 +15,7 @@ passes --distdir, with the container's network off.
 import json
 import os
 import shutil
+import tarfile
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
@@ -28,14 +29,17 @@ SCHEMA = "tfopt.bazel-bundle/1"
 
 def make(staging: Path, target: Path, variant: str) -> Path:
     """Turn a fetch container's output (external.txt, content_addressable/) into a bundle at target."""
-    store = staging / "content_addressable" / "sha256"
-    if not store.is_dir():
-        raise ConfigError(f"the fetch left no repository cache in {staging}; nothing to bundle")
+    archive = staging / "repository_cache.tar"
+    if not archive.is_file():
+        raise ConfigError(f"the fetch left no repository_cache.tar in {staging}; nothing to bundle")
     query = (staging / "external.txt").read_text() if (staging / "external.txt").is_file() else ""
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
-    shutil.move(str(staging / "content_addressable"), str(target / "content_addressable"))
+    with tarfile.open(archive) as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith("content_addressable/")
+                   and ".." not in Path(m.name).parts and (m.isfile() or m.isdir())]
+        tar.extractall(target, members=members)
     store = target / "content_addressable" / "sha256"
     entries, named = [], set()
     for name, urls, sha in parse_external(query):
