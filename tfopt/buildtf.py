@@ -79,7 +79,8 @@ def describe_build(recipe: Recipe) -> List[str]:
                      + (f"  ({rewrite['why']})" if rewrite.get("why") else ""))
     access = recipe.access
     lines.append("  dependencies    " + (
-        f"offline, from the bundle {access['distdir']} (--distdir, container network off)" if access.get("distdir")
+        f"offline, from the bundle {access['distdir']} (--distdir"
+        f"{'' if recipe.network else ', container network off'})" if access.get("distdir")
         else "downloaded by Bazel while it builds (container network on)"))
     if access.get("remote_cache"):
         lines.append(f"  remote cache    {access['remote_cache']}"
