@@ -427,3 +427,29 @@ def families(results: Results) -> Dict[str, List[str]]:
         out += [n for n in names if n not in out]  # parent cycles, defensively
         ordered[family] = out
     return ordered
+
+
+# ---------------------------------------------------------------- precision target
+
+def widest_half_width(results: Results) -> Optional[float]:
+    """The widest relative 95% CI half-width (0.05 = 5%) among the overall speedups of
+    every non-reference variant against its reference that the report prints.
+
+    Relative half-width: the longer side of the CI divided by the estimate. A/A arms
+    and variants whose reference is not in `results` are not compared, so they do not
+    count. None while any printed speedup has no container interval yet (fewer than two
+    containers on a side), or when there is nothing to compare.
+    """
+    widths = []
+    for name, doc in results.items():
+        variant = doc["variant"]
+        ref = variant.get("reference")
+        if variant.get("arm_of") or not ref or ref == name or ref not in results:
+            continue
+        a, b = visit_samples_ms(results[ref]), visit_samples_ms(doc)
+        common = sorted(set(a) & set(b))
+        ratio = _container_ratio(results[ref], doc, common) if common else None
+        if ratio is None:
+            return None
+        widths.append(max(ratio.high / ratio.value - 1.0, 1.0 - ratio.low / ratio.value))
+    return max(widths) if widths else None

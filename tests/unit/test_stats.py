@@ -191,3 +191,16 @@ def test_drift_between_containers_is_not_mistaken_for_a_speedup():
     speedup = stats.time_ratio(base, other)
     assert not speedup.overall.significant
     assert "no significant difference" in speedup.describe()
+
+
+def test_widest_half_width_is_the_widest_relative_ci_half_width_against_the_reference():
+    results = {n: make_result(n, reference="stock", median_ms=linear_ms(m, 3 * m), sigma=0.05, seed=i)
+               for i, (n, m) in enumerate([("stock", 100), ("fast", 50), ("slow", 150)])}
+    expected = []
+    for n in ("fast", "slow"):
+        r = stats.against_reference(results, n).overall
+        expected.append(r.high / r.value - 1)
+    assert stats.widest_half_width(results) == pytest.approx(max(expected))
+    one_container = {n: make_result(n, visits=1, seed=i) for i, n in enumerate(["stock", "fast"])}
+    assert stats.widest_half_width(one_container) is None
+    assert stats.widest_half_width({"stock": results["stock"]}) is None
