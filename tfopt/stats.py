@@ -93,11 +93,11 @@ class LogInterval:
 
     @property
     def low(self) -> float:
-        return self.estimate - self.half if self.has_interval else self.estimate
+        return float(bounds(self.estimate, self.se, self.df)[0]) if self.has_interval else self.estimate
 
     @property
     def high(self) -> float:
-        return self.estimate + self.half if self.has_interval else self.estimate
+        return float(bounds(self.estimate, self.se, self.df)[1]) if self.has_interval else self.estimate
 
     @property
     def half(self) -> float:
