@@ -115,6 +115,23 @@ def report(c, run=None, results=None, out=None):
         _say(f"wrote {path}")
 
 
+@task(help={"write": "regenerate the marked figures in README.md (default: only check)",
+            "readme": "the README to check (default: README.md)", "results": "results folder"})
+@fatal_errors
+def readme_figures(c, write=False, readme=None, results=None):
+    """Check (or --write) README figures against the committed run the README names."""
+    from tfopt.measurements import load_run
+    from tfopt.readme_figures import sync
+
+    problems = sync(Path(readme) if readme else ROOT / "README.md",
+                    lambda run_id: load_run(_results_dir(results), run_id), write)
+    for problem in problems:
+        _say(problem)
+    if problems and not write:
+        raise Exit("README figures differ from the run: invoke readme-figures --write", code=2)
+    _say("README figures regenerated" if problems else "README figures match the run")
+
+
 @task(help={"variant": "the source-build variant", "force": "rebuild even if a wheel exists",
             "dry_run": "print the resolved recipe and commands only", "file": "the variants file"})
 @fatal_errors

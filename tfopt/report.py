@@ -208,8 +208,8 @@ def _family_section(results: Results, family: str, names: List[str], seed: int, 
                     f"speedups are its parent's (or the reference's) time divided by its own."],
         images=[(img, f"{img} chart") for img in images],
         tables=[Table(header, rows), Table(
-            ["variant", "calls per case", "1 word: median / p90 / p99 (ms)",
-             "20 words: median / p90 / p99 (ms)"], tails)],
+            ["variant", "calls per case", "1 word, all calls: p50 / p90 / p99 (ms)",
+             "20 words, all calls: p50 / p90 / p99 (ms)"], tails)],
         notes=[_FAMILY_NOTE + (f" Speedup intervals in this family: {', '.join(methods)}." if methods else ""),
                f"Tail latency (second table) pools every call of every container. A p-quantile is "
                f"shown only with at least {stats.TAIL_TAIL_CALLS} calls beyond it: "
