@@ -82,6 +82,15 @@ def test_aa_arms_of_the_same_run_give_each_family_its_own_floor(tmp_path):
     assert "within A/A noise" in md.split("| t1-b |")[1].split("\n")[0]
 
 
+def test_recorded_status_and_reason_are_shown(tmp_path):
+    _store(tmp_path, OLD, [make_result("stock")], status="interrupted", reason="engine lost")
+    views.render_report(tmp_path, OLD)
+    md = (results.run_dir(tmp_path, OLD) / "report.md").read_text()
+    assert "status: interrupted (engine lost)" in md and "This run is interrupted" in md
+    _store(tmp_path, NEW, [make_result("stock")], status="running")
+    assert measurements.load_run(tmp_path, NEW).describe_status().startswith("running (no end recorded")
+
+
 def test_old_run_json_status_is_inferred_and_said_so(tmp_path):
     _store(tmp_path, OLD, [make_result("stock")], finished_at="2026-11-24T20:34:01Z", failures={})
     run = measurements.load_run(tmp_path, OLD)
