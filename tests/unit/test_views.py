@@ -122,3 +122,12 @@ def test_generated_output_in_run_folders_is_ignored_by_git():
     done = subprocess.run(["git", "-C", str(paths.PROJECT_ROOT), "check-ignore", *probe],
                           capture_output=True, text=True)
     assert sorted(done.stdout.split()) == sorted(probe)
+
+
+def test_an_aa_only_run_reports_its_pair(tmp_path):
+    arms = [flat(f"t2@{side}", levels, rounds=[0, 1, 2], reference="t2", arm_of="t2", family="tf2.21")
+            for side, levels in (("A", [50.0, 52.0, 51.0]), ("B", [51.0, 51.5, 50.0]))]
+    _store(tmp_path, NEW, arms, kind="aa", status="complete")
+    views.render_report(tmp_path, None)
+    md = (results.run_dir(tmp_path, NEW) / "report.md").read_text()
+    assert "tf2.21: t2@B against t2@A: time difference" in md
