@@ -335,6 +335,8 @@ class Engine:
             pid = container.labels.get("tfopt.pid", "")
             if pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid)):
                 continue
+            if not pid.isdigit() and container.status == "running":
+                continue  # an older tfopt's, without an owner label: it may still be measuring
             container.remove(force=True, v=True)
             removed.append(container.name)
         return removed

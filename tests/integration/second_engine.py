@@ -31,6 +31,19 @@ from factories import profile_doc  # noqa: E402
 from tfopt.engine import Engine  # noqa: E402
 from tfopt.errors import EngineUnavailable  # noqa: E402
 
+# Two fixture variants for invoke profile: FIXTURE_SET picks the baked-in profiles
+# (scaled per SCALES), FIXTURE_DELAY how long each container runs.
+SCALES = {"ref": 1.0, "fast": 0.6}
+FIXTURE_PLAN = """
+variants:
+  ref:
+    python: "3.11"
+    tensorflow: {pypi: tensorflow-cpu==2.21.0}
+    env: {FIXTURE_SET: ref, FIXTURE_DELAY: "%(delay)s"}
+  fast:
+    extends: ref
+    env: {FIXTURE_SET: fast}
+"""
 FIXTURE_REPOSITORY = "tfopt-fixture-profiler"
 FIXTURE_TAG = "1"
 FIXTURE_IMAGE = f"{FIXTURE_REPOSITORY}:{FIXTURE_TAG}"
@@ -125,3 +138,8 @@ def load_fixture_image(engine: Engine, scales: Dict[str, float], work: Path) -> 
         "ENV PATH=/usr/local/bin:/usr/bin:/bin",
     ])
     return FIXTURE_IMAGE
+
+
+def profile_containers(client) -> list:
+    """tfopt's profiling containers on a docker-py client, running or not."""
+    return client.containers.list(all=True, filters={"label": ["tfopt.managed=true", "tfopt.kind=profile"]})

@@ -6,70 +6,21 @@ stopped engine must be gone once the engine is back and the next run starts.
 The profiler is the fixture image of second_engine.py (not TensorFlow): this test is about
 the engine, the run loop and the task, which are all real here."""
 
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from invoke import Context, Exit
+from invoke import Exit
 
-from second_engine import load_fixture_image
-from tfopt import pipeline, results
-from tfopt.prepare import Prepared
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-import tasks  # noqa: E402
-
-SCALES = {"ref": 1.0, "fast": 0.6}
-PLAN = """
-variants:
-  ref:
-    python: "3.11"
-    tensorflow: {pypi: tensorflow-cpu==2.21.0}
-    env: {FIXTURE_SET: ref, FIXTURE_DELAY: "4"}
-  fast:
-    extends: ref
-    env: {FIXTURE_SET: fast}
-"""
+from second_engine import profile_containers
+from tfopt import results
 
 
-@pytest.fixture(scope="module")
-def fixture_image(second_engine, tmp_path_factory):
-    engine = second_engine.start() if not second_engine.running else None
-    from tfopt.engine import Engine
-
-    engine = engine or Engine.connect(second_engine.url)
-    return load_fixture_image(engine, SCALES, tmp_path_factory.mktemp("fixture"))
-
-
-@pytest.fixture
-def on_second_engine(second_engine, fixture_image, tmp_path, monkeypatch):
-    """`invoke profile` pointed at the second engine, with the fixture image as every variant's image."""
-    monkeypatch.setenv("DOCKER_HOST", second_engine.url)
-    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(pipeline, "prepare",
-                        lambda engine, variants, say, verbose: {v.name: Prepared(v, fixture_image) for v in variants})
-    plan = tmp_path / "variants.yaml"
-    plan.write_text(PLAN)
-
-    def profile(**flags):
-        tasks.profile(Context(), variant=["ref", "fast"], file=str(plan), results=str(tmp_path / "results"),
-                      repeats=1, warmups=0, **flags)
-
-    return profile, tmp_path / "results"
-
-
-def profile_containers(client):
-    return client.containers.list(all=True, filters={"label": ["tfopt.managed=true", "tfopt.kind=profile"]})
-
-
-def test_engine_loss_exits_3_keeps_results_marks_interrupted_and_leaves_nothing(second_engine, on_second_engine,
-                                                                                 capsys):
+def test_engine_loss_exits_3_keeps_results_marks_interrupted_and_leaves_nothing(
+        second_engine, profile_on_second_engine, capsys):
     import docker
 
-    profile, results_dir = on_second_engine
+    profile, results_dir = profile_on_second_engine
     watcher = docker.DockerClient(base_url=second_engine.url)
     seen = {}
 
@@ -115,7 +66,7 @@ def test_engine_loss_exits_3_keeps_results_marks_interrupted_and_leaves_nothing(
     second_engine.start()
     left = [c.name for c in profile_containers(watcher)]
     assert left == [seen["name"]]
-    profile(rounds=1)
+    profile(rounds=1, delay=1)
     out = capsys.readouterr().out
     assert f"removed 1 container(s) left behind by an interrupted run: {seen['name']}" in out
     assert profile_containers(watcher) == []
