@@ -158,9 +158,7 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
             results_dir: Path, say: Callable[[str], None] = print, kind: str = "profile") -> RunReport:
     """Interleaved rounds until the protocol says stop; run.json records how the run ended."""
     protocol.check()
-    if protocol.target_ci is not None and not _comparable(arms):
-        raise ConfigError("--target-ci needs a variant and its reference in the same run",
-                          hint="add the reference variant (`invoke variants` names each one's reference)")
+    check_target_has_pairs(protocol, [a.variant for a in arms if a.arm_of is None])
     run_id = results.new_run_id()
     report = RunReport(run_id)
     host = host_facts(engine)
@@ -229,10 +227,13 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
     return report
 
 
-def _comparable(arms: List[Arm]) -> bool:
-    names = {a.name for a in arms}
-    return any(a.arm_of is None and a.variant.reference in names and a.variant.reference != a.name
-               for a in arms)
+def check_target_has_pairs(protocol: Protocol, variants: List[Variant]) -> None:
+    """A precision target is about speedups: some variant must run beside its reference."""
+    names = {v.name for v in variants}
+    if protocol.target_ci is not None and not any(v.reference in names and v.reference != v.name
+                                                  for v in variants):
+        raise ConfigError("--target-ci needs a variant and its reference in the same run",
+                          hint="add the reference variant (`invoke variants` names each one's reference)")
 
 
 def _rounds_done(orders: List[List[str]], docs: Dict[str, dict]) -> int:
