@@ -167,8 +167,11 @@ class Engine:
         steps: List[str] = []
         try:
             image_id = self._build(context, tag, labels, log_path, on_line, buildargs, steps)
+        except _connection_errors():
+            raise self.lost(f"building {tag} (log: {log_path})") from None
         finally:
-            self.remove_dangling(steps)
+            if self.answers():
+                self.remove_dangling(steps)
         image = self.image(tag)
         if image is None:
             raise BuildError(f"building {tag} produced no image", hint=f"full log: {log_path}")

@@ -10,12 +10,15 @@ visiting every variant, until every speedup against its reference has a CI
 half-width within the target, or the round or time limit is reached.
 """
 
+import contextlib
 import json
 import math
 import os
 import platform
 import random
+import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,13 +173,34 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
         "status": results.RUNNING, "reason": None,
     })
     docs = {a.name: _result_doc(a, run_id, engine.image(a.image), host, protocol, plan_variants) for a in arms}
-    by_name = {a.name: a for a in arms}
     goal = f"until every speedup's CI is within ±{protocol.target_ci:.1%} " \
            f"({protocol.rounds}..{protocol.round_limit} rounds" \
            + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")") \
         if protocol.target_ci is not None else f"× {protocol.rounds} round(s)"
     say(f"run {run_id}: {len(arms)} variant(s) {goal}, seed {protocol.seed}")
     started = time.monotonic()
+    with _sigterm_as_ctrl_c():
+        return _rounds(engine, arms, protocol, results_dir, say, report, docs, rng, orders, started)
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c():
+    """`kill` then ends the run like Ctrl-C: containers removed, run.json marked interrupted."""
+    previous = signal.getsignal(signal.SIGTERM)
+    install = previous is signal.SIG_DFL and threading.current_thread() is threading.main_thread()
+    if install:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if install:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Path, say, report: RunReport,
+            docs: Dict[str, dict], rng: random.Random, orders: List[List[str]], started: float) -> RunReport:
+    run_id = report.run_id
+    by_name = {a.name: a for a in arms}
     stop_reason = None
     try:
         while True:
