@@ -216,7 +216,8 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
             for position, name in enumerate(order):
                 if name in report.failures:
                     continue
-                say(f"  round {round_index + 1} · {name}")
+                of = f"/{protocol.rounds}" if protocol.target_ci is None else ""
+                say(f"  round {round_index + 1}{of} · {name}")
                 try:
                     visit = _visit(engine, by_name[name], protocol, run_id, round_index, position)
                 except RunError as exc:

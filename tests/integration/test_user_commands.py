@@ -44,4 +44,4 @@ def test_profile_all_skips_unbuilt_source_variants_and_runs_aa_arms_beside_the_o
     assert [sorted(o) for o in meta["orders"]] == [["tf2-1thread", "tf2-stock", "tf2-stock@A", "tf2-stock@B"]]
     docs = results.load_run(results_dir, run_id)
     assert docs["tf2-stock@A"]["image"]["id"] == docs["tf2-stock"]["image"]["id"]
-    assert profile_containers(engine.client) == []
+    assert [c for c in profile_containers(engine.client) if c.labels.get("tfopt.run") == run_id] == []
