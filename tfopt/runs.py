@@ -204,7 +204,7 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
     stop_reason = None
     try:
         while True:
-            measured = {n: d for n, d in docs.items() if d["visits"] and n not in report.failures}
+            measured = _measured(docs, report.failures)
             stop_reason = _stop_reason(protocol, len(orders), time.monotonic() - started, measured)
             if stop_reason:
                 break
@@ -227,19 +227,19 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
                 docs[name]["visits"].append(visit)
                 report.written[name] = results.write_result(results_dir, docs[name])
                 say("    " + _summary_line(visit["profile"]))
-            measured = {n: d for n, d in docs.items() if d["visits"] and n not in report.failures}
+            measured = _measured(docs, report.failures)
             say(progress_line(protocol, len(orders), time.monotonic() - started, measured))
     except KeyboardInterrupt:
         results.mark_ended(results_dir, run_id, results.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)",
-                           rounds_done=_rounds_done(orders, docs), failures=report.failures)
+                           rounds_done=_rounds_done(_measured(docs, report.failures)), failures=report.failures)
         raise
     except EngineUnavailable as exc:
         results.mark_ended(results_dir, run_id, results.INTERRUPTED, f"engine lost: {exc.args[0]}",
-                           rounds_done=_rounds_done(orders, docs), failures=report.failures)
+                           rounds_done=_rounds_done(_measured(docs, report.failures)), failures=report.failures)
         raise
     except BaseException as exc:
         results.mark_ended(results_dir, run_id, results.FAILED, f"{type(exc).__name__}: {exc}",
-                           rounds_done=_rounds_done(orders, docs), failures=report.failures)
+                           rounds_done=_rounds_done(_measured(docs, report.failures)), failures=report.failures)
         raise
     if report.failures:
         status, reason = results.FAILED, "variant(s) failed: " + ", ".join(sorted(report.failures))
@@ -261,8 +261,12 @@ def check_target_has_pairs(protocol: Protocol, variants: List[Variant]) -> None:
                           hint="add the reference variant (`invoke variants` names each one's reference)")
 
 
-def _rounds_done(orders: List[List[str]], docs: Dict[str, dict]) -> int:
-    """Rounds in which every arm still running was visited."""
+def _measured(docs: Dict[str, dict], failures: Dict[str, str]) -> Dict[str, dict]:
+    return {n: d for n, d in docs.items() if d["visits"] and n not in failures}
+
+
+def _rounds_done(docs: Dict[str, dict]) -> int:
+    """Rounds in which every arm that has not failed was visited."""
     done = [len(d["visits"]) for d in docs.values() if d["visits"]]
     return min(done) if done else 0
 
