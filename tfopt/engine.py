@@ -245,10 +245,15 @@ class Engine:
 
         Raises EngineUnavailable when the engine goes away meanwhile."""
         doing = f"running container {spec.name or spec.image}"
+        docker = _docker()
         try:
             outcome = self._run(spec, on_stderr)
         except _connection_errors():
             raise self.lost(doing) from None
+        except docker.errors.NotFound:
+            raise RunError(f"container {spec.name or spec.image} was removed while it ran",
+                           hint="another `invoke profile` or `invoke clean` on this engine removed it; "
+                                "run one profiling job per engine at a time") from None
         if outcome.exit_code != 0 and not self.answers():  # killed by the engine shutting down
             raise self.lost(doing)
         return outcome
@@ -284,6 +289,11 @@ class Engine:
         finally:
             try:
                 container.remove(force=True, v=True)
+            except _docker().errors.NotFound:
+                pass  # removed already
+            except _docker().errors.APIError as exc:
+                if exc.status_code != 409:  # 409: its removal is already in progress
+                    raise
             except Exception:
                 if self.answers():
                     raise
