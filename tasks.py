@@ -74,7 +74,7 @@ def variants(c, file=VARIANTS_FILE):
             _say(f"{alias} → {name}")
 
 
-@task(iterable=["variant", "aa"], help={
+@task(iterable=["variant", "aa"], auto_shortflags=False, help={
     "variant": "a variant (or alias) to profile (repeatable)", "all": "profile every variant",
     "rounds": "rounds; each visits every variant once in a fresh container (default 3; "
               "with --target-ci the minimum)",
