@@ -3,7 +3,7 @@
     invoke variants                      list variants with their resolved settings
     invoke profile --variant NAME ...    build (or reuse) images and profile them
     invoke profile --all                 the whole matrix
-    invoke plot / invoke report          charts and the report from stored results
+    invoke plot / invoke report          charts and the report of one run (latest, or --run ID)
     invoke build-tf --variant NAME       build TensorFlow from source for a variant
     invoke clean                         remove what tfopt made
     invoke demo                          the quickstart: a small default set, profiled and plotted
@@ -34,7 +34,8 @@ def fatal_errors(fn):
         except TfoptError as exc:
             raise Exit(f"error: {exc}", code=exc.exit_code)
         except KeyboardInterrupt:
-            raise Exit("interrupted: results measured so far are kept; containers were removed", code=130)
+            raise Exit("interrupted: results measured so far are kept, the run is marked interrupted in its run.json; "
+                       "containers were removed", code=130)
 
     return wrapper
 
@@ -67,52 +68,83 @@ def variants(c, file=VARIANTS_FILE):
         for v in members:
             for line in describe(v):
                 _say(line)
+    if plan.aliases:
+        _say("== aliases")
+        for alias, name in plan.aliases.items():
+            _say(f"{alias} → {name}")
 
 
-@task(iterable=["variant"], help={
-    "variant": "a variant to profile (repeatable)", "all": "profile every variant",
-    "rounds": "rounds; each visits every variant once in a fresh container (default 3)",
+@task(iterable=["variant", "aa"], auto_shortflags=False, help={
+    "variant": "a variant (or alias) to profile (repeatable)", "all": "profile every variant",
+    "rounds": "rounds; each visits every variant once in a fresh container (default 3; "
+              "with --target-ci the minimum)",
     "repeats": "timed predict() calls per case per visit (default 4)",
     "warmups": "untimed calls per case before timing (default 1)",
     "seed": "seed of the per-round shuffle (default 0)", "pin": "cpuset to pin to, e.g. 0",
-    "aa": "A/A check: profile this variant's image as two arms", "file": "the variants file",
+    "aa": "A/A check: also profile this variant as two arms in the same rounds (repeatable; "
+          "alone: an A/A-only run)", "file": "the variants file",
     "results": "results folder (default results/)", "timeout": "seconds per container (default 1800)",
     "verbose": "stream every build log line", "max_words": "profile cases of 1..N words (default 20)",
+    "target_ci": "precision target: add rounds until every speedup's 95% CI half-width is within "
+                 "this, e.g. 5%",
+    "max_rounds": "with --target-ci: stop after this many rounds (default 20)",
+    "max_minutes": "with --target-ci: start no round that would end after this many minutes",
 })
 @fatal_errors
 def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, pin=None, aa=None,
-            file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20):
+            file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20,
+            target_ci=None, max_rounds=None, max_minutes=None):
     """Build or reuse each variant's image and profile it under its limits."""
     from tfopt.pipeline import profile as run_profile
-    from tfopt.runs import Protocol
+    from tfopt.runs import Protocol, parse_percent
 
     plan = _plan(file)
     names = list(plan.variants) if all else list(variant or [])
     protocol = Protocol(rounds=int(rounds), repeats=int(repeats), warmups=int(warmups), seed=int(seed),
-                        pin=pin, max_words=int(max_words), timeout_s=float(timeout))
-    run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa, verbose=verbose)
+                        pin=pin, max_words=int(max_words), timeout_s=float(timeout),
+                        target_ci=parse_percent(target_ci, "--target-ci") if target_ci else None,
+                        max_rounds=int(max_rounds) if max_rounds else None,
+                        max_minutes=float(max_minutes) if max_minutes else None)
+    run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa or [], verbose=verbose)
 
 
-@task(help={"run": "plot this run id instead of the latest result of each variant",
-            "results": "results folder (default results/)"})
+@task(help={"run": "the run id (default: the latest run)", "results": "results folder (default results/)",
+            "out": "write here instead of the run's folder results/runs/ID/"})
 @fatal_errors
-def plot(c, run=None, results=None):
-    """Latency and speedup charts (PNG) under results/."""
+def plot(c, run=None, results=None, out=None):
+    """Latency and speedup charts (PNG) of one run, in its folder."""
     from tfopt.views import render_plots
 
-    for path in render_plots(_results_dir(results), run):
+    for path in render_plots(_results_dir(results), run, out):
         _say(f"wrote {path}")
 
 
-@task(help={"run": "report on this run id instead of the latest result of each variant",
-            "results": "results folder (default results/)"})
+@task(help={"run": "the run id (default: the latest run)", "results": "results folder (default results/)",
+            "out": "write here instead of the run's folder (the committed reference: --out results)"})
 @fatal_errors
-def report(c, run=None, results=None):
-    """results/report.md and results/report.html, with the plots."""
+def report(c, run=None, results=None, out=None):
+    """report.md and report.html of one run, with its plots, in the run's folder."""
     from tfopt.views import render_report
 
-    for path in render_report(_results_dir(results), run):
+    for path in render_report(_results_dir(results), run, out):
         _say(f"wrote {path}")
+
+
+@task(help={"write": "regenerate the marked figures in README.md (default: only check)",
+            "readme": "the README to check (default: README.md)", "results": "results folder"})
+@fatal_errors
+def readme_figures(c, write=False, readme=None, results=None):
+    """Check (or --write) README figures against the committed run the README names."""
+    from tfopt.measurements import load_run
+    from tfopt.readme_figures import sync
+
+    problems = sync(Path(readme) if readme else ROOT / "README.md",
+                    lambda run_id: load_run(_results_dir(results), run_id), write)
+    for problem in problems:
+        _say(problem)
+    if problems and not write:
+        raise Exit("README figures differ from the run: invoke readme-figures --write", code=2)
+    _say("README figures regenerated" if problems else "README figures match the run")
 
 
 @task(help={"variant": "the source-build variant", "force": "rebuild even if a wheel exists",
