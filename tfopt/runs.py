@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from . import __version__, paths, results
+from . import __version__, paths, results, runtimes
 from .config import Variant
 from .engine import ContainerSpec, Engine
 from .errors import RunError
@@ -33,6 +33,7 @@ class Protocol:
     pin: Optional[str] = None      # cpuset applied on top of each variant's quota
     max_words: int = 20
     timeout_s: float = 1800.0
+    microbench: bool = True        # the single-core GEMM peak, for the distance-to-the-limit columns
 
 
 @dataclass
@@ -72,11 +73,12 @@ def host_facts(engine: Engine) -> dict:
 
 
 def profile_command(variant: Variant, protocol: Protocol) -> List[str]:
-    return ["python", "-m", "g2p.profile", "--form", variant.form, "--model-dir", MODEL_DIR,
-            "--intra-op", str(variant.intra_op), "--inter-op", str(variant.inter_op),
-            "--grappler", "on" if variant.grappler else "off", "--xla", "on" if variant.xla else "off",
+    """Runtime, decoding and form come from the model directory; the knobs from g2p.knobs."""
+    return ["python", "-m", "g2p.profile", "--model-dir", MODEL_DIR,
+            *runtimes.flags(variant.runtime, variant.knobs),
             "--warmups", str(protocol.warmups), "--repeats", str(protocol.repeats),
-            "--max-words", str(protocol.max_words), "--out", "-"]
+            "--max-words", str(protocol.max_words), "--microbench", "on" if protocol.microbench else "off",
+            "--out", "-"]
 
 
 def container_spec(arm: Arm, protocol: Protocol, run_id: str) -> ContainerSpec:
@@ -98,7 +100,8 @@ def _result_doc(arm: Arm, run_id: str, image, host: dict, protocol: Protocol,
         "variant": {"name": arm.name, "description": v.description, "family": v.family,
                     "parent": v.parent, "reference": v.reference, "changes": v.changes_from(parent),
                     "may_change_predictions": v.may_change_predictions, "arm_of": arm.arm_of,
-                    "settings": v.settings},
+                    "settings": v.settings, "runtime": v.runtime, "decoding": v.decoding,
+                    "knobs": v.knobs},
         "image": {"id": image.id, "tag": arm.image, "size_bytes": image.attrs.get("Size"),
                   "labels": image.labels},
         "limits": {"cpus": v.cpus, "memory_bytes": v.memory_bytes, "cpuset": protocol.pin or v.cpuset},
