@@ -149,8 +149,9 @@ class Variant:
     def changes_from(self, parent: Optional["Variant"]) -> Dict[str, List[Any]]:
         if parent is None:
             return {}
+        per_runtime = set(runtimes.sections()) | {"form"}  # absent where they do not apply
         keys = [k for k in VARIANT_KEYS if k not in ("description", "extends", "family", "reference")
-                and (k not in runtimes.sections() or (k in self.settings and k in parent.settings))]
+                and (k not in per_runtime or (k in self.settings and k in parent.settings))]
         return {k: [parent.settings.get(k), self.settings.get(k)] for k in keys
                 if parent.settings.get(k) != self.settings.get(k)}
 
@@ -447,9 +448,10 @@ def describe(variant: Variant) -> List[str]:
         f"{variant.name}  [{variant.family}]  {variant.description}",
         f"    extends {variant.parent or '-'} · reference {variant.reference} · image {variant.build_key()}",
         f"    python {variant.python} ({'distro' if variant.python_from_distro else 'host prefix'}, {variant.suite})"
-        f" · tensorflow {tf}" + (f" · form {variant.form}" if variant.form else ""),
+        + (f" · tensorflow {tf} · form {variant.form}" if variant.form else f" · converted with tensorflow {tf}"),
         f"    runtime {variant.runtime} · decoding {variant.decoding} · "
-        + " ".join(f"{k}={_shown(v)}" for k, v in variant.knobs.items()) + f" · allocator {variant.allocator}",
+        + (" ".join(f"{k}={_shown(v)}" for k, v in variant.knobs.items()) or "no run knobs")
+        + f" · allocator {variant.allocator}",
         f"    env {variant.run_environment() or '{}'} · limits cpus={variant.cpus:g} memory={variant.memory_bytes >> 20}MiB"
         + (f" cpuset={variant.cpuset}" if variant.cpuset else ""),
     ]

@@ -6,6 +6,7 @@ derives its variants.yaml schema, defaults and the profiler's flags from them. T
 packages each runtime needs are data: ``builders/g2p/runtimes.yaml``.
 """
 
+import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
@@ -108,7 +109,9 @@ def check_value(knob, value) -> Optional[str]:
     if kind is str and not isinstance(value, str):
         return f"expected a string, got {value!r}"
     if knob.choices and value not in knob.choices:
-        return f"{value!r} is not one of {', '.join(map(str, knob.choices))}"
+        close = difflib.get_close_matches(str(value), [str(c) for c in knob.choices], n=1, cutoff=0.6)
+        return f"{value!r} is not one of {', '.join(map(str, knob.choices))}" + \
+            (f" (did you mean {close[0]!r}?)" if close else "")
     if knob.minimum is not None and value < knob.minimum:
         return f"must be ≥ {knob.minimum}, got {value}"
     return None
