@@ -330,6 +330,9 @@ def _runtime_settings(where, raw, name, s) -> Tuple[Dict[str, Any], Dict[str, An
     if runtime != runtimes.DEFAULT_RUNTIME and own.get("form", DEFAULTS["form"]) != DEFAULTS["form"]:
         raise where.error(at + ("form",), f"form applies to TensorFlow only; the {runtime} converter "
                           "picks its own TensorFlow source graph", hint="remove `form` from this variant")
+    reason = runtimes.form_unsupported(runtime, decoding, s["form"]) if runtime == runtimes.DEFAULT_RUNTIME else None
+    if reason:
+        raise where.error(at + ("form",), f"form {s['form']!r} cannot hold decoding {decoding!r}: {reason}")
     settings = {k: v for k, v in s.items() if k not in runtimes.sections()
                 or runtimes.section_runtime(k) == runtime}
     if runtime != runtimes.DEFAULT_RUNTIME:

@@ -14,31 +14,29 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 from g2p import knobs as g2p_knobs
+from g2p import support as g2p_support
 
 from . import paths
 from .errors import ConfigError
 
 PACKAGES_FILE = paths.PROJECT_ROOT / "builders" / "g2p" / "runtimes.yaml"
-DEFAULT_RUNTIME = "tensorflow"
-DEFAULT_DECODING = "rerun"
+DEFAULT_RUNTIME = g2p_knobs.DEFAULT_RUNTIME
+DEFAULT_DECODING = g2p_knobs.DEFAULT_DECODING
 
 
-def _support() -> Dict[str, Dict[str, Optional[str]]]:
-    try:
-        from g2p.support import SUPPORT
-    except ImportError:  # the contract allows the table to live in g2p.runtimes
-        from g2p.runtimes import SUPPORT
-    return SUPPORT
-
-
-SUPPORT = _support()
-RUNTIMES: Tuple[str, ...] = tuple(SUPPORT)
-DECODINGS: Tuple[str, ...] = tuple(dict.fromkeys(d for table in SUPPORT.values() for d in table))
+SUPPORT: Dict[str, Dict[str, Optional[str]]] = g2p_support.SUPPORT
+RUNTIMES: Tuple[str, ...] = tuple(g2p_knobs.RUNTIMES)
+DECODINGS: Tuple[str, ...] = tuple(g2p_knobs.DECODINGS)
 
 
 def unsupported(runtime: str, decoding: str) -> Optional[str]:
     """Why this runtime cannot run this decoding, or None when it can."""
     return SUPPORT.get(runtime, {}).get(decoding, f"{runtime} has no {decoding} decoding")
+
+
+def form_unsupported(runtime: str, decoding: str, form: Optional[str]) -> Optional[str]:
+    """Why this TensorFlow form cannot hold this decoding, or None."""
+    return g2p_support.form_reason(runtime, decoding, form)
 
 
 # ---------------------------------------------------------------- knobs

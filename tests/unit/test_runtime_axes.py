@@ -97,6 +97,11 @@ def test_form_is_refused_on_other_runtimes_saying_why(tmp_path):
     assert b.form is None and "form" not in b.build_settings()
 
 
+def test_a_form_that_cannot_hold_the_decoding_is_refused(tmp_path):
+    message = error_of(tmp_path, "b: {extends: a, form: savedmodel, decoding: incremental}\n")
+    assert "form 'savedmodel' cannot hold decoding 'incremental'" in message
+
+
 def test_an_unsupported_combination_is_refused_with_the_image_sides_reason(tmp_path, monkeypatch):
     monkeypatch.setitem(runtimes.SUPPORT, "openvino", dict(runtimes.SUPPORT["openvino"],
                                                            loop="no Loop in this test"))
