@@ -245,3 +245,16 @@ def test_prepare_resolves_the_converter_set_together_with_tensorflow(monkeypatch
     tf, converter, final = prepare._installs(v["tf1-incremental"], "tensorflow==1.13.1", print)
     assert converter is None and final is tf and tf.requirements == ["tensorflow==1.13.1", "numpy<1.17",
                                                                        "protobuf<=3.20"]
+
+
+
+def test_the_user_is_told_when_the_gate_could_not_check_predictions():
+    from factories import make_result
+    from tfopt.pipeline import unchecked_notes
+
+    alone = {"ort-incremental": make_result("ort-incremental", family="tf2.21", reference="tf2-stock")}
+    notes = unchecked_notes(alone, ["ort-incremental"])
+    assert "its reference tf2-stock has no result here" in notes[0]
+    assert "invoke profile --variant tf2-stock --variant ort-incremental" in notes[0]
+    both = dict(alone, **{"tf2-stock": make_result("tf2-stock", family="tf2.21", reference="tf2-stock")})
+    assert unchecked_notes(both, ["ort-incremental", "tf2-stock"]) == []
