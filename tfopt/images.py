@@ -39,7 +39,7 @@ class ImageInputs:
 
     Three installs (builders/g2p/Dockerfile): the variant's TensorFlow set, the converter's
     packages on top of it (none for a TensorFlow image), and the final image's set
-    (for TensorFlow images the same as the first, so its layers are reused)."""
+    (for TensorFlow images the first one: the final image takes that stage's venv)."""
 
     base_tag: str
     python: str           # interpreter path inside the base image
@@ -75,13 +75,13 @@ class ImageInputs:
         converter = self.converter
         out["converter"] = (converter.requirements if converter else [],
                             [f for f in converter.lock.files() if f.name not in installed] if converter else [])
-        out["final"] = ([], []) if self.final_is_tensorflow else (self.final.requirements, self.final.lock.files())
+        out["runtime"] = ([], []) if self.final_is_tensorflow else (self.final.requirements, self.final.lock.files())
         return out
 
     def buildargs(self) -> Dict[str, str]:
         return {"BASE": self.base_tag, "PYTHON": self.python, "RUNTIME": self.runtime,
                 "DECODING": self.decoding, "FORM": self.form or "",
-                "FINAL_SET": "tensorflow" if self.final_is_tensorflow else "final"}
+                "VENV": "tensorflow" if self.final_is_tensorflow else "runtime"}
 
     def digest(self) -> str:
         h = hashlib.sha256()

@@ -14,23 +14,15 @@ from tfopt.images import RECIPE_DIR, ImageInputs, StageInstall
 from tfopt.runs import Protocol, profile_command
 from tfopt.wheels import Lock
 
-ROOT = Path(__file__).resolve().parents[2]
+from test_config import BASE as CONFIG_BASE
+from test_config import write
 
-BASE = """
-variants:
-  a:
-    description: root
-    family: fam
-    python: "3.11"
-    tensorflow: {pypi: tensorflow-cpu==2.21.0}
-    threads: {intra_op: 1, inter_op: 1}
-"""
+ROOT = Path(__file__).resolve().parents[2]
+BASE = CONFIG_BASE + "    threads: {intra_op: 1, inter_op: 1}\n"
 
 
 def plan_of(tmp_path, extra=""):
-    path = tmp_path / "variants.yaml"
-    path.write_text(textwrap.dedent(BASE) + textwrap.indent(textwrap.dedent(extra), "  "))
-    return load_plan(path)
+    return load_plan(write(tmp_path, BASE + textwrap.indent(textwrap.dedent(extra), "  ")))
 
 
 def error_of(tmp_path, extra) -> str:
@@ -187,9 +179,9 @@ def _inputs(tmp_path, runtime, converter, final):
 
 def test_a_tensorflow_image_reuses_the_converters_install_as_its_venv(tmp_path):
     inputs = _inputs(tmp_path, "tensorflow", None, None)
-    assert inputs.buildargs()["FINAL_SET"] == "tensorflow" and inputs.buildargs()["FORM"] == "checkpoint"
+    assert inputs.buildargs()["VENV"] == "tensorflow" and inputs.buildargs()["FORM"] == "checkpoint"
     installs = inputs.installs()
-    assert installs["converter"] == ([], []) and installs["final"] == ([], [])
+    assert installs["converter"] == ([], []) and installs["runtime"] == ([], [])
 
 
 def test_a_converted_image_installs_only_the_converters_extra_wheels_and_its_runtime(tmp_path):
@@ -200,22 +192,21 @@ def test_a_converted_image_installs_only_the_converters_extra_wheels_and_its_run
     inputs = _inputs(tmp_path, "onnxruntime", converter, final)
     installs = inputs.installs()
     assert [p.name for p in installs["converter"][1]] == ["tf2onnx-1.17.0.whl"]
-    assert not any("tensorflow" in p.name for p in installs["final"][1])
+    assert not any("tensorflow" in p.name for p in installs["runtime"][1])
     args = inputs.buildargs()
-    assert args["FINAL_SET"] == "final" and args["FORM"] == "" and args["RUNTIME"] == "onnxruntime"
+    assert args["VENV"] == "runtime" and args["FORM"] == "" and args["RUNTIME"] == "onnxruntime"
     assert inputs.tag != _inputs(tmp_path, "tensorflow", None, None).tag
 
 
-def test_the_dockerfile_has_a_venv_stage_for_every_final_set_and_exports_with_the_axes():
+def test_the_dockerfile_has_a_stage_for_every_venv_choice_and_exports_with_the_axes():
     text = (RECIPE_DIR / "Dockerfile").read_text()
-    stages = set(re.findall(r"^FROM \S+ AS (\S+)$", text, re.M))
-    assert {"converter", "venv-tensorflow", "venv-final", "venv"} <= stages
-    assert "FROM venv-${FINAL_SET} AS venv" in text
+    stages = dict((name, parent) for parent, name in re.findall(r"^FROM (\S+) AS (\S+)$", text, re.M))
+    assert stages["converter"] == "tensorflow"  # every runtime of one stack shares the TF install
+    assert stages["venv"] == "${VENV}" and {"tensorflow", "runtime"} <= set(stages)
     assert re.search(r"g2p\.export --runtime \"\$\{RUNTIME\}\" --decoding \"\$\{DECODING\}\"", text)
-    converter = text[text.index("AS converter"):text.index("AS venv-tensorflow")]
-    venv_tf = text[text.index("AS venv-tensorflow"):text.index("AS venv-final")].rsplit("\nFROM", 1)[0]
-    first_install = converter[converter.index("COPY tensorflow/"):converter.index("COPY converter/")]
-    assert venv_tf.split("\n", 2)[2].strip() == first_install.strip()  # same layers: Docker reuses them
+    final = text[text.rindex("\nFROM "):]
+    assert "COPY --from=venv /opt/venv" in final and "COPY --from=converter /opt/g2p/model" in final
+    assert "wheels" not in final
 
 
 def test_each_runtime_has_a_package_set_and_only_tensorflow_keeps_tensorflow():
