@@ -313,6 +313,10 @@ def _environment_section(results: Results) -> Section:
         versions = _distinct((p.get("tensorflow") or {}).get("version")
                              for n in names for p in stats.profiles(results[n]))
         rows.append([f"TensorFlow ({family})", versions])
+    engines = _distinct(f"{r.get('name')} {r.get('version')}" for p in profiles
+                        for r in [p.get("runtime")] if isinstance(r, dict) and r.get("name") != "tensorflow")
+    if engines != "unknown":
+        rows.append(["other runtimes", engines])
     return Section("Environment", tables=[Table(["", ""], rows)])
 
 

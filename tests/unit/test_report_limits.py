@@ -14,6 +14,7 @@ def with_work(result, macs_per_word, gmacs, runtime="tensorflow", decoding="reru
         profile = visit["profile"]
         profile["macs"] = {"per_case": {str(n): macs_per_word * n for n in range(1, 21)}, "formula": "test"}
         profile["microbench"] = {"kind": "sgemm", "gmacs_per_s": gmacs, "n": 256, "repeats": 3}
+        profile["runtime"] = {"name": runtime, "version": "1.32.0" if runtime == "onnxruntime" else "2.21.0"}
         if rss_mib:
             profile["peak_rss_bytes"] = rss_mib * 2**20
         if ready_s:
@@ -52,6 +53,7 @@ def test_report_has_the_limit_columns_per_variant():
     assert "0.14 / 2.88" in row and "| 14x / 2.8x |" in row           # 2 / 0.144 ms, 8 / 2.88 ms
     stock = next(line for line in section.splitlines() if line.startswith("| tf2-stock"))
     assert "tensorflow · rerun" in stock and "| 21x / 3.4x |" in stock  # 60 / 2.9 ms, 200 / 58 ms
+    assert "| other runtimes | onnxruntime 1.32.0 |" in text
 
 
 def test_without_macs_the_section_says_how_to_get_them():
