@@ -18,8 +18,7 @@ GRU (TensorFlow's GRUCell): r, u = sigmoid([x, h] @ Wg + bg); c = tanh([x, r*h] 
 h' = u*h + (1-u)*c.
 
 The one-hot products are row look-ups here (the same numbers as the matrix product).
-Decoding ``incremental`` runs the encoder once and one decoder position per step;
-``rerun`` is the same network fed the previous predictions (g2p_en's procedure).
+Decoding ``incremental`` only: the encoder once, then one decoder position per step.
 Weights come from ``weights.npz`` (written by ``python -m g2p.export --runtime numpy``,
 checkpoint variable names as keys), so this runtime needs only NumPy.
 """
@@ -29,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from ..vocab import MAXLEN
 from . import Backend
 
 WEIGHTS_FILE = "weights.npz"
@@ -137,16 +135,6 @@ class NumpyBackend(Backend):
 
     def step(self, state, prev):
         return self.network.step(state, np.asarray(prev))
-
-    def run_full(self, x, y):
-        """The whole network on decoder input y (shifted right by one, as g2p_en did)."""
-        state = self.encode(x)
-        preds = np.zeros(x.shape, np.int32)
-        prev = np.zeros((x.shape[0],), np.int32)
-        for j in range(MAXLEN):
-            preds[:, j], state = self.step(state, prev)
-            prev = y[:, j]
-        return preds
 
     def version(self):
         return np.__version__
