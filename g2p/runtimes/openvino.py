@@ -71,7 +71,8 @@ class OpenVinoBackend(Backend):
         out = {}
         for key in ("INFERENCE_NUM_THREADS", "NUM_STREAMS", "PERFORMANCE_HINT",
                     "INFERENCE_PRECISION_HINT"):
-            out[key] = str(self.compiled.get_property(key))
+            value = self.compiled.get_property(key)
+            out[key] = value.to_string() if hasattr(value, "to_string") else str(value)
         return out
 
     def version(self):
