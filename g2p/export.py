@@ -29,6 +29,7 @@ from pathlib import Path
 from . import support
 from .errors import G2PError, ModelError, RuntimeMissingError, UsageError
 from .knobs import DECODINGS, DEFAULT_DECODING, DEFAULT_RUNTIME, RUNTIMES
+from .modeldir import METADATA, OLD_METADATA
 
 EXPORTERS = {
     "tensorflow": "g2p.exporters.tensorflow",
@@ -41,8 +42,6 @@ CONVERTER_PACKAGES = {
     "onnxruntime": [("tf2onnx", "pip install tf2onnx==1.17.*"), ("onnx", "pip install onnx")],
     "openvino": [("openvino", "pip install openvino==2026.4.*")],
 }
-METADATA = "g2p-model.json"
-OLD_METADATA = "g2p-form.json"
 
 
 def _now():

@@ -3,15 +3,9 @@
 Imports NumPy (the arrays every runtime takes); the network itself comes from the
 runtime module named by the model directory's metadata (see :mod:`g2p.runtimes`).
 
-Metadata (``g2p-model.json``, written by ``python -m g2p.export``; older directories
-have ``g2p-form.json``, which means runtime tensorflow, decoding rerun; a bare
-checkpoint directory means tensorflow / rerun / checkpoint)::
-
-    {"runtime": R, "decoding": D, "form": F or null, "tool": ..., "exported_with": {...},
-     "files": [...], ...}
+A model directory's metadata: g2p.modeldir.
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -19,30 +13,9 @@ import numpy as np
 from . import support
 from .errors import ModelError, UsageError
 from .knobs import DECODINGS, resolve
+from .modeldir import METADATA, read_metadata
 from .runtimes import check_runtime, load_backend
 from .vocab import BATCH_WORDS, MAXLEN, decode, encode, words_of
-
-METADATA = "g2p-model.json"
-OLD_METADATA = "g2p-form.json"
-
-
-def read_metadata(model_dir):
-    """The model directory's metadata (filled with runtime/decoding/form), or None."""
-    model_dir = Path(model_dir)
-    for name in (METADATA, OLD_METADATA):
-        path = model_dir / name
-        if path.is_file():
-            with open(str(path)) as fh:
-                meta = json.load(fh)
-            meta.setdefault("runtime", "tensorflow")
-            meta.setdefault("decoding", "rerun")
-            meta.setdefault("form", None)
-            return meta
-    if list(model_dir.glob("*.meta")):
-        return {"runtime": "tensorflow", "decoding": "rerun", "form": "checkpoint",
-                "source": "g2p_en 1.0.0 sdist (g2p_en/logdir)"}
-    return None
-
 
 def encode_batch(words):
     """int32 [n, MAXLEN] grapheme indices, 0-padded (g2p_en 1.0.0's encoding)."""

@@ -13,9 +13,11 @@ Decodings (docs/g2p.md):
 SUPPORT = {
     "tensorflow": {"rerun": None, "loop": None, "incremental": None},
     "numpy": {
-        "rerun": None,
+        "rerun": "the numpy runtime computes each decoder position once from cached state "
+                 "(incremental); recomputing the whole network 20 times in Python would only "
+                 "reproduce TensorFlow's call pattern, 20x slower; use decoding incremental",
         "loop": "numpy has no graph to hold a loop: a 'loop' would be the same Python loop "
-                "as rerun; use decoding rerun or incremental",
+                "as incremental; use decoding incremental",
         "incremental": None,
     },
     # Rows of the converted runtimes are owned by the converter (g2p/convert/).
