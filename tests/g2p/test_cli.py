@@ -80,3 +80,27 @@ def test_load_errors_are_typed(tmp_path, export_dir):
     with pytest.raises(UsageError):
         g2p.load(export_dir("numpy", "incremental"), {"threads.intra_op": 1})
     assert issubclass(RuntimeMissingError, g2p.G2PError) and RuntimeMissingError.exit_code == 2
+
+
+def test_old_metadata_still_loads(tmp_path, exported):
+    import shutil
+
+    old = tmp_path / "old"
+    old.mkdir()
+    shutil.copyfile(str(exported["frozen"] / "frozen.pb"), str(old / "frozen.pb"))
+    (old / "g2p-form.json").write_text(json.dumps({"form": "frozen", "tensorflow_version": "x"}))
+    model = g2p.load(old)
+    try:
+        assert (model.runtime, model.decoding, model.form) == ("tensorflow", "rerun", "frozen")
+        assert model.predict("cat") == [["K", "AE1", "T"]]
+    finally:
+        model.close()
+
+
+def test_bench_prints_both_cases(export_dir):
+    proc = run_module(["g2p.bench", "--model-dir", str(export_dir("numpy", "incremental")),
+                       "--repeats", "1"])
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("numpy / incremental")
+    assert [line.split()[0] for line in lines[1:]] == ["1", "20"]
+    assert "144.7 M MACs" in lines[2]
