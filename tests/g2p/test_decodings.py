@@ -14,7 +14,7 @@ COMBINATIONS = [("tensorflow", "loop", None), ("tensorflow", "incremental", None
                 ("tensorflow", "incremental", "checkpoint"), ("numpy", "incremental", None)]
 LONG_TEXT = ("the quick brown fox jumps over the lazy dog while seven wizards quietly hex the "
              "jovial aardvark near a crumbling lighthouse beyond misty harbors where sailors mend "
-             "nets and sing old songs about distant islands r2d2 " + "x" * 25)
+             "nets and sing old songs about distant islands r2d2 one two three four five six " + "x" * 25)
 
 
 @pytest.fixture(scope="module")
