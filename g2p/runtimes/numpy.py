@@ -84,17 +84,19 @@ class Network(object):
         h = np.zeros((2, n, H), np.float32)
         out = np.zeros((2, n, steps, H), np.float32)
         last = int(lengths.max()) if n else 0
+        gates_h, cand_h = self.enc_gates_h, self.enc_cand_h
         for j in range(last):
-            gates = _sigmoid(gx[:, :, j] + np.matmul(h, self.enc_gates_h))
-            r, u = gates[..., :H], gates[..., H:]
-            c = np.tanh(cx[:, :, j] + np.matmul(r * h, self.enc_cand_h))
-            new_h = u * h + (1.0 - u) * c
-            live = valid[:, j][None, :, None]
-            h = np.where(live, new_h, h)
-            out[:, :, j] = np.where(live, new_h, 0.0)
+            live = valid[:, j][:, None]
+            for d in (0, 1):   # 2-D products only: NumPy < 1.17 has no BLAS for stacked matmul
+                gates = _sigmoid(gx[d, :, j] + np.dot(h[d], gates_h[d]))
+                r, u = gates[:, :H], gates[:, H:]
+                c = np.tanh(cx[d, :, j] + np.dot(r * h[d], cand_h[d]))
+                new_h = u * h[d] + (1.0 - u) * c
+                h[d] = np.where(live, new_h, h[d])
+                out[d, :, j] = np.where(live, new_h, 0.0)
         backward = np.take_along_axis(out[1], rev_index[:, :, None], axis=1)
         memory = np.concatenate([out[0], backward], axis=-1)           # [n, T, 2H]
-        keys = np.matmul(memory, self.memory_layer)
+        keys = np.dot(memory.reshape(n * steps, 2 * H), self.memory_layer).reshape(n, steps, H)
         return memory, keys, valid
 
     def step(self, state, prev):
@@ -102,19 +104,21 @@ class Network(object):
         memory, keys, valid, h, a = state
         H = self.hidden
         ah = np.concatenate([a, h], axis=1)
-        gates = _sigmoid(self.dec_gates_x[prev] + np.matmul(ah, self.dec_gates_ah))
+        gates = _sigmoid(self.dec_gates_x[prev] + np.dot(ah, self.dec_gates_ah))
         r, u = gates[:, :H], gates[:, H:]
         ah[:, H:] = r * h
-        c = np.tanh(self.dec_cand_x[prev] + np.matmul(ah, self.dec_cand_ah))
+        c = np.tanh(self.dec_cand_x[prev] + np.dot(ah, self.dec_cand_ah))
         h = u * h + (1.0 - u) * c
-        query = np.matmul(h, self.query_layer)
-        scores = np.matmul(np.tanh(keys + query[:, None, :]), self.attention_v)
+        n, steps = valid.shape
+        query = np.dot(h, self.query_layer)
+        scores = np.dot(np.tanh(keys + query[:, None, :]).reshape(n * steps, H),
+                        self.attention_v).reshape(n, steps)
         scores = np.where(valid, scores, -np.inf)
         e = np.exp(scores - scores.max(axis=1, keepdims=True))
         alignments = e / e.sum(axis=1, keepdims=True)
-        context = np.matmul(alignments[:, None, :], memory)[:, 0]
-        a = np.matmul(np.concatenate([h, context], axis=1), self.attention_layer)
-        logits = np.matmul(a, self.dense) + self.dense_bias
+        context = np.einsum("nt,ntk->nk", alignments, memory)
+        a = np.dot(np.concatenate([h, context], axis=1), self.attention_layer)
+        logits = np.dot(a, self.dense) + self.dense_bias
         return logits.argmax(axis=1).astype(np.int32), (memory, keys, valid, h, a)
 
     def initial_state(self, x):

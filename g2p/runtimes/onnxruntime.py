@@ -17,8 +17,7 @@ The session runs on ``CPUExecutionProvider`` only.
 
 from pathlib import Path
 
-from ..errors import ModelError
-from . import Backend
+from . import Backend, require_files
 
 MODEL_FILE = "model.onnx"
 OUTPUT = "preds:0"
@@ -73,11 +72,7 @@ class OnnxRuntimeBackend(Backend):
 def load(model_dir, metadata, settings):
     import onnxruntime as ort
 
-    path = Path(model_dir) / MODEL_FILE
-    if not path.is_file():
-        raise ModelError("%s is missing" % path,
-                         hint="re-export with `python -m g2p.export --runtime onnxruntime "
-                              "--decoding %s --out %s`" % (metadata["decoding"], model_dir))
-    session = ort.InferenceSession(str(path), session_options(settings),
+    require_files(model_dir, metadata, [MODEL_FILE])
+    session = ort.InferenceSession(str(Path(model_dir) / MODEL_FILE), session_options(settings),
                                    providers=["CPUExecutionProvider"])
     return OnnxRuntimeBackend(session, metadata.get("nodes"))

@@ -18,8 +18,7 @@ would choose. :meth:`OpenVinoBackend.compiled_config` reads back what the plugin
 
 from pathlib import Path
 
-from ..errors import ModelError
-from . import Backend
+from . import Backend, require_files
 
 MODEL_FILES = ("model.xml", "model.bin")
 INPUT_GRAPHEME = "grapheme:0"
@@ -71,7 +70,8 @@ class OpenVinoBackend(Backend):
         out = {}
         for key in ("INFERENCE_NUM_THREADS", "NUM_STREAMS", "PERFORMANCE_HINT",
                     "INFERENCE_PRECISION_HINT"):
-            out[key] = str(self.compiled.get_property(key))
+            value = self.compiled.get_property(key)
+            out[key] = value.to_string() if hasattr(value, "to_string") else str(value)
         return out
 
     def version(self):
@@ -90,13 +90,8 @@ class OpenVinoBackend(Backend):
 def load(model_dir, metadata, settings):
     import openvino as ov
 
-    xml = Path(model_dir) / MODEL_FILES[0]
-    for name in MODEL_FILES:
-        if not (Path(model_dir) / name).is_file():
-            raise ModelError("%s is missing" % (Path(model_dir) / name),
-                             hint="re-export with `python -m g2p.export --runtime openvino "
-                                  "--decoding %s --out %s`" % (metadata["decoding"], model_dir))
+    require_files(model_dir, metadata, MODEL_FILES)
     core = ov.Core()
-    model = core.read_model(str(xml))
+    model = core.read_model(str(Path(model_dir) / MODEL_FILES[0]))
     compiled = core.compile_model(model, DEVICE, compile_config(settings))
     return OpenVinoBackend(compiled, len(model.get_ops()), metadata["decoding"])
