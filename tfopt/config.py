@@ -325,8 +325,8 @@ def _runtime_settings(where, raw, name, s) -> Tuple[Dict[str, Any], Dict[str, An
     for section in runtimes.sections():
         owner = runtimes.section_runtime(section)
         if section in own and owner != runtime:
-            raise where.error(at + (section,), f"{section!r} is a {owner} setting, but this variant's runtime "
-                              f"is {runtime}", hint=f"remove it, or set runtime: {owner}")
+            raise where.error(at + (section,), f"{section!r} is a setting of runtime {owner}, but this variant's "
+                              f"runtime is {runtime}", hint=f"remove it, or set runtime: {owner}")
     if runtime != runtimes.DEFAULT_RUNTIME and own.get("form", DEFAULTS["form"]) != DEFAULTS["form"]:
         raise where.error(at + ("form",), f"form applies to TensorFlow only; the {runtime} converter "
                           "picks its own TensorFlow source graph", hint="remove `form` from this variant")

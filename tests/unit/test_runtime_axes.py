@@ -69,9 +69,9 @@ def test_axes_and_knobs_are_validated_with_a_suggestion(tmp_path, extra, expecte
 
 def test_a_knob_of_another_runtime_is_refused_where_it_is_written(tmp_path):
     message = error_of(tmp_path, "  b: {extends: a, runtime: onnxruntime, threads: {intra_op: 2}}\n")
-    assert "'threads' is a tensorflow setting" in message and "runtime is onnxruntime" in message
+    assert "'threads' is a setting of runtime tensorflow" in message and "runtime is onnxruntime" in message
     message = error_of(tmp_path, "  b: {extends: a, openvino: {threads: 2}}\n")
-    assert "'openvino' is a openvino setting" in message and "runtime is tensorflow" in message
+    assert "'openvino' is a setting of runtime openvino" in message and "runtime is tensorflow" in message
 
 
 def test_an_inherited_knob_of_another_runtime_does_not_apply(tmp_path):
