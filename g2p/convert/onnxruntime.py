@@ -1,7 +1,8 @@
 """Exporter of runtime ``onnxruntime``: the decoding's frozen TF graph through tf2onnx.
 
-Writes ``model.onnx`` (opset :data:`OPSET`). TensorFlow v1 while loops become ONNX
-``Scan`` (dynamic_rnn over a known length) or ``Loop`` ops. Inputs keep TensorFlow's
+Writes ``model.onnx`` (opset :data:`OPSET`). The checkpoint graph's dynamic_rnn loops
+(rerun) become ONNX ``Scan`` ops, the loop graph's tf.while_loop one ``Loop``; the
+incremental graph has no control flow (about 1800 plain nodes). Inputs keep TensorFlow's
 tensor names (``grapheme:0``, and ``phoneme:0`` for rerun); the output is ``preds:0``.
 """
 

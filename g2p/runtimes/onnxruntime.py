@@ -45,7 +45,7 @@ def session_options(settings):
 
 class OnnxRuntimeBackend(Backend):
     runtime = "onnxruntime"
-    one_call = True   # incremental is one Loop inside the model
+    one_call = True   # loop and incremental: the whole decode is one call of the model
 
     def __init__(self, session, nodes):
         self.session = session

@@ -45,7 +45,7 @@ def compile_config(settings):
 
 class OpenVinoBackend(Backend):
     runtime = "openvino"
-    one_call = True   # incremental is one Loop inside the model
+    one_call = True   # loop and incremental: the whole decode is one call of the model
 
     def __init__(self, compiled, nodes, decoding):
         self.compiled = compiled
