@@ -9,14 +9,15 @@ TensorFlow 2.21 (through ``tf.compat.v1``). Importing ``g2p`` (or
 >>> g2p.predict("aardvark")
 [['AA1', 'R', 'D', 'V', 'AA2', 'R', 'K']]
 
-Model forms (see ``docs/g2p.md``): ``checkpoint``, ``savedmodel``, ``frozen``,
-``optimized``; each is produced by ``python -m g2p.export --form FORM --out DIR``
-and loaded with ``g2p.load(FORM, DIR, settings)``.
+Runtimes (tensorflow, onnxruntime, openvino, numpy), decodings (rerun, loop,
+incremental) and TensorFlow forms: see ``docs/g2p.md``. A model directory is made by
+``python -m g2p.export --runtime R --decoding D [--form F] --out DIR`` and loaded with
+``g2p.load(DIR, settings)``.
 """
 
 import threading
 
-from .errors import G2PError, ModelError, WeightsError  # noqa: F401
+from .errors import G2PError, ModelError, RuntimeMissingError, UsageError, WeightsError  # noqa: F401
 from .vocab import BATCH_WORDS, FORMS, MAXLEN  # noqa: F401
 
 __version__ = "1.0.0"
@@ -25,14 +26,22 @@ _default_model = None
 _default_lock = threading.Lock()
 
 
-def load(form, model_dir, settings=None):
-    """Load model `form` from `model_dir`; return a :class:`g2p.model.Model`.
+def load(model_dir, settings=None, *args, **knob_values):
+    """Load any exported model directory; return a :class:`g2p.model.Model`.
 
-    `settings` is a :class:`g2p.settings.Settings` (default: TF defaults).
+    `settings` is ``{knob key: value}`` for the directory's runtime (g2p/knobs.py);
+    knobs may also be given as keywords by their argparse names (``threads_intra_op=1``).
+    The old call ``load(form, model_dir[, settings])`` still works (it checks the form).
     """
     from .model import load as _load
+    from .vocab import FORMS
 
-    return _load(form, model_dir, settings)
+    expect_form = None
+    if model_dir in FORMS and settings is not None and not isinstance(settings, dict):
+        expect_form, model_dir, settings = model_dir, settings, (args[0] if args else None)
+    values = dict(settings or {})
+    values.update(knob_values)
+    return _load(model_dir, values, expect_form=expect_form)
 
 
 def default_model():
@@ -42,7 +51,7 @@ def default_model():
         if _default_model is None:
             from .weights import ensure_weights
 
-            _default_model = load("checkpoint", ensure_weights())
+            _default_model = load(ensure_weights())
         return _default_model
 
 

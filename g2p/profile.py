@@ -1,13 +1,17 @@
 """Time predict() on fixed English sentences of 1..20 words; write one JSON document.
 
-    python -m g2p.profile --form FORM --model-dir DIR [--intra-op N] [--inter-op N]
-                          [--grappler on|off] [--xla on|off] [--warmups N] [--repeats N]
-                          [--max-words N] [--out PATH|-]
+    python -m g2p.profile --model-dir DIR [knob flags of the model's runtime]
+                          [--warmups N] [--repeats N] [--max-words N]
+                          [--microbench on|off] [--out PATH|-] [--form FORM]
 
-The document (schema ``tfopt.profile/1``, ``g2p/profile.schema.json``) goes to --out
+Runtime, decoding and form come from the model directory's metadata; the knob flags
+are those of its runtime (g2p/knobs.py). TensorFlow is imported only when the runtime
+is tensorflow. --form, if given, must match the directory (a check for old callers).
+The document (schema ``tfopt.profile/2``, ``g2p/profile.schema.json``) goes to --out
 (stdout for ``-``, the default). Everything else -- including TensorFlow's logging and
 anything a C library prints to file descriptor 1 -- goes to stderr, so stdout is pure
-JSON. Writes nothing but --out. Exit status: 0 ok, 2 bad usage, 1 anything else.
+JSON. Writes nothing but --out. Exit status: 0 ok, 2 bad usage or a missing runtime
+package, 4 unusable model directory, 1 anything else (no JSON on stdout then).
 """
 
 import sys
@@ -25,7 +29,9 @@ import os  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-SCHEMA_ID = "tfopt.profile/1"
+from .errors import G2PError  # noqa: E402
+
+SCHEMA_ID = "tfopt.profile/2"
 CORPUS = Path(__file__).resolve().parent / "corpus.json"
 
 
@@ -79,21 +85,22 @@ def _max_words(text):
     return value
 
 
-def build_parser():
+def build_parser(argv):
+    """(parser, runtime): the knob flags are those of --model-dir's runtime."""
+    from .cli import add_model_arguments
     from .vocab import FORMS
 
     p = argparse.ArgumentParser(prog="python -m g2p.profile", description=__doc__.split("\n\n")[0])
-    p.add_argument("--form", required=True, choices=FORMS)
-    p.add_argument("--model-dir", required=True, help="directory written by g2p.export (or the checkpoint)")
-    p.add_argument("--intra-op", type=_non_negative, default=0, help="intra_op_parallelism_threads (0 = TF default)")
-    p.add_argument("--inter-op", type=_non_negative, default=0, help="inter_op_parallelism_threads (0 = TF default)")
-    p.add_argument("--grappler", choices=("on", "off"), default="on")
-    p.add_argument("--xla", choices=("on", "off"), default="off")
+    runtime = add_model_arguments(p, argv)
+    p.add_argument("--form", choices=FORMS, default=None,
+                   help="optional: fail unless the model directory holds this form")
     p.add_argument("--warmups", type=_non_negative, default=2, help="untimed calls per case (default 2)")
     p.add_argument("--repeats", type=_positive, default=5, help="timed calls per case (default 5)")
     p.add_argument("--max-words", type=_max_words, default=20, help="run cases 1..N words only (default 20)")
+    p.add_argument("--microbench", choices=("on", "off"), default="on",
+                   help="measure the single-core SGEMM peak (g2p.microbench, < 2 s; default on)")
     p.add_argument("--out", default="-", help="output path, or - for stdout (default)")
-    return p
+    return p, runtime
 
 
 def _redirect_stdout_to_stderr():
@@ -105,23 +112,30 @@ def _redirect_stdout_to_stderr():
     return os.fdopen(real, "w")
 
 
-def run(args, process_start_ns):
+def run(args, runtime, process_start_ns):
     started_at = _utc_now()
     t = time.perf_counter_ns
     boot = sysinfo.boottime_ns
+    from .cli import settings_from_args
+    from .modeldir import read_metadata
 
+    metadata = read_metadata(args.model_dir) or {}
     import_start = t()
-    import tensorflow as tf
+    tf = None
+    if runtime == "tensorflow":
+        import tensorflow as tf
+    from . import macs
+    from .model import load
+    from .runtimes import runtime_module
+    from .settings import recorded_env
 
-    from . import model as model_mod
-    from .settings import Settings, recorded_env
+    if runtime is not None:
+        runtime_module(runtime)   # the runtime's package import is part of import_ns
     import_ns = t() - import_start
     import_done = boot()
 
-    settings = Settings(intra_op_threads=args.intra_op, inter_op_threads=args.inter_op,
-                        grappler=args.grappler, xla=args.xla)
     load_start = t()
-    model = model_mod.load(args.form, args.model_dir, settings)
+    model = load(args.model_dir, settings_from_args(args, runtime), expect_form=args.form)
     load_ns = t() - load_start
     loaded = boot()
 
@@ -143,15 +157,22 @@ def run(args, process_start_ns):
         results.append({"words": n, "text": text, "samples_ns": samples})
 
     predictions = predictions_digest(model)
-    metadata = dict(model.metadata or {})
+    metadata = dict(model.metadata or metadata)
     nodes_loaded = model.node_count()
+    runtime_version = model.backend.version()
     model.close()
+    microbench = None
+    if args.microbench == "on":
+        from .microbench import run_single_threaded
+
+        microbench = run_single_threaded()
 
     def since_start(value):
         if process_start_ns is None or value is None:
             return None
         return value - process_start_ns
 
+    exported_with = metadata.get("exported_with", metadata.get("tensorflow_version"))
     doc = {
         "schema": SCHEMA_ID,
         "started_at": started_at,
@@ -172,19 +193,24 @@ def run(args, process_start_ns):
         },
         "predictions": predictions,
         "model": {
-            "form": args.form,
+            "runtime": model.runtime,
+            "decoding": model.decoding,
+            "form": model.form,
             "model_dir": str(args.model_dir),
             "tool": metadata.get("tool"),
             "transforms": metadata.get("transforms", []),
             "nodes_before": metadata.get("nodes_before"),
             "nodes_after": metadata.get("nodes_after"),
             "nodes_loaded": nodes_loaded,
-            "exported_with": metadata.get("tensorflow_version"),
+            "exported_with": exported_with,
             "metadata": metadata,
         },
-        "settings": settings.describe(),
+        "settings": model.settings,
+        "macs": macs.document(model.decoding, args.max_words),
+        "microbench": microbench,
+        "runtime": {"name": model.runtime, "version": runtime_version},
         "env": recorded_env(),
-        "tensorflow": sysinfo.tensorflow_info(tf),
+        "tensorflow": sysinfo.tensorflow_info(tf) if tf is not None else None,
         "libraries": sysinfo.library_versions(),
         "python": sysinfo.python_info(),
         "cpu": sysinfo.cpu_info(),
@@ -199,13 +225,17 @@ def run(args, process_start_ns):
 
 def main(argv=None):
     process_start_ns = sysinfo.process_start_boottime_ns()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser, runtime = build_parser(argv)
     args = parser.parse_args(argv)
     if args.out != "-" and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
         parser.error("--out %s: directory does not exist" % args.out)
     real_stdout = _redirect_stdout_to_stderr() if args.out == "-" else None
     try:
-        doc = run(args, process_start_ns)
+        doc = run(args, runtime, process_start_ns)
+    except G2PError as exc:
+        print("error: g2p.profile: %s" % exc, file=sys.stderr)
+        return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - report, no JSON, non-zero exit
         import traceback
 

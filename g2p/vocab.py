@@ -38,3 +38,5 @@ def decode(indices):
     if "<EOS>" in out:
         out = out[:out.index("<EOS>")]
     return out
+
+HIDDEN = 128         # GRU units (encoder each way, decoder) and attention size

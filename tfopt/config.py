@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from . import runtimes
 from .errors import ConfigError
 
 FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
@@ -37,10 +38,12 @@ VARIANT_KEYS: Dict[str, Tuple[type, bool, str]] = {
     "suite": (str, True, "Debian suite of the base image (bookworm, bullseye)"),
     "tensorflow": (dict, True, "exactly one of pypi / wheel / source"),
     "requirements": (list, True, "extra pip requirements installed beside TensorFlow"),
-    "form": (str, True, f"model form, one of {', '.join(FORMS)}"),
-    "threads": (dict, False, "intra_op / inter_op session threads (0 = TensorFlow's default)"),
-    "grappler": (bool, False, "Grappler graph optimizations on/off"),
-    "xla": (bool, False, "XLA JIT on/off"),
+    "form": (str, True, f"TensorFlow model form, one of {', '.join(FORMS)}"),
+    "runtime": (str, True, f"what runs the network: {', '.join(runtimes.RUNTIMES)}"),
+    "decoding": (str, True, f"decoding procedure: {', '.join(runtimes.DECODINGS)}"),
+    # run knobs of every runtime, derived from g2p.knobs (threads, grappler, xla, onnxruntime, openvino)
+    **{section: (runtimes.section_type(section), False, runtimes.section_help(section))
+       for section in runtimes.sections()},
     "env": (dict, False, "environment variables for the profiled process"),
     "allocator": (str, False, f"malloc preloaded with LD_PRELOAD: {', '.join(ALLOCATORS)}"),
     "limits": (dict, False, "cpus (default 1), memory (default 4g), cpuset (optional)"),
@@ -49,7 +52,6 @@ VARIANT_KEYS: Dict[str, Tuple[type, bool, str]] = {
 TENSORFLOW_KEYS = {"pypi": str, "wheel": str, "sha256": str, "source": dict}
 SOURCE_KEYS = {"version": str, "copts": str, "configs": list, "jobs": int, "ram_mb": int,
                "recipe": str, "xla": bool, "distdir": str, "remote_cache": str}
-THREAD_KEYS = {"intra_op": int, "inter_op": int}
 LIMIT_KEYS = {"cpus": (int, float), "memory": str, "cpuset": str}
 TOP_KEYS = ("variants", "defaults", "aliases")
 
@@ -58,9 +60,9 @@ DEFAULTS: Dict[str, Any] = {
     "suite": "bookworm",
     "requirements": [],
     "form": "checkpoint",
-    "threads": {"intra_op": 0, "inter_op": 0},
-    "grappler": True,
-    "xla": False,
+    "runtime": runtimes.DEFAULT_RUNTIME,
+    "decoding": runtimes.DEFAULT_DECODING,
+    **runtimes.defaults(),
     "env": {},
     "allocator": "system",
     "limits": {"cpus": 1, "memory": "4g", "cpuset": None},
@@ -97,11 +99,10 @@ class Variant:
     suite: str
     tensorflow: TensorflowSource
     requirements: List[str]
-    form: str
-    intra_op: int
-    inter_op: int
-    grappler: bool
-    xla: bool
+    form: Optional[str]           # None on runtimes other than TensorFlow: the converter picks
+    runtime: str
+    decoding: str
+    knobs: Dict[str, Any]         # the runtime's run knobs, dotted key → value (g2p.knobs)
     env: Dict[str, str]
     allocator: str
     cpus: float
@@ -109,6 +110,22 @@ class Variant:
     cpuset: Optional[str]
     may_change_predictions: bool
     settings: Dict[str, Any] = field(default_factory=dict)  # the resolved mapping, for display
+
+    @property
+    def intra_op(self) -> int:
+        return self.knobs.get("threads.intra_op", 0)
+
+    @property
+    def inter_op(self) -> int:
+        return self.knobs.get("threads.inter_op", 0)
+
+    @property
+    def grappler(self) -> bool:
+        return self.knobs.get("grappler", True)
+
+    @property
+    def xla(self) -> bool:
+        return self.knobs.get("xla", False)
 
     @property
     def python_from_distro(self) -> bool:
@@ -132,7 +149,9 @@ class Variant:
     def changes_from(self, parent: Optional["Variant"]) -> Dict[str, List[Any]]:
         if parent is None:
             return {}
-        keys = [k for k in VARIANT_KEYS if k not in ("description", "extends", "family", "reference")]
+        per_runtime = set(runtimes.sections()) | {"form"}  # absent where they do not apply
+        keys = [k for k in VARIANT_KEYS if k not in ("description", "extends", "family", "reference")
+                and (k not in per_runtime or (k in self.settings and k in parent.settings))]
         return {k: [parent.settings.get(k), self.settings.get(k)] for k in keys
                 if parent.settings.get(k) != self.settings.get(k)}
 
@@ -262,7 +281,7 @@ def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
             raise where.error(at, f"write the Python version as a string, e.g. python: \"{value}\"")
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise where.error(at, f"expected {expected.__name__}, got {type(value).__name__}: {value!r}")
-    _check_sub(where, keys + ("threads",), body.get("threads"), THREAD_KEYS)
+    _check_knobs(where, keys, body)
     _check_sub(where, keys + ("limits",), body.get("limits"), LIMIT_KEYS)
     tf = body.get("tensorflow")
     if tf is not None:
@@ -282,7 +301,8 @@ def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
                 if config not in BAZEL_CONFIGS:
                     raise where.error(keys + ("tensorflow", "source", "configs"),
                                       f"unknown Bazel config {config!r}" + _did_you_mean(config, BAZEL_CONFIGS))
-    for key, allowed in (("form", FORMS), ("allocator", ALLOCATORS)):
+    for key, allowed in (("form", FORMS), ("allocator", ALLOCATORS), ("runtime", runtimes.RUNTIMES),
+                         ("decoding", runtimes.DECODINGS)):
         if key in body and body[key] not in allowed:
             raise where.error(keys + (key,), f"{body[key]!r} is not one of {', '.join(allowed)}"
                               + _did_you_mean(body[key], allowed))
@@ -314,6 +334,53 @@ def _check_requirement(where: "_Where", at: Tuple[str, ...], text: str) -> None:
         raise where.error(at, f"{text!r} is not a valid PEP 508 requirement: {reason}",
                           hint='write a name with an optional version and marker, e.g. "numpy<1.17" '
                                'or "tensorflow-cpu==2.21.0; python_version >= \'3.9\'"') from None
+
+
+def _check_knobs(where, keys, body) -> None:
+    """Knob sections: sub-keys, types, choices and minimums, all from g2p.knobs."""
+    for section, members in runtimes.sections().items():
+        if section not in body:
+            continue
+        values = {"": body[section]} if "" in members else body[section]
+        for sub, value in values.items():
+            at = keys + ((section,) if sub == "" else (section, str(sub)))
+            if sub not in members:
+                raise where.error(at, f"unknown key {sub!r}" + _did_you_mean(str(sub), members),
+                                  hint="known keys: " + ", ".join(members))
+            problem = runtimes.check_value(members[sub], value)
+            if problem:
+                raise where.error(at, problem, hint=members[sub].help or None)
+
+
+def _runtime_settings(where, raw, name, s) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """(settings without other runtimes' knobs, this runtime's knob values by dotted key).
+
+    Another runtime's knob written in this variant is refused; one inherited from a parent
+    (or from `defaults`) does not apply and is dropped."""
+    at = ("variants", name)
+    runtime, decoding = s["runtime"], s["decoding"]
+    reason = runtimes.unsupported(runtime, decoding)
+    if reason:
+        raise where.error(at + ("decoding",), f"runtime {runtime} cannot run decoding {decoding!r}: {reason}",
+                          hint="choose another decoding or runtime (`invoke variants` lists what runs)")
+    own = raw[name]
+    for section in runtimes.sections():
+        owner = runtimes.section_runtime(section)
+        if section in own and owner != runtime:
+            raise where.error(at + (section,), f"{section!r} is a setting of runtime {owner}, but this variant's "
+                              f"runtime is {runtime}", hint=f"remove it, or set runtime: {owner}")
+    if runtime != runtimes.DEFAULT_RUNTIME and own.get("form", DEFAULTS["form"]) != DEFAULTS["form"]:
+        raise where.error(at + ("form",), f"form applies to TensorFlow only; the {runtime} converter "
+                          "picks its own TensorFlow source graph", hint="remove `form` from this variant")
+    reason = runtimes.form_unsupported(runtime, decoding, s["form"]) if runtime == runtimes.DEFAULT_RUNTIME else None
+    if reason:
+        raise where.error(at + ("form",), f"form {s['form']!r} cannot hold decoding {decoding!r}: {reason}")
+    settings = {k: v for k, v in s.items() if k not in runtimes.sections()
+                or runtimes.section_runtime(k) == runtime}
+    if runtime != runtimes.DEFAULT_RUNTIME:
+        settings.pop("form", None)
+    values = {k.key: runtimes.lookup(settings, k) for k in runtimes.knobs_for(runtime)}
+    return settings, values
 
 
 def _check_sub(where, keys, value, schema) -> None:
@@ -405,17 +472,15 @@ def _resolve(where, raw, name, s) -> Variant:
     cpus = float(limits.get("cpus", 1))
     if cpus <= 0:
         raise where.error(at + ("limits", "cpus"), "cpus must be positive")
-    threads = s["threads"]
-    if any(threads.get(k, 0) < 0 for k in THREAD_KEYS):
-        raise where.error(at + ("threads",), "thread counts are ≥ 0 (0 = TensorFlow's default)")
+    s, knobs = _runtime_settings(where, raw, name, s)
     chain = _chain(where, raw, name)
     s = dict(s, env={k: str(v) for k, v in s["env"].items()})
     return Variant(
         name=name, description=s["description"], family=s.get("family") or f"python{s['python']}",
         parent=raw[name].get("extends"), reference=s.get("reference") or chain[-1],
         python=s["python"], suite=s["suite"], tensorflow=source, requirements=list(s["requirements"]),
-        form=s["form"], intra_op=threads.get("intra_op", 0), inter_op=threads.get("inter_op", 0),
-        grappler=s["grappler"], xla=s["xla"], env=s["env"], allocator=s["allocator"],
+        form=s.get("form"), runtime=s["runtime"], decoding=s["decoding"], knobs=knobs,
+        env=s["env"], allocator=s["allocator"],
         cpus=cpus, memory_bytes=memory, cpuset=limits.get("cpuset"),
         may_change_predictions=s["may_change_predictions"], settings=s,
     )
@@ -428,9 +493,14 @@ def describe(variant: Variant) -> List[str]:
         f"{variant.name}  [{variant.family}]  {variant.description}",
         f"    extends {variant.parent or '-'} · reference {variant.reference} · image {variant.build_key()}",
         f"    python {variant.python} ({'distro' if variant.python_from_distro else 'host prefix'}, {variant.suite})"
-        f" · tensorflow {tf} · form {variant.form}",
-        f"    threads intra={variant.intra_op} inter={variant.inter_op} · grappler {'on' if variant.grappler else 'off'}"
-        f" · xla {'on' if variant.xla else 'off'} · allocator {variant.allocator}",
+        + (f" · tensorflow {tf} · form {variant.form}" if variant.form else f" · converted with tensorflow {tf}"),
+        f"    runtime {variant.runtime} · decoding {variant.decoding} · "
+        + (" ".join(f"{k}={_shown(v)}" for k, v in variant.knobs.items()) or "no run knobs")
+        + f" · allocator {variant.allocator}",
         f"    env {variant.run_environment() or '{}'} · limits cpus={variant.cpus:g} memory={variant.memory_bytes >> 20}MiB"
         + (f" cpuset={variant.cpuset}" if variant.cpuset else ""),
     ]
+
+
+def _shown(value) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)

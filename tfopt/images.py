@@ -1,7 +1,8 @@
 """One g2p image per build key, named by a hash of everything that goes into it.
 
 An image whose tag exists is reused as it is: the tag *is* the hash of its
-inputs (base image, locked wheels, g2p sources, weights, form, recipe).
+inputs (base image, locked wheels of each install, g2p sources, weights, runtime,
+decoding, form, recipe).
 """
 
 import hashlib
@@ -12,7 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from . import __version__, paths
 from .config import Variant
@@ -26,17 +27,37 @@ IMAGE_REPOSITORY = "tfopt-g2p"
 
 
 @dataclass
+class StageInstall:
+    """One pip install of an image stage: its requirement set and the lock it resolved to."""
+
+    requirements: List[str]
+    lock: Lock
+
+
+@dataclass
 class ImageInputs:
-    """Everything an image is made of; its digest names the image."""
+    """Everything an image is made of; its digest names the image.
+
+    Three installs (builders/g2p/Dockerfile): the variant's TensorFlow set, the converter's
+    packages on top of it (none for a TensorFlow image), and the final image's set
+    (for TensorFlow images the first one: the final image takes that stage's venv)."""
 
     base_tag: str
     python: str           # interpreter path inside the base image
-    lock: Lock
-    requirements: List[str]
-    form: str
+    tensorflow: StageInstall
+    converter: Optional[StageInstall]
+    final: StageInstall
+    runtime: str
+    decoding: str
+    form: Optional[str]   # None: the converter picks its TensorFlow source graph
     weights_dir: Path
     tf_sha256: Optional[str]
     extra_labels: Dict[str, str]
+
+    @property
+    def final_is_tensorflow(self) -> bool:
+        return self.final.lock.wheels == self.tensorflow.lock.wheels and \
+            self.final.requirements == self.tensorflow.requirements
 
     def sources(self) -> Dict[str, Path]:
         """Context path → host file, for the files that are copied verbatim."""
@@ -48,11 +69,29 @@ class ImageInputs:
             files[f"weights/{path.name}"] = path
         return files
 
+    def installs(self) -> Dict[str, Tuple[List[str], List[Path]]]:
+        """Context folder → (requirements, wheel files) for each pip install."""
+        out = {"tensorflow": (self.tensorflow.requirements, self.tensorflow.lock.files())}
+        installed = {w["file"] for w in self.tensorflow.lock.wheels}
+        converter = self.converter
+        out["converter"] = (converter.requirements if converter else [],
+                            [f for f in converter.lock.files() if f.name not in installed] if converter else [])
+        out["runtime"] = ([], []) if self.final_is_tensorflow else (self.final.requirements, self.final.lock.files())
+        return out
+
+    def buildargs(self) -> Dict[str, str]:
+        return {"BASE": self.base_tag, "PYTHON": self.python, "RUNTIME": self.runtime,
+                "DECODING": self.decoding, "FORM": self.form or "",
+                "VENV": "tensorflow" if self.final_is_tensorflow else "runtime"}
+
     def digest(self) -> str:
         h = hashlib.sha256()
+        stages = {name: {"requirements": s.requirements, "wheels": s.lock.wheels}
+                  for name, s in (("tensorflow", self.tensorflow), ("converter", self.converter),
+                                  ("final", self.final)) if s is not None}
         h.update(json.dumps({
-            "base": self.base_tag, "python": self.python, "requirements": self.requirements,
-            "wheels": self.lock.wheels, "form": self.form,
+            "base": self.base_tag, "python": self.python, "stages": stages,
+            "runtime": self.runtime, "decoding": self.decoding, "form": self.form,
         }, sort_keys=True).encode())
         for name, path in self.sources().items():
             h.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
@@ -63,25 +102,38 @@ class ImageInputs:
         return f"{IMAGE_REPOSITORY}:{self.digest()}"
 
 
-WHEELS_IN_IMAGE = "/tmp/wheels"  # where builders/g2p/Dockerfile copies the context's wheels/
+WHEELS_IN_IMAGE = "/tmp/install/wheels"  # where builders/g2p/Dockerfile copies an install's wheels/
 
 
 def requirements_txt(requirements: List[str]) -> bytes:
     names = [f"{WHEELS_IN_IMAGE}/{Path(r).name}" if r.endswith(".whl") else r for r in requirements]
-    return ("\n".join(names) + "\n").encode()
+    return ("\n".join(names) + "\n").encode() if names else b""
+
+
+def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = 0
+    tar.addfile(info, io.BytesIO(data))
+
+
+def _world_readable(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """The profiler runs as a non-root user: every copied file must be readable by it."""
+    info.mode |= 0o555 if info.isdir() or info.mode & 0o100 else 0o444
+    return info
 
 
 def _context(inputs: ImageInputs, out) -> None:
     with tarfile.open(fileobj=out, mode="w") as tar:
         for name, path in inputs.sources().items():
-            tar.add(str(path), arcname=name)
-        for wheel in inputs.lock.files():
-            tar.add(str(wheel), arcname=f"wheels/{wheel.name}")
-        data = requirements_txt(inputs.requirements)
-        info = tarfile.TarInfo("requirements.txt")
-        info.size = len(data)
-        info.mtime = 0
-        tar.addfile(info, io.BytesIO(data))
+            tar.add(str(path), arcname=name, filter=_world_readable)
+        for folder, (requirements, wheels) in inputs.installs().items():
+            directory = tarfile.TarInfo(f"{folder}/wheels")
+            directory.type, directory.mode, directory.mtime = tarfile.DIRTYPE, 0o755, 0
+            tar.addfile(directory)
+            for wheel in wheels:
+                tar.add(str(wheel), arcname=f"{folder}/wheels/{wheel.name}")
+            _add_bytes(tar, f"{folder}/requirements.txt", requirements_txt(requirements))
 
 
 ISA_LABEL = "tfopt.tf_isa"
@@ -127,7 +179,8 @@ def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
         return tag
     labels = {
         "tfopt.kind": "variant", "tfopt.version": __version__, "tfopt.inputs": digest,
-        "tfopt.variants": ",".join(v.name for v in variants), "tfopt.form": inputs.form,
+        "tfopt.variants": ",".join(v.name for v in variants), "tfopt.form": inputs.form or "",
+        "tfopt.runtime": inputs.runtime, "tfopt.decoding": inputs.decoding,
         "tfopt.base": inputs.base_tag, "tfopt.tf_wheel_sha256": inputs.tf_sha256 or "",
         **tf_isa_labels(inputs, say), **inputs.extra_labels,
     }
@@ -143,6 +196,6 @@ def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
         _context(inputs, context)
         context.seek(0)
         engine.build(context, tag, labels, log_path, progress,
-                     buildargs={"BASE": inputs.base_tag, "PYTHON": inputs.python, "FORM": inputs.form})
+                     buildargs=inputs.buildargs())
     say(f"built {tag} in {time.monotonic() - started:.0f}s")
     return tag

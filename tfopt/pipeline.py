@@ -24,6 +24,19 @@ def print_plan(plan: Plan, names: List[str], protocol: Protocol, say: Callable[[
             say("  " + line)
 
 
+def unchecked_notes(measured: dict, names: List[str]) -> List[str]:
+    """Say which variants the gate could not check, and how to check them."""
+    from .gate import UNCHECKED, status
+
+    notes = []
+    for name in names:
+        if name in measured and status(measured, name) == UNCHECKED:
+            ref = measured[name]["variant"].get("reference")
+            notes.append(f"predictions of {name} are unchecked: its reference {ref} has no result here; "
+                         f"check them with: invoke profile --variant {ref} --variant {name}")
+    return notes
+
+
 def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
             say: Callable[[str], None] = print, aa: Sequence[str] = (),
             verbose: bool = False) -> RunReport:
@@ -62,6 +75,8 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
         measured = {**results.latest_by_variant(results_dir), **results.load_run(results_dir, report.run_id)}
         for allowed in enforce(measured):
             say(f"predictions of {allowed.variant} differ from {allowed.reference} (allowed): {allowed.detail}")
+        for line in unchecked_notes(measured, [a.name for a in arms]):
+            say(line)
     if report.failures:
         failed = ", ".join(sorted(report.failures))
         raise RunError(f"{len(report.failures)} variant(s) failed: {failed}",

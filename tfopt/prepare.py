@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
+from . import runtimes
 from .base import BaseSpec, provide_base
 from .config import Variant
 from .engine import Engine
-from .images import ImageInputs, ensure_image
+from .images import ImageInputs, StageInstall, ensure_image
 from .wheels import ensure_lock, fetch_wheel
 
 
@@ -43,6 +44,23 @@ def _tensorflow_requirement(variant: Variant, say) -> Tuple[Optional[str], Optio
     return entry.wheel, entry.sha256, None
 
 
+def _installs(variant: Variant, tf_requirement: str, say) -> Tuple[StageInstall, Optional[StageInstall],
+                                                                    StageInstall]:
+    """The image's three pip installs (builders/g2p/runtimes.yaml): the variant's TensorFlow,
+    the converter's packages resolved together with it, and the final image's set."""
+    packages = runtimes.packages(variant.runtime)
+    requirements = [tf_requirement] + list(variant.requirements)
+    tensorflow = StageInstall(requirements, ensure_lock(variant.python, requirements, say))
+    converter = None
+    if packages.converter:
+        with_converter = requirements + list(packages.converter)
+        converter = StageInstall(with_converter, ensure_lock(variant.python, with_converter, say))
+    if packages.final is None:
+        return tensorflow, converter, tensorflow
+    final = list(packages.final)
+    return tensorflow, converter, StageInstall(final, ensure_lock(variant.python, final, say))
+
+
 def prepare(engine: Engine, variants: List[Variant], say: Callable[[str], None] = print,
             verbose: bool = False) -> Dict[str, Prepared]:
     """Build or reuse one image per build key; variants sharing a key share the image."""
@@ -59,14 +77,14 @@ def prepare(engine: Engine, variants: List[Variant], say: Callable[[str], None] 
                 say(f"skipping {v.name}: {skip}")
                 prepared[v.name] = Prepared(v, None, skip)
             continue
-        requirements = [requirement] + list(first.requirements)
-        lock = ensure_lock(first.python, requirements, say)
+        tensorflow, converter, final = _installs(first, requirement, say)
         base = provide_base(engine, BaseSpec(first.suite, first.python), say)
         tf_distribution = re.split(r"[=<>!~ \[]", requirement)[0]
         inputs = ImageInputs(
-            base_tag=base.tag, python=base.interpreter, lock=lock, requirements=requirements,
-            form=first.form, weights_dir=weights,
-            tf_sha256=tf_sha or lock.sha256_of(tf_distribution), extra_labels={},
+            base_tag=base.tag, python=base.interpreter, tensorflow=tensorflow, converter=converter,
+            final=final, runtime=first.runtime, decoding=first.decoding, form=first.form,
+            weights_dir=weights, tf_sha256=tf_sha or tensorflow.lock.sha256_of(tf_distribution),
+            extra_labels={},
         )
         tag = ensure_image(engine, group, inputs, say, verbose)
         for v in group:

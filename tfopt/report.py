@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import gate, plots, stats
+from . import compute_bound, gate, plots, stats
 from .measurements import Run
 from .results import read_run_meta, run_dir
 
@@ -181,6 +181,76 @@ def _summary_section(results: Results, families: Dict[str, List[str]], floors: D
     return Section("Summary", bullets=bullets, paragraphs=paragraphs)
 
 
+def _macs(n: Optional[int]) -> str:
+    return "—" if not n else f"{n / 1e9:.2f} G" if n >= 1e9 else f"{n / 1e6:.1f} M"
+
+
+def _times(x: Optional[float]) -> str:
+    return "—" if not x else f"{x:.1f}x" if x < 10 else f"{x:.0f}x"
+
+
+def _pair(values: Sequence[str]) -> str:
+    return " / ".join(values) if values else "—"
+
+
+def _axes(result: dict) -> str:
+    variant = result["variant"]
+    return f"{variant.get('runtime') or 'tensorflow'} · {variant.get('decoding') or 'rerun'}"
+
+
+def _limit_section(results: Results, families: Dict[str, List[str]]) -> Section:
+    rows = []
+    for names in families.values():
+        for name in names:
+            found = compute_bound.distances(results[name])
+            if not found:
+                continue
+            d = list(found.values())
+            rows.append([name, _axes(results[name]), _pair([str(x.words) for x in d]),
+                         _pair([_macs(x.macs) for x in d]), f"{d[0].peak_gmacs_per_s:.1f}",
+                         _pair([_ms(x.bound_ms) for x in d]),
+                         _pair([_ms(x.measured_ms) if x.measured_ms else "—" for x in d]),
+                         _pair([_times(x.above) for x in d])])
+    if not rows:
+        return Section("Distance to the limit", paragraphs=[
+            "No profile here records MACs and the single-core microbenchmark (images built "
+            "before they were added): profile again to see how far each variant is from the limit."])
+    return Section("Distance to the limit", tables=[Table(
+        ["variant", "runtime · decoding", "words", "MACs per predict()", "peak GMAC/s",
+         "ms at compute bound", "ms measured", "x above the bound"], rows)],
+        paragraphs=["How far each variant is from what this core could do with the same work: "
+                    "the multiply-accumulates one predict() needs for its decoding, against a "
+                    "single-core SGEMM peak measured in the same container under the same limits."],
+        notes=["MACs: counted from the model's dimensions for the decoding used (g2p/macs.py); "
+               "values for the shortest / longest input. ms at compute bound = MACs / (peak GMAC/s "
+               "× 10⁹) × 1000; x above the bound = measured median ms / ms at compute bound. Peak: "
+               "median over containers. See docs/runtimes.md."])
+
+
+def _best_bullets(results: Results, families: Dict[str, List[str]]) -> List[str]:
+    """The best variant with the reference's predictions on each axis a user pays for."""
+    names = [n for members in families.values() for n in members if gate.status(results, n) != gate.DIFFERS]
+    bullets = []
+
+    def best(label: str, value, show) -> None:
+        scored = [(value(results[n]), n) for n in names]
+        scored = [(v, n) for v, n in scored if v is not None]
+        if scored:
+            v, n = min(scored)
+            bullets.append(f"{label}: {n} ({show(v)}).")
+
+    for words in sorted({w for n in names for w in compute_bound.measured_words(results[n])[-1:]} | {1}):
+        best(f"Fastest at {words} word{'s' if words > 1 else ''}",
+             lambda r, w=words: compute_bound.measured_ms(r, w), lambda v: f"{_ms(v)} ms median")
+    best("Lowest peak RSS", lambda r: _median_over_visits([p.get("peak_rss_bytes") for p in stats.profiles(r)]),
+         lambda v: f"{v / 2**20:.0f} MiB")
+    best("Quickest to its first prediction", lambda r: _timing_s(r, "start_to_first_prediction_ns"),
+         lambda v: f"{v:.2f} s from process start")
+    best("Smallest image", lambda r: (r.get("image") or {}).get("size_bytes") or None,
+         lambda v: f"{v / 1e9:.2f} GB")
+    return bullets
+
+
 def _family_section(results: Results, family: str, names: List[str], seed: int, floor: float,
                     images: Sequence[str]) -> Section:
     rows, tails = [], []
@@ -290,6 +360,10 @@ def _environment_section(results: Results) -> Section:
         versions = _distinct((p.get("tensorflow") or {}).get("version")
                              for n in names for p in stats.profiles(results[n]))
         rows.append([f"TensorFlow ({family})", versions])
+    engines = _distinct(f"{r.get('name')} {r.get('version')}" for p in profiles
+                        for r in [p.get("runtime")] if isinstance(r, dict) and r.get("name") != "tensorflow")
+    if engines != "unknown":
+        rows.append(["other runtimes", engines])
     return Section("Environment", tables=[Table(["", ""], rows)])
 
 
@@ -336,9 +410,11 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
     families = stats.families(results)
     aa_section, floors = _aa_section(aa, list(families))
     sections = [_summary_section(results, families, floors, run)]
+    sections[0].bullets += _best_bullets(results, families)
     for family, names in families.items():
         mine = [i for i in images if i in (f"latency-{family}.png", f"speedup-{family}.png")]
         sections.append(_family_section(results, family, names, seed, floors.get(family, 0.0), mine))
+    sections.append(_limit_section(results, families))
     correctness = _correctness_section(results)
     if correctness:
         sections.append(correctness)

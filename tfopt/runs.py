@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
-from . import __version__, paths, results
+from . import __version__, paths, results, runtimes
 from .config import Variant
 from .engine import ContainerSpec, Engine, container_name
 from .errors import ConfigError, EngineUnavailable, RunError
@@ -45,6 +45,7 @@ class Protocol:
     target_ci: Optional[float] = None   # relative CI half-width to reach, e.g. 0.05; rounds is then the minimum
     max_rounds: Optional[int] = None    # with target_ci: stop here (default DEFAULT_MAX_ROUNDS)
     max_minutes: Optional[float] = None  # with target_ci: start no round that would end after this
+    microbench: bool = True        # the single-core GEMM peak, for the distance-to-the-limit columns
 
     @property
     def round_limit(self) -> int:
@@ -118,11 +119,12 @@ def host_facts(engine: Engine) -> dict:
 
 
 def profile_command(variant: Variant, protocol: Protocol) -> List[str]:
-    return ["python", "-m", "g2p.profile", "--form", variant.form, "--model-dir", MODEL_DIR,
-            "--intra-op", str(variant.intra_op), "--inter-op", str(variant.inter_op),
-            "--grappler", "on" if variant.grappler else "off", "--xla", "on" if variant.xla else "off",
+    """Runtime, decoding and form come from the model directory; the knobs from g2p.knobs."""
+    return ["python", "-m", "g2p.profile", "--model-dir", MODEL_DIR,
+            *runtimes.flags(variant.runtime, variant.knobs),
             "--warmups", str(protocol.warmups), "--repeats", str(protocol.repeats),
-            "--max-words", str(protocol.max_words), "--out", "-"]
+            "--max-words", str(protocol.max_words), "--microbench", "on" if protocol.microbench else "off",
+            "--out", "-"]
 
 
 def container_spec(arm: Arm, protocol: Protocol, run_id: str, round_index: int = 0) -> ContainerSpec:
@@ -146,7 +148,8 @@ def _result_doc(arm: Arm, run_id: str, image, host: dict, protocol: Protocol,
         "variant": {"name": arm.name, "description": v.description, "family": v.family,
                     "parent": v.parent, "reference": v.reference, "changes": v.changes_from(parent),
                     "may_change_predictions": v.may_change_predictions, "arm_of": arm.arm_of,
-                    "settings": v.settings},
+                    "settings": v.settings, "runtime": v.runtime, "decoding": v.decoding,
+                    "knobs": v.knobs},
         "image": {"id": image.id, "tag": arm.image, "size_bytes": image.attrs.get("Size"),
                   "labels": image.labels},
         "limits": {"cpus": v.cpus, "memory_bytes": v.memory_bytes, "cpuset": protocol.pin or v.cpuset},

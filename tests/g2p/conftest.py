@@ -2,8 +2,8 @@
 
     $(python -c 'from tfopt.stacks import ensure_stack; print(ensure_stack("tf2"))') -m pytest tests/g2p
 
-Heavy things (weights, exported forms, loaded models, the CMUdict sample) are made once
-per session.
+Heavy things (weights, exported model directories, loaded models, the word list and the
+checkpoint's predictions for it) are made once per session.
 """
 
 import sys
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from g2p_helpers import FORMS, run_module  # noqa: E402
+from g2p_helpers import FORMS, run_module, test_words  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -26,36 +26,63 @@ def weights_dir():
 
 
 @pytest.fixture(scope="session")
-def exported(tmp_path_factory, weights_dir):
-    """{form: directory} for all four forms, each made by `python -m g2p.export`."""
-    base = tmp_path_factory.mktemp("forms")
-    out = {}
-    for form in FORMS:
-        run_module(["g2p.export", "--form", form, "--out", str(base / form),
-                    "--weights-dir", str(weights_dir)])
-        out[form] = base / form
-    return out
+def export_dir(tmp_path_factory, weights_dir):
+    """export_dir(runtime, decoding, form=None, cli=False) -> an exported model directory.
+
+    In-process g2p.export.export() (saves a TensorFlow import per export), or with cli=True
+    `python -m g2p.export`.
+    """
+    from g2p.export import export
+
+    base = tmp_path_factory.mktemp("models")
+    made = {}
+
+    def make(runtime, decoding, form=None, cli=False):
+        key = (runtime, decoding, form)
+        if key not in made:
+            out = base / "-".join(k for k in key if k)
+            if cli:
+                args = ["g2p.export", "--runtime", runtime, "--decoding", decoding,
+                        "--out", str(out), "--weights-dir", str(weights_dir)]
+                run_module(args + (["--form", form] if form else []))
+            else:
+                export(runtime, decoding, out, form, weights_dir)
+            made[key] = out
+        return made[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def exported(export_dir):
+    """{form: directory} for the four TensorFlow forms of decoding rerun."""
+    return {form: export_dir("tensorflow", "rerun", form, cli=True) for form in FORMS}
 
 
 @pytest.fixture(scope="session")
 def reference_model(weights_dir):
     import g2p
 
-    return g2p.load("checkpoint", weights_dir)
+    model = g2p.load(weights_dir)
+    yield model
+    model.close()
 
 
 @pytest.fixture(scope="session")
-def cmu_sample():
-    """1000 CMUdict words (the evaluation sample's seed, first 1000)."""
-    from g2p.evaluate import sample_words
-
-    words, _ = sample_words(1000)
-    return words
+def words():
+    """3000 CMUdict words, then edge cases and random strings (see g2p_helpers.test_words)."""
+    return test_words()
 
 
 @pytest.fixture(scope="session")
-def reference_predictions(reference_model, cmu_sample):
-    return reference_model.predict(" ".join(cmu_sample))
+def reference_predictions(reference_model, words):
+    """The checkpoint's (g2p_en 1.0.0 procedure's) predictions for `words`."""
+    return reference_model.predict(" ".join(words))
+
+
+@pytest.fixture(scope="session")
+def cmu_sample(words):
+    return words[:300]
 
 
 def pytest_configure(config):

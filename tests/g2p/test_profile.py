@@ -1,4 +1,7 @@
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,18 +29,21 @@ def test_cases_are_fixed_sentences():
 
 
 def test_profile_stdout_is_pure_json_and_valid(exported, validator, reference_model):
-    proc = run_module(["g2p.profile", "--form", "frozen", "--model-dir", str(exported["frozen"]),
+    proc = run_module(["g2p.profile", "--model-dir", str(exported["frozen"]), "--form", "frozen",
                        "--warmups", "0", "--repeats", "1", "--max-words", "3"])
     doc = json.loads(proc.stdout)
     validator.validate(doc)
-    assert doc["schema"] == "tfopt.profile/1"
+    assert doc["schema"] == "tfopt.profile/2"
     assert [c["words"] for c in doc["cases"]] == [1, 2, 3]
     assert all(len(c["samples_ns"]) == 1 and c["samples_ns"][0] > 0 for c in doc["cases"])
     assert doc["protocol"]["warmups"] == 0 and doc["protocol"]["repeats"] == 1
-    assert doc["model"]["form"] == "frozen"
+    assert (doc["model"]["runtime"], doc["model"]["decoding"], doc["model"]["form"]) == \
+        ("tensorflow", "rerun", "frozen")
     assert doc["predictions"] == predictions_digest(reference_model)
-    assert doc["settings"] == {"intra_op_threads": 0, "inter_op_threads": 0,
-                               "grappler": "on", "xla": "off"}
+    assert doc["settings"] == {"threads.intra_op": 0, "threads.inter_op": 0,
+                               "grappler": True, "xla": False}
+    assert doc["macs"]["per_case"] == {"1": 144691200, "2": 2 * 144691200, "3": 3 * 144691200}
+    assert doc["microbench"]["kind"] == "sgemm" and doc["microbench"]["gmacs_per_s"] > 0
     t = doc["timings"]
     assert 0 < t["start_to_import_done_ns"] <= t["start_to_model_loaded_ns"] \
         <= t["start_to_first_prediction_ns"]
@@ -45,34 +51,59 @@ def test_profile_stdout_is_pure_json_and_valid(exported, validator, reference_mo
     import tensorflow as tf
 
     assert doc["tensorflow"]["version"] == tf.__version__
+    assert doc["runtime"] == {"name": "tensorflow", "version": tf.__version__}
 
 
-def test_profile_to_file_with_settings(exported, validator, tmp_path):
+def test_profile_to_file_with_knob_flags(exported, validator, tmp_path):
     out = tmp_path / "p.json"
-    proc = run_module(["g2p.profile", "--form", "optimized",
-                       "--model-dir", str(exported["optimized"]), "--intra-op", "1",
-                       "--inter-op", "1", "--grappler", "off", "--warmups", "1",
-                       "--repeats", "2", "--max-words", "1", "--out", str(out)],
+    proc = run_module(["g2p.profile", "--model-dir", str(exported["optimized"]),
+                       "--threads-intra-op", "1", "--threads-inter-op", "1", "--grappler", "off",
+                       "--warmups", "1", "--repeats", "2", "--max-words", "1",
+                       "--microbench", "off", "--out", str(out)],
                       env={"OMP_NUM_THREADS": "1"})
     assert proc.stdout == ""
     doc = json.loads(out.read_text())
     validator.validate(doc)
-    assert doc["settings"]["intra_op_threads"] == 1 and doc["settings"]["grappler"] == "off"
+    assert doc["settings"]["threads.intra_op"] == 1 and doc["settings"]["grappler"] is False
     assert doc["env"]["OMP_NUM_THREADS"] == "1"
     assert len(doc["cases"][0]["samples_ns"]) == 2
     assert doc["model"]["tool"] in ("graph_transforms", "grappler")
+    assert doc["microbench"] is None
 
 
-def test_profile_bad_usage_exits_2(exported):
-    proc = run_module(["g2p.profile", "--form", "bogus", "--model-dir", "/nonexistent"], check=False)
+def test_profile_numpy_runtime_never_imports_tensorflow(export_dir, validator, tmp_path,
+                                                        reference_model):
+    model_dir = export_dir("numpy", "incremental")
+    out = tmp_path / "n.json"
+    code = ("import sys; from g2p import profile; "
+            "rc = profile.main(['--model-dir', %r, '--repeats', '1', '--warmups', '0', "
+            "'--max-words', '2', '--microbench', 'off', '--out', %r]); "
+            "assert rc == 0, rc; assert 'tensorflow' not in sys.modules, 'tensorflow imported'"
+            % (str(model_dir), str(out)))
+    root = str(SCHEMA.parents[1])
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True,
+                   env=dict(os.environ, PYTHONPATH=root))
+    doc = json.loads(out.read_text())
+    validator.validate(doc)
+    assert doc["tensorflow"] is None and doc["settings"] == {}
+    assert doc["runtime"]["name"] == "numpy" and doc["model"]["form"] is None
+    assert doc["macs"]["per_case"] == {"1": 7234560, "2": 2 * 7234560}
+    assert doc["predictions"] == predictions_digest(reference_model)
+
+
+def test_profile_bad_usage_exits_2(exported, export_dir):
+    proc = run_module(["g2p.profile", "--model-dir", "/nonexistent", "--bogus"], check=False)
     assert proc.returncode == 2 and proc.stdout == ""
+    proc = run_module(["g2p.profile", "--model-dir", str(export_dir("numpy", "incremental")),
+                       "--threads-intra-op", "1"], check=False)
+    assert proc.returncode == 2 and "--threads-intra-op" in proc.stderr
 
 
 def test_profile_wrong_form_fails_without_json(exported):
     proc = run_module(["g2p.profile", "--form", "frozen", "--model-dir",
                        str(exported["savedmodel"]), "--repeats", "1", "--max-words", "1"],
                       check=False)
-    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.returncode == 4 and proc.stdout == ""
     assert "savedmodel" in proc.stderr
 
 

@@ -3,11 +3,14 @@ import os
 import pytest
 
 import g2p
-from g2p.settings import ENV_KNOBS, Settings, recorded_env
+from g2p.errors import UsageError
+from g2p.knobs import resolve
+from g2p.runtimes.tensorflow import config_proto
+from g2p.settings import ENV_KNOBS, recorded_env
 
 
 def test_defaults_to_config_proto():
-    config = Settings().config_proto()
+    config = config_proto(resolve("tensorflow"))
     assert config.intra_op_parallelism_threads == 0
     assert config.inter_op_parallelism_threads == 0
     assert config.device_count["GPU"] == 0
@@ -18,21 +21,12 @@ def test_defaults_to_config_proto():
 def test_all_settings_to_config_proto():
     from tensorflow.core.protobuf import config_pb2
 
-    s = Settings(intra_op_threads=1, inter_op_threads=2, grappler="off", xla="on")
-    config = s.config_proto()
+    config = config_proto(resolve("tensorflow", {"threads.intra_op": 1, "threads.inter_op": 2,
+                                                 "grappler": "off", "xla": "on"}))
     assert config.intra_op_parallelism_threads == 1
     assert config.inter_op_parallelism_threads == 2
     assert config.graph_options.rewrite_options.disable_meta_optimizer
     assert config.graph_options.optimizer_options.global_jit_level == config_pb2.OptimizerOptions.ON_1
-    assert s.describe() == {"intra_op_threads": 1, "inter_op_threads": 2,
-                            "grappler": "off", "xla": "on"}
-
-
-@pytest.mark.parametrize("kwargs", [{"intra_op_threads": -1}, {"inter_op_threads": 1.5},
-                                    {"grappler": "maybe"}, {"xla": "sometimes"}])
-def test_bad_settings(kwargs):
-    with pytest.raises(ValueError):
-        Settings(**kwargs)
 
 
 def test_env_is_recorded_not_set(monkeypatch):
@@ -50,8 +44,17 @@ def test_env_is_recorded_not_set(monkeypatch):
 
 
 def test_single_thread_session_predicts(weights_dir):
-    model = g2p.load("checkpoint", weights_dir, Settings(1, 1, grappler="off"))
+    model = g2p.load(weights_dir, threads_intra_op=1, threads_inter_op=1, grappler="off")
     try:
+        assert model.settings == {"threads.intra_op": 1, "threads.inter_op": 1,
+                                  "grappler": False, "xla": False}
         assert model.predict("aardvark") == [["AA1", "R", "D", "V", "AA2", "R", "K"]]
     finally:
         model.close()
+
+
+@pytest.mark.parametrize("knobs", [{"threads_intra_op": -1}, {"grappler": "maybe"},
+                                   {"openvino.threads": 1}])
+def test_bad_knobs_are_refused_before_loading(weights_dir, knobs):
+    with pytest.raises(UsageError):
+        g2p.load(weights_dir, knobs)

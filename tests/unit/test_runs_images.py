@@ -3,7 +3,7 @@ import re
 from pathlib import Path
 
 from tfopt.config import load_plan
-from tfopt.images import ImageInputs, requirements_txt
+from tfopt.images import ImageInputs, StageInstall, requirements_txt
 from tfopt.runs import Arm, Protocol, container_spec, profile_command
 from tfopt.wheels import Lock
 
@@ -45,15 +45,15 @@ def test_pin_applies_a_cpuset_on_top_of_the_quota():
 def test_run_settings_reach_the_profiler():
     command = profile_command(PLAN.variants["tf2-xla"], Protocol(repeats=7, warmups=3))
     text = " ".join(command)
-    assert "--intra-op 1 --inter-op 1" in text and "--xla on" in text and "--grappler on" in text
-    assert "--repeats 7" in text and "--warmups 3" in text and "--form checkpoint" in text
+    assert "--threads-intra-op 1 --threads-inter-op 1" in text and "--xla on" in text and "--grappler on" in text
+    assert "--repeats 7" in text and "--warmups 3" in text and "--form" not in text
     assert "--grappler off" in " ".join(profile_command(PLAN.variants["tf2-grappler-off"], Protocol()))
     assert PLAN.variants["tf2-tcmalloc"].run_environment()["LD_PRELOAD"].endswith("libtcmalloc_minimal.so.4")
 
 
 def test_local_wheels_are_installed_by_file_name():
     assert requirements_txt(["/x/y/tensorflow-1.13.1-cp37-cp37m-linux_x86_64.whl", "numpy<1.17"]) == \
-        b"/tmp/wheels/tensorflow-1.13.1-cp37-cp37m-linux_x86_64.whl\nnumpy<1.17\n"
+        b"/tmp/install/wheels/tensorflow-1.13.1-cp37-cp37m-linux_x86_64.whl\nnumpy<1.17\n"
 
 
 def test_image_name_is_a_digest_of_its_inputs(tmp_path):
@@ -62,14 +62,17 @@ def test_image_name_is_a_digest_of_its_inputs(tmp_path):
     (weights / "checkpoint").write_text("x")
     lock = Lock("k", "3.11", ["tf"], [{"file": "tf-1-py3-none-any.whl", "sha256": "a" * 64}], tmp_path / "l")
 
-    def inputs(**change):
-        fields = dict(base_tag="base:1", python="/usr/bin/python3", lock=lock, requirements=["tf"],
-                      form="frozen", weights_dir=weights, tf_sha256=None, extra_labels={})
+    def inputs(lock=lock, **change):
+        install = StageInstall(["tf"], lock)
+        fields = dict(base_tag="base:1", python="/usr/bin/python3", tensorflow=install, converter=None,
+                      final=install, runtime="tensorflow", decoding="rerun", form="frozen",
+                      weights_dir=weights, tf_sha256=None, extra_labels={})
         fields.update(change)
         return ImageInputs(**fields)
 
     assert inputs().tag == inputs().tag
     assert inputs().tag != inputs(form="optimized").tag
+    assert inputs().tag != inputs(decoding="incremental").tag
     assert inputs().tag != inputs(base_tag="base:2").tag
     other = Lock("k", "3.11", ["tf"], [{"file": "tf-1-py3-none-any.whl", "sha256": "b" * 64}], tmp_path / "l")
     assert inputs().tag != inputs(lock=other).tag

@@ -1,0 +1,1 @@
+"""Per-runtime exporters registered in g2p.export.EXPORTERS (they import TensorFlow)."""

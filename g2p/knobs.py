@@ -1,0 +1,218 @@
+"""The one declaration of run knobs, per runtime (pure Python 3.7+, no third-party imports).
+
+Host validation (tfopt), the profiler's command line, ``g2p.load`` and the profile
+schema's ``settings`` part are all derived from :data:`KNOBS`. A key is the dotted
+path of the knob in variants.yaml; its command-line flag is :func:`flag`. Bool knobs
+are written ``on|off`` on the command line and recorded as true/false.
+
+``python -m g2p.knobs --schema`` prints :func:`settings_schema` (JSON).
+"""
+
+import argparse
+import json
+import sys
+from collections import namedtuple
+
+RUNTIMES = ("tensorflow", "onnxruntime", "openvino", "numpy")
+DECODINGS = ("rerun", "loop", "incremental")
+DEFAULT_RUNTIME = "tensorflow"
+DEFAULT_DECODING = "rerun"
+
+_KnobBase = namedtuple("Knob", "key runtime type default choices minimum help")
+
+
+class Knob(_KnobBase):
+    """One run knob. `type` is int, bool or str; str knobs have `choices`."""
+
+    def __new__(cls, key, runtime, type, default, choices=None, minimum=None, help=""):
+        if runtime not in RUNTIMES:
+            raise ValueError("knob %s: unknown runtime %r" % (key, runtime))
+        if type not in (int, bool, str):
+            raise ValueError("knob %s: type must be int, bool or str" % key)
+        return super(Knob, cls).__new__(cls, key, runtime, type, default,
+                                        tuple(choices) if choices else None, minimum, help)
+
+
+KNOBS = (
+    Knob("threads.intra_op", "tensorflow", int, 0, minimum=0,
+         help="intra_op_parallelism_threads: threads one op may use (0 = TensorFlow's default)"),
+    Knob("threads.inter_op", "tensorflow", int, 0, minimum=0,
+         help="inter_op_parallelism_threads: ops run concurrently (0 = TensorFlow's default)"),
+    Knob("grappler", "tensorflow", bool, True,
+         help="TensorFlow's graph optimizer (Grappler meta-optimizer) when the session first runs"),
+    Knob("xla", "tensorflow", bool, False,
+         help="XLA auto-clustering for the whole session (global_jit_level ON_1)"),
+    Knob("onnxruntime.intra_op", "onnxruntime", int, 1, minimum=0,
+         help="SessionOptions.intra_op_num_threads (0 = ONNX Runtime's default)"),
+    Knob("onnxruntime.inter_op", "onnxruntime", int, 1, minimum=0,
+         help="SessionOptions.inter_op_num_threads (0 = ONNX Runtime's default)"),
+    Knob("onnxruntime.optimization", "onnxruntime", str, "all",
+         choices=("disable", "basic", "extended", "all"),
+         help="SessionOptions.graph_optimization_level"),
+    Knob("onnxruntime.execution_mode", "onnxruntime", str, "sequential",
+         choices=("sequential", "parallel"), help="SessionOptions.execution_mode"),
+    Knob("openvino.threads", "openvino", int, 1, minimum=0,
+         help="INFERENCE_NUM_THREADS (0 = the CPU plugin's default)"),
+    Knob("openvino.streams", "openvino", int, 1, minimum=1, help="NUM_STREAMS"),
+    Knob("openvino.hint", "openvino", str, "latency", choices=("latency", "throughput", "none"),
+         help="PERFORMANCE_HINT (none = not set)"),
+    Knob("openvino.precision", "openvino", str, "f32", choices=("f32", "default"),
+         help="INFERENCE_PRECISION_HINT: f32, or the plugin's own default (bf16 on AVX512_BF16 "
+              "CPUs: changes predictions)"),
+)
+
+_BY_KEY = {k.key: k for k in KNOBS}
+
+
+def knobs_for(runtime):
+    """The knobs of `runtime`, in declaration order."""
+    if runtime not in RUNTIMES:
+        raise ValueError("unknown runtime %r (one of: %s)" % (runtime, ", ".join(RUNTIMES)))
+    return tuple(k for k in KNOBS if k.runtime == runtime)
+
+
+def knob(key):
+    return _BY_KEY[key]
+
+
+def flag(knob):
+    """The command-line flag of `knob`: "--" + key with "." and "_" replaced by "-"."""
+    return "--" + knob.key.replace(".", "-").replace("_", "-")
+
+
+def dest(knob):
+    """The argparse destination of `knob`."""
+    return flag(knob)[2:].replace("-", "_")
+
+
+def parse_bool(text):
+    if isinstance(text, bool):
+        return text
+    value = str(text).strip().lower()
+    if value in ("on", "true", "1", "yes"):
+        return True
+    if value in ("off", "false", "0", "no"):
+        return False
+    raise ValueError("expected on or off, got %r" % (text,))
+
+
+def check(knob, value):
+    """`value` converted to the knob's type; ValueError saying what is allowed otherwise."""
+    if knob.type is bool:
+        try:
+            return parse_bool(value)
+        except ValueError:
+            raise ValueError("%s must be on or off, got %r" % (knob.key, value))
+    if knob.type is int:
+        if isinstance(value, bool):
+            raise ValueError("%s must be an integer, got %r" % (knob.key, value))
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ValueError("%s must be an integer, got %r" % (knob.key, value))
+        if isinstance(value, float) and number != value:
+            raise ValueError("%s must be an integer, got %r" % (knob.key, value))
+        if knob.minimum is not None and number < knob.minimum:
+            raise ValueError("%s must be >= %d, got %d" % (knob.key, knob.minimum, number))
+        return number
+    value = str(value)
+    if knob.choices and value not in knob.choices:
+        raise ValueError("%s must be one of %s, got %r" % (knob.key, ", ".join(knob.choices), value))
+    return value
+
+
+def resolve(runtime, values=None):
+    """{key: value} for every knob of `runtime`: `values` (keys or argparse dests) over defaults.
+
+    Unknown keys raise ValueError naming the runtime's knobs.
+    """
+    values = dict(values or {})
+    own = knobs_for(runtime)
+    by_name = {}
+    for k in own:
+        by_name[k.key] = k
+        by_name[dest(k)] = k
+    out = {k.key: k.default for k in own}
+    for name, value in values.items():
+        if name not in by_name:
+            known = ", ".join(k.key for k in own) or "none"
+            raise ValueError("%r is not a knob of runtime %s (its knobs: %s)" % (name, runtime, known))
+        k = by_name[name]
+        out[k.key] = check(k, value)
+    return out
+
+
+def add_arguments(parser, runtime=None):
+    """Add one flag per knob (of `runtime`, or of all runtimes) to an argparse parser."""
+    for k in (knobs_for(runtime) if runtime else KNOBS):
+        default = ("on" if k.default else "off") if k.type is bool else k.default
+        kwargs = {"dest": dest(k), "default": default,
+                  "help": "%s (default %s)" % (k.help, default)}
+        if k.type is bool:
+            kwargs["choices"] = ("on", "off")
+        elif k.type is int:
+            kwargs["type"] = _int_type(k)
+        else:
+            kwargs["choices"] = k.choices
+        parser.add_argument(flag(k), **kwargs)
+    return parser
+
+
+def _int_type(k):
+    def convert(text):
+        try:
+            return check(k, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc))
+    convert.__name__ = "integer"
+    return convert
+
+
+def values_from_args(args, runtime):
+    """{key: value} of `runtime`'s knobs from an argparse namespace made by add_arguments."""
+    return resolve(runtime, {dest(k): getattr(args, dest(k)) for k in knobs_for(runtime)})
+
+
+def _value_schema(k):
+    if k.type is bool:
+        return {"type": "boolean", "default": k.default, "description": k.help}
+    if k.type is int:
+        out = {"type": "integer", "default": k.default, "description": k.help}
+        if k.minimum is not None:
+            out["minimum"] = k.minimum
+        return out
+    return {"enum": list(k.choices), "default": k.default, "description": k.help}
+
+
+def settings_schema():
+    """JSON-schema fragment of the profile document's "settings": the model runtime's knobs."""
+    variants = []
+    for runtime in RUNTIMES:
+        own = knobs_for(runtime)
+        variants.append({
+            "title": runtime,
+            "type": "object",
+            "properties": {k.key: _value_schema(k) for k in own},
+            "required": [k.key for k in own],
+            "additionalProperties": False,
+        })
+    return {"description": "The run knobs of the model's runtime (g2p/knobs.py), key -> value.",
+            "oneOf": variants}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m g2p.knobs",
+                                     description="Print the run knobs (or the settings schema).")
+    parser.add_argument("--schema", action="store_true", help="print settings_schema() as JSON")
+    args = parser.parse_args(argv)
+    if args.schema:
+        print(json.dumps(settings_schema(), indent=1, sort_keys=True))
+        return 0
+    for k in KNOBS:
+        print("%-28s %-12s %-5s %-10s %s" % (k.key, k.runtime, k.type.__name__, k.default,
+                                            ",".join(k.choices or ())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

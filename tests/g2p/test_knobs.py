@@ -1,0 +1,86 @@
+"""The one declaration of run knobs, and what is derived from it (no TensorFlow needed)."""
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from g2p import knobs, support
+from g2p.schema import SCHEMA_FILE, is_current, load_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_contract_keys_and_defaults():
+    got = {k.key: (k.runtime, k.default) for k in knobs.KNOBS}
+    assert got == {
+        "threads.intra_op": ("tensorflow", 0), "threads.inter_op": ("tensorflow", 0),
+        "grappler": ("tensorflow", True), "xla": ("tensorflow", False),
+        "onnxruntime.intra_op": ("onnxruntime", 1), "onnxruntime.inter_op": ("onnxruntime", 1),
+        "onnxruntime.optimization": ("onnxruntime", "all"),
+        "onnxruntime.execution_mode": ("onnxruntime", "sequential"),
+        "openvino.threads": ("openvino", 1), "openvino.streams": ("openvino", 1),
+        "openvino.hint": ("openvino", "latency"), "openvino.precision": ("openvino", "f32"),
+    }
+    assert knobs.knobs_for("numpy") == ()
+
+
+def test_flags():
+    assert knobs.flag(knobs.knob("threads.intra_op")) == "--threads-intra-op"
+    assert knobs.flag(knobs.knob("onnxruntime.execution_mode")) == "--onnxruntime-execution-mode"
+
+
+def test_argparse_is_derived_and_validates():
+    parser = knobs.add_arguments(argparse.ArgumentParser(), "openvino")
+    args = parser.parse_args(["--openvino-threads", "2", "--openvino-hint", "none"])
+    assert knobs.values_from_args(args, "openvino") == {
+        "openvino.threads": 2, "openvino.streams": 1, "openvino.hint": "none",
+        "openvino.precision": "f32"}
+    for bad in (["--openvino-streams", "0"], ["--openvino-precision", "bf16"],
+                ["--threads-intra-op", "1"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)
+    tf = knobs.add_arguments(argparse.ArgumentParser(), "tensorflow")
+    assert knobs.values_from_args(tf.parse_args(["--grappler", "off"]), "tensorflow")["grappler"] is False
+
+
+@pytest.mark.parametrize("values", [{"threads.intra_op": -1}, {"threads.intra_op": 1.5},
+                                    {"threads.intra_op": True}, {"xla": "sometimes"},
+                                    {"onnxruntime.intra_op": 1}])
+def test_resolve_refuses(values):
+    with pytest.raises(ValueError):
+        knobs.resolve("tensorflow", values)
+
+
+def test_schema_settings_are_generated_from_knobs():
+    assert is_current(load_schema()), "run `python -m g2p.schema --write`"
+    out = subprocess.run([sys.executable, "-m", "g2p.knobs", "--schema"], cwd=str(ROOT),
+                         stdout=subprocess.PIPE, check=True, universal_newlines=True).stdout
+    assert json.loads(out) == json.loads(SCHEMA_FILE.read_text())["properties"]["settings"]
+
+
+def test_settings_schema_accepts_each_runtimes_defaults():
+    import jsonschema
+
+    schema = knobs.settings_schema()
+    for runtime in knobs.RUNTIMES:
+        jsonschema.validate(knobs.resolve(runtime), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"threads.intra_op": 1}, schema)
+
+
+def test_support_table_covers_everything():
+    assert set(support.SUPPORT) == set(knobs.RUNTIMES)
+    for runtime, row in support.SUPPORT.items():
+        assert set(row) == set(knobs.DECODINGS)
+        assert all(v is None or (isinstance(v, str) and v) for v in row.values())
+    assert support.reason("numpy", "loop")
+    assert support.reason("tensorflow", "incremental") is None
+    assert "unknown runtime" in support.reason("tf", "rerun")
+    assert support.form_reason("tensorflow", "loop", "savedmodel")
+    assert support.form_reason("tensorflow", "loop", "frozen") is None
+    assert support.form_reason("numpy", "incremental", "frozen")
+    assert support.form_reason("numpy", "incremental", None) is None

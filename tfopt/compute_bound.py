@@ -1,0 +1,76 @@
+"""How far a variant is from the hardware's limit: its work against the core's measured peak.
+
+Each profile document carries the multiply-accumulates one predict() call does for each
+input length, counted from the model's dimensions for the decoding used (``macs``,
+g2p/macs.py), and a short single-core SGEMM measured in the same container under the
+same limits (``microbench.gmacs_per_s``). From them:
+
+    ms at compute bound (n words) = MACs(n) / (peak GMAC/s × 10⁹) × 1000
+    x above the bound  (n words) = measured median ms(n) / ms at compute bound(n)
+
+The bound is what a perfect implementation of that decoding would take if it did
+nothing but those MACs at the GEMM peak: no framework overhead, no memory stalls.
+"""
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Distance:
+    words: int
+    macs: int
+    peak_gmacs_per_s: float
+    bound_ms: float
+    measured_ms: Optional[float]
+
+    @property
+    def above(self) -> Optional[float]:
+        return self.measured_ms / self.bound_ms if self.measured_ms and self.bound_ms > 0 else None
+
+
+def _profiles(result: dict) -> List[dict]:
+    return [v["profile"] for v in result.get("visits") or [] if isinstance(v.get("profile"), dict)]
+
+
+def macs_per_predict(result: dict, words: int) -> Optional[int]:
+    """MACs of one predict() on the n-word case (the same in every container)."""
+    for profile in _profiles(result):
+        value = ((profile.get("macs") or {}).get("per_case") or {}).get(str(words))
+        if isinstance(value, (int, float)):
+            return int(value)
+    return None
+
+
+def peak_gmacs_per_s(result: dict) -> Optional[float]:
+    """The single-core GEMM peak, median over containers."""
+    found = [(p.get("microbench") or {}).get("gmacs_per_s") for p in _profiles(result)]
+    found = [x for x in found if isinstance(x, (int, float)) and x > 0]
+    return float(np.median(found)) if found else None
+
+
+def measured_ms(result: dict, words: int) -> Optional[float]:
+    """Median of every timed call of the n-word case, pooled over containers."""
+    samples = [s for p in _profiles(result) for c in p.get("cases") or [] if c.get("words") == words
+               for s in c.get("samples_ns") or []]
+    return float(np.median(samples)) / 1e6 if samples else None
+
+
+def distance(result: dict, words: int) -> Optional[Distance]:
+    macs, peak = macs_per_predict(result, words), peak_gmacs_per_s(result)
+    if not macs or not peak:
+        return None
+    return Distance(words, macs, peak, macs / (peak * 1e9) * 1e3, measured_ms(result, words))
+
+
+def measured_words(result: dict) -> List[int]:
+    return sorted({c["words"] for p in _profiles(result) for c in p.get("cases") or [] if "words" in c})
+
+
+def distances(result: dict) -> Dict[int, Distance]:
+    """The distance at the shortest and the longest measured input."""
+    words = measured_words(result)
+    chosen = sorted({words[0], words[-1]}) if words else []
+    return {n: d for n in chosen for d in [distance(result, n)] if d}
