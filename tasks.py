@@ -43,10 +43,11 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _plan(file):
+def _plan(file, yes=False):
+    """`yes` accepts large matrix grids; tasks acting on one named variant pass it, as size costs them nothing."""
     from tfopt.config import load_plan
 
-    return load_plan(Path(file))
+    return load_plan(Path(file), yes=yes)
 
 
 def _results_dir(results):
@@ -55,13 +56,14 @@ def _results_dir(results):
     return Path(results) if results else paths.results_dir()
 
 
-@task(help={"file": "the variants file (default: variants.yaml)"})
+@task(help={"file": "the variants file (default: variants.yaml)",
+            "yes": "accept matrix grids that expand past 200 variants"})
 @fatal_errors
-def variants(c, file=VARIANTS_FILE):
-    """List every variant with its resolved settings (after `extends`)."""
+def variants(c, file=VARIANTS_FILE, yes=False):
+    """List every variant with its resolved settings (after `extends` and `matrix:` expansion)."""
     from tfopt.config import describe
 
-    plan = _plan(file)
+    plan = _plan(file, yes)
     for family, members in plan.families().items():
         _say(f"== {family}")
         for v in members:
@@ -70,7 +72,8 @@ def variants(c, file=VARIANTS_FILE):
 
 
 @task(iterable=["variant"], help={
-    "variant": "a variant to profile (repeatable)", "all": "profile every variant",
+    "variant": "a variant, or a matrix grid's name for all its variants (repeatable)",
+    "all": "profile every variant", "yes": "accept matrix grids that expand past 200 variants",
     "rounds": "rounds; each visits every variant once in a fresh container (default 3)",
     "repeats": "timed predict() calls per case per visit (default 4)",
     "warmups": "untimed calls per case before timing (default 1)",
@@ -81,12 +84,12 @@ def variants(c, file=VARIANTS_FILE):
 })
 @fatal_errors
 def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, pin=None, aa=None,
-            file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20):
+            file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20, yes=False):
     """Build or reuse each variant's image and profile it under its limits."""
     from tfopt.pipeline import profile as run_profile
     from tfopt.runs import Protocol
 
-    plan = _plan(file)
+    plan = _plan(file, yes)
     names = list(plan.variants) if all else list(variant or [])
     protocol = Protocol(rounds=int(rounds), repeats=int(repeats), warmups=int(warmups), seed=int(seed),
                         pin=pin, max_words=int(max_words), timeout_s=float(timeout))
@@ -122,7 +125,7 @@ def build_tf(c, variant, force=False, dry_run=False, file=VARIANTS_FILE):
     """Build TensorFlow from source for a variant; the wheel goes into the wheelhouse."""
     from tfopt.buildtf import build_tf as build
 
-    build(_plan(file), variant, force=force, dry_run=dry_run, out=_say)
+    build(_plan(file, yes=True), variant, force=force, dry_run=dry_run, out=_say)
 
 
 @task(help={"variant": "the variant to record", "duration": "seconds of profiling (default 30)",
@@ -132,7 +135,7 @@ def flamegraph(c, variant, duration=30, file=VARIANTS_FILE, results=None):
     """py-spy flame graph of the profiler inside the variant's container."""
     from tfopt.flamegraph import record
 
-    path = record(_plan(file), variant, _results_dir(results), duration=int(duration), say=_say)
+    path = record(_plan(file, yes=True), variant, _results_dir(results), duration=int(duration), say=_say)
     _say(f"wrote {path}")
 
 
