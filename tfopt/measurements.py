@@ -1,0 +1,154 @@
+"""Typed view of the results store: the one place that reads result and run documents' keys.
+
+Loaders are versioned by each document's "schema" field. Known: tfopt.result/1 and
+tfopt.run/1 (a run.json without "status" predates run status: it is inferred and
+marked as such). Anything else is refused with a ConfigError that names the file.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+from . import results as store
+from .errors import ConfigError
+
+RESULT_SCHEMAS = ("tfopt.result/1",)
+RUN_SCHEMAS = ("tfopt.run/1",)
+STATUSES = ("complete", "interrupted", "failed")
+
+
+@dataclass(frozen=True)
+class Container:
+    """One visit: a fresh container of one variant in one round."""
+
+    round: Optional[int]
+    samples_ms: Dict[int, np.ndarray]  # timed predict() calls by input word count
+    cgroup: dict = field(default_factory=dict)
+    profile: dict = field(default_factory=dict)  # the raw tfopt.profile/1 document
+
+    @property
+    def periods(self) -> Tuple[int, int]:
+        """(throttled CFS periods, all CFS periods)."""
+        return int(self.cgroup.get("nr_throttled") or 0), int(self.cgroup.get("nr_periods") or 0)
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    """One variant (or A/A arm) measured in one run."""
+
+    name: str
+    family: str
+    parent: Optional[str]
+    reference: Optional[str]
+    arm_of: Optional[str]
+    run_id: Optional[str]
+    settings: dict
+    containers: Tuple[Container, ...]
+
+    @property
+    def threads(self) -> Tuple[Optional[int], Optional[int]]:
+        """(intra_op, inter_op) session threads; 0 or None means TensorFlow's default."""
+        threads = self.settings.get("threads") or {}
+        return threads.get("intra_op"), threads.get("inter_op")
+
+    @property
+    def env(self) -> Dict[str, str]:
+        return dict(self.settings.get("env") or {})
+
+
+def _container(visit: dict) -> Optional[Container]:
+    profile = visit.get("profile")
+    if not isinstance(profile, dict):
+        return None
+    samples: Dict[int, List[float]] = {}
+    for case in profile.get("cases") or []:
+        if case.get("samples_ns"):
+            samples.setdefault(int(case["words"]), []).extend(s / 1e6 for s in case["samples_ns"])
+    return Container(round=visit.get("round"),
+                     samples_ms={w: np.asarray(samples[w], dtype=float) for w in sorted(samples)},
+                     cgroup=profile.get("cgroup") or {}, profile=profile)
+
+
+def variant_result(doc: dict) -> VariantResult:
+    """A result document (tfopt.result/1; synthetic test documents may omit "schema")."""
+    if isinstance(doc, VariantResult):
+        return doc
+    schema = doc.get("schema", RESULT_SCHEMAS[0])
+    if schema not in RESULT_SCHEMAS:
+        raise ConfigError(f"result document of {doc.get('variant', {}).get('name', '?')} has schema "
+                          f"{schema!r}; this tfopt reads {', '.join(RESULT_SCHEMAS)}",
+                          hint="use the tfopt version that wrote it, or re-run the measurement")
+    variant = doc["variant"]
+    containers = tuple(c for c in map(_container, doc.get("visits") or []) if c is not None)
+    return VariantResult(name=variant["name"], family=variant.get("family") or "?",
+                         parent=variant.get("parent"), reference=variant.get("reference"),
+                         arm_of=variant.get("arm_of"), run_id=doc.get("run_id"),
+                         settings=variant.get("settings") or {}, containers=containers)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run: its variants and its A/A arms, never mixed with another run's."""
+
+    run_id: str
+    kind: str
+    status: str  # complete | interrupted | failed | unknown
+    status_recorded: bool  # False: inferred for a run.json that predates run status
+    protocol: dict
+    meta: dict
+    docs: Dict[str, dict]  # raw result documents of the variants (A/A arms excluded)
+    arm_docs: Dict[str, dict]  # raw result documents of the A/A arms
+
+    @property
+    def variants(self) -> Dict[str, VariantResult]:
+        return {n: variant_result(d) for n, d in self.docs.items()}
+
+    def describe_status(self) -> str:
+        if self.status_recorded:
+            return self.status
+        return f"{self.status} (inferred: this run.json predates recorded run status)"
+
+
+def _status(meta: dict) -> Tuple[str, bool]:
+    if meta.get("status") in STATUSES:
+        return meta["status"], True
+    if not meta:
+        return "unknown", False
+    if not meta.get("finished_at"):
+        return "interrupted", False
+    return ("failed" if meta.get("failures") else "complete"), False
+
+
+def read_meta(results_dir: Path, run_id: str) -> dict:
+    path = store.run_dir(results_dir, run_id) / "run.json"
+    try:
+        meta = store.read_run_meta(path.parent)
+    except FileNotFoundError:
+        return {}
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not valid JSON: {exc}", hint="restore it from git or re-run") from None
+    if meta.get("schema", RUN_SCHEMAS[0]) not in RUN_SCHEMAS:
+        raise ConfigError(f"{path} has schema {meta.get('schema')!r}; this tfopt reads "
+                          f"{', '.join(RUN_SCHEMAS)}", hint="use the tfopt version that wrote it")
+    return meta
+
+
+def load_run(results_dir: Path, run_id: str) -> Run:
+    docs = store.load_run(results_dir, run_id)  # raises ConfigError for an unknown run
+    for doc in docs.values():
+        variant_result(doc)  # refuse unknown schemas before any statistics
+    meta = read_meta(results_dir, run_id)
+    status, recorded = _status(meta)
+    return Run(run_id=run_id, kind=meta.get("kind", "profile"), status=status, status_recorded=recorded,
+               protocol=meta.get("protocol") or {}, meta=meta,
+               docs={n: d for n, d in docs.items() if not d["variant"].get("arm_of")},
+               arm_docs={n: d for n, d in docs.items() if d["variant"].get("arm_of")})
+
+
+def latest_run_id(results_dir: Path) -> Optional[str]:
+    """The newest run with at least one measured visit."""
+    measured = {d["run_id"] for d in store.iter_results(results_dir)}
+    ids = [r for r in store.list_run_ids(results_dir) if r in measured]
+    return ids[-1] if ids else None
