@@ -34,7 +34,8 @@ def fatal_errors(fn):
         except TfoptError as exc:
             raise Exit(f"error: {exc}", code=exc.exit_code)
         except KeyboardInterrupt:
-            raise Exit("interrupted: results measured so far are kept; containers were removed", code=130)
+            raise Exit("interrupted: results measured so far are kept, the run is marked interrupted in its run.json; "
+                       "containers were removed", code=130)
 
     return wrapper
 
@@ -69,31 +70,45 @@ def variants(c, file=VARIANTS_FILE, yes=False):
         for v in members:
             for line in describe(v):
                 _say(line)
+    if plan.aliases:
+        _say("== aliases")
+        for alias, name in plan.aliases.items():
+            _say(f"{alias} → {name}")
 
 
-@task(iterable=["variant"], help={
-    "variant": "a variant, or a matrix grid's name for all its variants (repeatable)",
+@task(iterable=["variant", "aa"], help={
+    "variant": "a variant, alias, or a matrix grid's name for all its variants (repeatable)",
     "all": "profile every variant", "yes": "accept matrix grids that expand past 200 variants",
-    "rounds": "rounds; each visits every variant once in a fresh container (default 3)",
+    "rounds": "rounds; each visits every variant once in a fresh container (default 3; "
+              "with --target-ci the minimum)",
     "repeats": "timed predict() calls per case per visit (default 4)",
     "warmups": "untimed calls per case before timing (default 1)",
     "seed": "seed of the per-round shuffle (default 0)", "pin": "cpuset to pin to, e.g. 0",
-    "aa": "A/A check: profile this variant's image as two arms", "file": "the variants file",
+    "aa": "A/A check: also profile this variant as two arms in the same rounds (repeatable; "
+          "alone: an A/A-only run)", "file": "the variants file",
     "results": "results folder (default results/)", "timeout": "seconds per container (default 1800)",
     "verbose": "stream every build log line", "max_words": "profile cases of 1..N words (default 20)",
+    "target_ci": "precision target: add rounds until every speedup's 95% CI half-width is within "
+                 "this, e.g. 5%",
+    "max_rounds": "with --target-ci: stop after this many rounds (default 20)",
+    "max_minutes": "with --target-ci: start no round that would end after this many minutes",
 })
 @fatal_errors
 def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, pin=None, aa=None,
-            file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20, yes=False):
+            file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20,
+            target_ci=None, max_rounds=None, max_minutes=None, yes=False):
     """Build or reuse each variant's image and profile it under its limits."""
     from tfopt.pipeline import profile as run_profile
-    from tfopt.runs import Protocol
+    from tfopt.runs import Protocol, parse_percent
 
     plan = _plan(file, yes)
     names = list(plan.variants) if all else list(variant or [])
     protocol = Protocol(rounds=int(rounds), repeats=int(repeats), warmups=int(warmups), seed=int(seed),
-                        pin=pin, max_words=int(max_words), timeout_s=float(timeout))
-    run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa, verbose=verbose)
+                        pin=pin, max_words=int(max_words), timeout_s=float(timeout),
+                        target_ci=parse_percent(target_ci, "--target-ci") if target_ci else None,
+                        max_rounds=int(max_rounds) if max_rounds else None,
+                        max_minutes=float(max_minutes) if max_minutes else None)
+    run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa or [], verbose=verbose)
 
 
 @task(help={"run": "plot this run id instead of the latest result of each variant",

@@ -11,6 +11,8 @@ def clean(wheelhouse: bool = True, say: Callable[[str], None] = print) -> None:
     engine = Engine.connect()
     containers = engine.remove_containers({})
     say(f"removed {len(containers)} container(s)")
+    stages = engine.remove_dangling()
+    say(f"removed {len(stages)} dangling build-stage image(s)")
     images = engine.remove_images({})
     say(f"removed {len(images)} image(s)")
     volumes = engine.remove_volumes({})

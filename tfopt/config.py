@@ -51,7 +51,7 @@ SOURCE_KEYS = {"version": str, "copts": str, "configs": list, "jobs": int, "ram_
                "recipe": str, "xla": bool}
 THREAD_KEYS = {"intra_op": int, "inter_op": int}
 LIMIT_KEYS = {"cpus": (int, float), "memory": str, "cpuset": str}
-TOP_KEYS = ("variants", "defaults", "matrix")
+TOP_KEYS = ("variants", "defaults", "aliases", "matrix")
 
 DEFAULTS: Dict[str, Any] = {
     "description": "",
@@ -142,14 +142,18 @@ class Variant:
 class Plan:
     path: Path
     variants: Dict[str, Variant]
+    aliases: Dict[str, str] = field(default_factory=dict)  # short name → variant name
 
     def select(self, names: List[str]) -> List[Variant]:
+        """Variants by name or alias, in the order given."""
         chosen = []
         for name in names:
+            name = self.aliases.get(name, name)
             grid = [v for v in self.variants.values() if v.matrix == name]  # a grid's name selects its variants
             if name not in self.variants and not grid:
-                raise ConfigError(f"no variant named {name!r} in {self.path}" + _did_you_mean(name, self.variants),
-                                  hint="`invoke variants` lists them")
+                raise ConfigError(f"no variant named {name!r} in {self.path}"
+                                  + _did_you_mean(name, [*self.variants, *self.aliases]),
+                                  hint="`invoke variants` lists them and their aliases")
             chosen.extend([self.variants[name]] if name in self.variants else grid)
         return chosen
 
@@ -235,7 +239,26 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
         if v.reference not in variants:
             raise where.error(("variants", v.name, "reference"), f"reference {v.reference!r} is not a variant"
                               + _did_you_mean(v.reference, variants))
-    return Plan(path=path, variants=variants)
+    return Plan(path=path, variants=variants, aliases=_aliases(where, data.get("aliases"), variants))
+
+
+def _aliases(where: "_Where", raw, variants: Dict[str, "Variant"]) -> Dict[str, str]:
+    """aliases: {short: variant}. An alias may not be a variant's name or point nowhere."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise where.error(("aliases",), "aliases is a mapping of alias → variant name, e.g. avx2: tf1-avx2")
+    for alias, target in raw.items():
+        at = ("aliases", str(alias))
+        if not NAME_RE.match(str(alias)):
+            raise where.error(at, f"alias {alias!r}: use lowercase letters, digits, '-', '_' and '.'")
+        if alias in variants:
+            raise where.error(at, f"alias {alias!r} is also a variant's name; it would hide that variant",
+                              hint="rename the alias")
+        if not isinstance(target, str) or target not in variants:
+            raise where.error(at, f"alias {alias!r} points to {target!r}, which is not a variant"
+                              + (_did_you_mean(target, variants) if isinstance(target, str) else ""))
+    return {str(a): t for a, t in raw.items()}
 
 
 def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
@@ -282,6 +305,25 @@ def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
             raise where.error(keys + ("env", str(k)), "environment values are strings", hint=f'write {k}: "{v}"')
     if "requirements" in body and not all(isinstance(r, str) for r in body["requirements"]):
         raise where.error(keys + ("requirements",), "requirements is a list of strings")
+    for requirement in body.get("requirements") or []:
+        _check_requirement(where, keys + ("requirements",), requirement)
+    if isinstance(tf, dict) and isinstance(tf.get("pypi"), str):
+        _check_requirement(where, keys + ("tensorflow", "pypi"), tf["pypi"])
+
+
+def _check_requirement(where: "_Where", at: Tuple[str, ...], text: str) -> None:
+    """A PEP 508 requirement (a local .whl path is also allowed), parsed now rather than by pip later."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    if text.strip().endswith(".whl") and not re.search(r"[\s;]", text.strip()):
+        return
+    try:
+        Requirement(text)
+    except InvalidRequirement as exc:
+        reason = str(exc).splitlines()[0]
+        raise where.error(at, f"{text!r} is not a valid PEP 508 requirement: {reason}",
+                          hint='write a name with an optional version and marker, e.g. "numpy<1.17" '
+                               'or "tensorflow-cpu==2.21.0; python_version >= \'3.9\'"') from None
 
 
 def _check_sub(where, keys, value, schema) -> None:

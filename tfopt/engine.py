@@ -5,6 +5,8 @@ Everything tfopt creates carries the label ``tfopt.managed=true`` so that
 """
 
 import io
+import os
+import re
 import signal
 import tarfile
 import time
@@ -27,6 +29,36 @@ def _docker():
     return docker
 
 
+ENGINE_LOST_HINT = ("results measured so far are kept; a container this run left behind is removed "
+                    "when the next `invoke profile` starts (or by `invoke clean`)")
+STEP_IMAGE = re.compile(r"^ ---> ([0-9a-f]{12,64})\s*$", re.M)  # classic builder: each step's image
+
+
+def _connection_errors() -> tuple:
+    """The exceptions docker-py lets through when the engine's socket goes away."""
+    import requests
+    import urllib3
+
+    return (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+            urllib3.exceptions.ProtocolError, ConnectionError)
+
+
+def container_name(*parts: str) -> str:
+    """A valid Docker container name ([a-zA-Z0-9][a-zA-Z0-9_.-]+) from readable parts."""
+    text = "-".join(re.sub(r"[^a-zA-Z0-9_.-]+", "-", p).strip("-") for p in parts if p)
+    return (text if re.match(r"[a-zA-Z0-9]", text) else "tfopt-" + text)[:200]
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @dataclass
 class ContainerSpec:
     """What to run and under which limits. Paths in `collect` are copied out after exit."""
@@ -34,6 +66,7 @@ class ContainerSpec:
     image: str
     command: List[str]
     labels: Dict[str, str]
+    name: Optional[str] = None
     environment: Dict[str, str] = field(default_factory=dict)
     nano_cpus: Optional[int] = None
     mem_limit: Optional[int] = None
@@ -81,10 +114,14 @@ class Engine:
         self.client = client
 
     @classmethod
-    def connect(cls) -> "Engine":
+    def connect(cls, base_url: Optional[str] = None) -> "Engine":
+        """The engine DOCKER_HOST names (or base_url, e.g. unix:///tmp/x.sock)."""
         docker = _docker()
         try:
-            client = docker.from_env(timeout=600)
+            if base_url:
+                client = docker.DockerClient(base_url=base_url, timeout=600)
+            else:
+                client = docker.from_env(timeout=600)
             client.ping()
         except Exception as exc:  # docker raises several unrelated types here
             raise EngineUnavailable(f"no Docker engine answers ({exc.__class__.__name__}: {exc})",
@@ -93,6 +130,15 @@ class Engine:
 
     def version(self) -> str:
         return self.client.version().get("Version", "unknown")
+
+    def answers(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except Exception:  # any failure to answer means: not answering
+            return False
+
+    def lost(self, doing: str) -> EngineUnavailable:
+        return EngineUnavailable(f"the Docker engine stopped answering while {doing}", hint=ENGINE_LOST_HINT)
 
     # images -------------------------------------------------------------
     def image(self, ref: str):
@@ -118,6 +164,18 @@ class Engine:
         """Build from a tar context, streaming each log line to on_line and log_path."""
         log_path.parent.mkdir(parents=True, exist_ok=True)
         image_id = None
+        steps: List[str] = []
+        try:
+            image_id = self._build(context, tag, labels, log_path, on_line, buildargs, steps)
+        finally:
+            self.remove_dangling(steps)
+        image = self.image(tag)
+        if image is None:
+            raise BuildError(f"building {tag} produced no image", hint=f"full log: {log_path}")
+        return image_id or image.id
+
+    def _build(self, context, tag, labels, log_path, on_line, buildargs, steps: List[str]) -> Optional[str]:
+        image_id = None
         with open(log_path, "w") as log:
             stream = self.client.api.build(
                 fileobj=context, custom_context=True, tag=tag, labels={**MANAGED, **labels},
@@ -132,15 +190,13 @@ class Engine:
                 if text:
                     log.write(text)
                     log.flush()
+                    steps.extend(STEP_IMAGE.findall(text))
                     for line in text.splitlines():
                         if line.strip():
                             on_line(line)
                 if "aux" in chunk and "ID" in chunk["aux"]:
                     image_id = chunk["aux"]["ID"]
-        image = self.image(tag)
-        if image is None:
-            raise BuildError(f"building {tag} produced no image", hint=f"full log: {log_path}")
-        return image_id or image.id
+        return image_id
 
     def import_rootfs(self, tar_path: Path, repository: str, tag: str,
                       changes: Iterable[str] = ()) -> str:
@@ -153,6 +209,24 @@ class Engine:
             raise BuildError(f"importing {tar_path} as {ref} failed: {result}")
         return image.id
 
+    def remove_dangling(self, only_ids: Optional[Iterable[str]] = None) -> List[str]:
+        """Remove untagged, childless images tfopt made: the earlier stages of a multi-stage
+        build (they inherit the base image's tfopt labels). With only_ids, only those."""
+        docker = _docker()
+        wanted = None if only_ids is None else {i.replace("sha256:", "")[:12] for i in only_ids}
+        removed = []
+        filters = {"dangling": True, "label": [f"{k}={v}" for k, v in MANAGED.items()]}
+        for image in self.client.images.list(filters=filters):
+            short = image.id.replace("sha256:", "")[:12]
+            if wanted is not None and short not in wanted:
+                continue
+            try:
+                self.client.images.remove(image.id, noprune=False)
+                removed.append(image.short_id)
+            except (docker.errors.ImageNotFound, docker.errors.APIError):
+                pass  # gone already, or another build is using it right now
+        return removed
+
     def remove_images(self, labels: Dict[str, str]) -> List[str]:
         removed = []
         filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
@@ -164,9 +238,21 @@ class Engine:
     # containers ---------------------------------------------------------
     def run(self, spec: ContainerSpec, on_stderr: Optional[Callable[[str], None]] = None
             ) -> ContainerOutcome:
-        """create → start → wait (timeout) → inspect → logs → collect → remove (always)."""
+        """create → start → wait (timeout) → inspect → logs → collect → remove (always).
+
+        Raises EngineUnavailable when the engine goes away meanwhile."""
+        doing = f"running container {spec.name or spec.image}"
+        try:
+            outcome = self._run(spec, on_stderr)
+        except _connection_errors():
+            raise self.lost(doing) from None
+        if outcome.exit_code != 0 and not self.answers():  # killed by the engine shutting down
+            raise self.lost(doing)
+        return outcome
+
+    def _run(self, spec: ContainerSpec, on_stderr) -> ContainerOutcome:
         container = self.client.containers.create(
-            spec.image, spec.command, labels={**MANAGED, **spec.labels},
+            spec.image, spec.command, labels={**MANAGED, **spec.labels}, name=spec.name,
             environment=spec.environment, nano_cpus=spec.nano_cpus, mem_limit=spec.mem_limit,
             memswap_limit=spec.mem_limit, cpuset_cpus=spec.cpuset_cpus, user=spec.user,
             network_disabled=spec.network_disabled, read_only=spec.read_only,
@@ -195,6 +281,10 @@ class Engine:
         finally:
             try:
                 container.remove(force=True, v=True)
+            except Exception:
+                if self.answers():
+                    raise
+                # the engine is gone: the container goes when the next run starts (remove_leftovers)
             finally:
                 if previous is signal.SIG_DFL:
                     signal.signal(signal.SIGTERM, previous)
@@ -214,7 +304,9 @@ class Engine:
         try:
             container.wait(timeout=remaining)
             return False
-        except Exception:  # requests' ReadTimeout/ConnectionError on timeout
+        except Exception:  # requests' ReadTimeout/ConnectionError on timeout, or the engine went away
+            if not self.answers():
+                raise self.lost("waiting for a container") from None
             container.kill()
             container.wait(timeout=60)
             return True
@@ -233,6 +325,19 @@ class Engine:
                     target = dest / Path(member.name).name
                     with archive.extractfile(member) as src, open(target, "wb") as out:
                         out.write(src.read())
+
+    def remove_leftovers(self, labels: Dict[str, str]) -> List[str]:
+        """Remove labelled containers whose tfopt process (label tfopt.pid) is gone: what an
+        interrupted run or a lost engine left behind. Other live runs' containers stay."""
+        filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
+        removed = []
+        for container in self.client.containers.list(all=True, filters=filters):
+            pid = container.labels.get("tfopt.pid", "")
+            if pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid)):
+                continue
+            container.remove(force=True, v=True)
+            removed.append(container.name)
+        return removed
 
     def remove_containers(self, labels: Dict[str, str]) -> List[str]:
         filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}

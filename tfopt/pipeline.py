@@ -1,7 +1,7 @@
 """The profile job end to end: plan → images → interleaved runs → gate."""
 
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, List, Sequence
 
 from . import results
 from .config import Plan, describe
@@ -25,37 +25,52 @@ def print_plan(plan: Plan, names: List[str], protocol: Protocol, say: Callable[[
 
 
 def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
-            say: Callable[[str], None] = print, aa: Optional[str] = None,
+            say: Callable[[str], None] = print, aa: Sequence[str] = (),
             verbose: bool = False) -> RunReport:
-    if aa:
-        names = [aa]
-    if not names:
+    """Profile `names`; each variant in `aa` is also measured as two arms (NAME@A, NAME@B)
+    interleaved with the others in the same rounds. `aa` alone is an A/A-only run."""
+    aa = [aa] if isinstance(aa, str) else list(aa or [])
+    aa = [v.name for v in plan.select(aa)]  # aliases resolve; unknown names fail here
+    names = [v.name for v in plan.select(names)]
+    if not names and not aa:
         raise ConfigError("no variants chosen", hint="pass --variant NAME (repeatable) or --all")
-    print_plan(plan, names, protocol, say)
+    protocol.check()
+    wanted = list(dict.fromkeys(names + aa))
+    print_plan(plan, wanted, protocol, say)
     engine = Engine.connect()
-    leftovers = engine.remove_containers({"tfopt.kind": "profile"})
-    if leftovers:
-        say(f"removed {len(leftovers)} container(s) left behind by an interrupted run")
-    prepared = prepare(engine, plan.select(names), say, verbose)
-    arms = [Arm(p.variant.name, p.variant, p.image) for p in prepared.values() if p.image]
-    if aa:
-        if not arms:
-            raise ConfigError(f"{aa} cannot run here: {prepared[aa].skipped}")
-        only = arms[0]
-        arms = [Arm(f"{aa}@{side}", only.variant, only.image, arm_of=aa) for side in ("A", "B")]
+    remove_leftovers(engine, say)
+    prepared = prepare(engine, plan.select(wanted), say, verbose)
+    arms = [Arm(n, prepared[n].variant, prepared[n].image) for n in names if prepared[n].image]
+    for name in aa:
+        if not prepared[name].image:
+            if not names:
+                raise ConfigError(f"{name} cannot run here: {prepared[name].skipped}")
+            say(f"no A/A arms for {name}: it was skipped")
+            continue
+        arms += [Arm(f"{name}@{side}", prepared[name].variant, prepared[name].image, arm_of=name)
+                 for side in ("A", "B")]
     if not arms:
         say("nothing to run: every chosen variant was skipped")
         return RunReport(run_id="")
-    report = measure(engine, arms, protocol, plan.variants, results_dir, say, kind="aa" if aa else "profile")
+    kind = "aa" if not names else "profile"
+    report = measure(engine, arms, protocol, plan.variants, results_dir, say, kind=kind)
     say(f"results: {results.run_dir(results_dir, report.run_id)}")
-    if not aa:
+    if names:
         from .gate import enforce
 
         measured = {**results.latest_by_variant(results_dir), **results.load_run(results_dir, report.run_id)}
         for allowed in enforce(measured):
             say(f"predictions of {allowed.variant} differ from {allowed.reference} (allowed): {allowed.detail}")
     if report.failures:
-        names = ", ".join(sorted(report.failures))
-        raise RunError(f"{len(report.failures)} variant(s) failed: {names}",
+        failed = ", ".join(sorted(report.failures))
+        raise RunError(f"{len(report.failures)} variant(s) failed: {failed}",
                        hint="their logs are named above; results of the others are kept")
     return report
+
+
+def remove_leftovers(engine: Engine, say: Callable[[str], None] = print) -> List[str]:
+    """Containers an interrupted run or a lost engine left behind (their tfopt process is gone)."""
+    leftovers = engine.remove_leftovers({"tfopt.kind": "profile"})
+    if leftovers:
+        say(f"removed {len(leftovers)} container(s) left behind by an interrupted run: {', '.join(leftovers)}")
+    return leftovers

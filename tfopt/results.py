@@ -2,7 +2,9 @@
 
 Layout::
 
-    results/runs/<run_id>/run.json          what the run was (seed, order, host, kind)
+    results/runs/<run_id>/run.json          what the run was (seed, order, host, kind) and
+                                            how it ended: "status" running | complete |
+                                            interrupted | failed, with "reason"
     results/runs/<run_id>/<variant>.json    one result document per variant
 
 A result document (schema "tfopt.result/1")::
@@ -61,6 +63,36 @@ def write_run_meta(results_dir: Path, run_id: str, meta: dict) -> Path:
     path = run_dir(results_dir, run_id) / "run.json"
     _write_json(path, dict(meta, schema=RUN_SCHEMA, run_id=run_id))
     return path
+
+
+RUNNING, COMPLETE, INTERRUPTED, FAILED = "running", "complete", "interrupted", "failed"
+ENDINGS = (COMPLETE, INTERRUPTED, FAILED)
+
+
+def update_run_meta(results_dir: Path, run_id: str, **changes) -> Path:
+    meta = read_run_meta(run_dir(results_dir, run_id))
+    return write_run_meta(results_dir, run_id, dict(meta, **changes))
+
+
+def mark_ended(results_dir: Path, run_id: str, status: str, reason: Optional[str] = None, **extra) -> Path:
+    """Record how a run ended: complete, interrupted (Ctrl-C, SIGTERM, engine lost) or failed."""
+    assert status in ENDINGS, status
+    return update_run_meta(results_dir, run_id, status=status, reason=reason,
+                           finished_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra)
+
+
+def run_status(results_dir: Path, run_id: str) -> dict:
+    """{"status", "reason"} of a run. A run.json without a status predates status
+    recording ("unknown"); one still saying "running" was cut off without a chance to
+    record its end (killed hard, or still going)."""
+    try:
+        meta = read_run_meta(run_dir(results_dir, run_id))
+    except (OSError, ValueError):
+        return {"status": "unknown", "reason": "no readable run.json"}
+    status = meta.get("status")
+    if status is None:
+        return {"status": "unknown", "reason": "recorded before tfopt kept a run's status"}
+    return {"status": status, "reason": meta.get("reason")}
 
 
 def write_result(results_dir: Path, doc: dict) -> Path:

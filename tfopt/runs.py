@@ -3,22 +3,28 @@
 Each round visits every variant once, in a fresh container, in an order
 shuffled per round from a recorded seed, so drift hits all variants alike.
 A visit's document is written as soon as it is measured: an interrupted run
-keeps everything measured so far.
+keeps everything measured so far, and run.json says how the run ended.
+
+With a precision target (Protocol.target_ci) rounds are added, each again
+visiting every variant, until every speedup against its reference has a CI
+half-width within the target, or the round or time limit is reached.
 """
 
 import json
+import math
+import os
 import platform
 import random
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from . import __version__, paths, results
 from .config import Variant
-from .engine import ContainerSpec, Engine
-from .errors import RunError
+from .engine import ContainerSpec, Engine, container_name
+from .errors import ConfigError, EngineUnavailable, RunError
 from .validate import validate_profile
 
 MODEL_DIR = "/opt/g2p/model"
@@ -33,6 +39,43 @@ class Protocol:
     pin: Optional[str] = None      # cpuset applied on top of each variant's quota
     max_words: int = 20
     timeout_s: float = 1800.0
+    target_ci: Optional[float] = None   # relative CI half-width to reach, e.g. 0.05; rounds is then the minimum
+    max_rounds: Optional[int] = None    # with target_ci: stop here (default DEFAULT_MAX_ROUNDS)
+    max_minutes: Optional[float] = None  # with target_ci: start no round that would end after this
+
+    @property
+    def round_limit(self) -> int:
+        if self.target_ci is None:
+            return self.rounds
+        return self.max_rounds or max(self.rounds, DEFAULT_MAX_ROUNDS)
+
+    def check(self) -> None:
+        """Flag combinations that cannot work, before any slow work."""
+        if self.rounds < 1:
+            raise ConfigError(f"--rounds must be at least 1, got {self.rounds}")
+        if self.target_ci is not None and not 0 < self.target_ci < 1:
+            raise ConfigError(f"--target-ci must be between 0% and 100%, got {self.target_ci:.1%}",
+                              hint="e.g. --target-ci 5%")
+        if self.target_ci is None and (self.max_rounds or self.max_minutes):
+            raise ConfigError("--max-rounds and --max-minutes bound a precision target",
+                              hint="add --target-ci, e.g. --target-ci 5%, or use --rounds N alone")
+        if self.max_rounds is not None and self.max_rounds < self.rounds:
+            raise ConfigError(f"--max-rounds {self.max_rounds} is below --rounds {self.rounds} (the minimum)")
+        if self.max_minutes is not None and self.max_minutes <= 0:
+            raise ConfigError(f"--max-minutes must be positive, got {self.max_minutes}")
+
+
+DEFAULT_MAX_ROUNDS = 20
+
+
+def parse_percent(text, flag: str) -> float:
+    """'5%' or '5' → 0.05; '0.05' → 0.05 (a bare number below 1 is a fraction)."""
+    raw = str(text).strip()
+    try:
+        value = float(raw.rstrip("%").strip())
+    except ValueError:
+        raise ConfigError(f"{flag} {raw!r} is not a percentage", hint=f"write e.g. {flag} 5%") from None
+    return value / 100 if raw.endswith("%") or value >= 1 else value
 
 
 @dataclass
@@ -79,11 +122,13 @@ def profile_command(variant: Variant, protocol: Protocol) -> List[str]:
             "--max-words", str(protocol.max_words), "--out", "-"]
 
 
-def container_spec(arm: Arm, protocol: Protocol, run_id: str) -> ContainerSpec:
+def container_spec(arm: Arm, protocol: Protocol, run_id: str, round_index: int = 0) -> ContainerSpec:
     v = arm.variant
     return ContainerSpec(
         image=arm.image, command=profile_command(v, protocol),
-        labels={"tfopt.kind": "profile", "tfopt.run": run_id, "tfopt.variant": arm.name},
+        name=container_name("tfopt", run_id, arm.name, f"r{round_index + 1}"),
+        labels={"tfopt.kind": "profile", "tfopt.run": run_id, "tfopt.variant": arm.name,
+                "tfopt.round": str(round_index + 1), "tfopt.pid": str(os.getpid())},
         environment=v.run_environment(), nano_cpus=int(v.cpus * 1e9), mem_limit=v.memory_bytes,
         cpuset_cpus=protocol.pin or v.cpuset, timeout_s=protocol.timeout_s,
     ).locked_down()
@@ -103,7 +148,7 @@ def _result_doc(arm: Arm, run_id: str, image, host: dict, protocol: Protocol,
                   "labels": image.labels},
         "limits": {"cpus": v.cpus, "memory_bytes": v.memory_bytes, "cpuset": protocol.pin or v.cpuset},
         "protocol": {"rounds": protocol.rounds, "repeats": protocol.repeats,
-                     "warmups": protocol.warmups, "seed": protocol.seed},
+                     "warmups": protocol.warmups, "seed": protocol.seed, "target_ci": protocol.target_ci},
         "host": host,
         "visits": [],
     }
@@ -111,47 +156,166 @@ def _result_doc(arm: Arm, run_id: str, image, host: dict, protocol: Protocol,
 
 def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: Dict[str, Variant],
             results_dir: Path, say: Callable[[str], None] = print, kind: str = "profile") -> RunReport:
+    """Interleaved rounds until the protocol says stop; run.json records how the run ended."""
+    protocol.check()
+    if protocol.target_ci is not None and not _comparable(arms):
+        raise ConfigError("--target-ci needs a variant and its reference in the same run",
+                          hint="add the reference variant (`invoke variants` names each one's reference)")
     run_id = results.new_run_id()
     report = RunReport(run_id)
     host = host_facts(engine)
-    orders = []
     rng = random.Random(protocol.seed)
-    for _ in range(protocol.rounds):
-        order = [a.name for a in arms]
-        rng.shuffle(order)
-        orders.append(order)
+    orders: List[List[str]] = []
     results.write_run_meta(results_dir, run_id, {
         "kind": kind, "arms": [a.name for a in arms], "orders": orders, "host": host,
-        "protocol": vars(protocol), "started_at": _now(),
+        "protocol": vars(protocol), "target_ci": protocol.target_ci, "started_at": _now(),
+        "status": results.RUNNING, "reason": None,
     })
     docs = {a.name: _result_doc(a, run_id, engine.image(a.image), host, protocol, plan_variants) for a in arms}
     by_name = {a.name: a for a in arms}
-    say(f"run {run_id}: {len(arms)} variant(s) × {protocol.rounds} round(s), seed {protocol.seed}")
-    for round_index, order in enumerate(orders):
-        for position, name in enumerate(order):
-            if name in report.failures:
-                continue
-            arm = by_name[name]
-            say(f"  round {round_index + 1}/{protocol.rounds} · {name}")
-            try:
-                visit = _visit(engine, arm, protocol, run_id, round_index, position)
-            except RunError as exc:
-                report.failures[name] = str(exc)
-                say(f"  ✗ {name}: {exc}")
-                continue
-            docs[name]["visits"].append(visit)
-            report.written[name] = results.write_result(results_dir, docs[name])
-            say("    " + _summary_line(visit["profile"]))
-    meta = results.read_run_meta(results.run_dir(results_dir, run_id))
-    results.write_run_meta(results_dir, run_id, dict(meta, finished_at=_now(), failures=report.failures))
+    goal = f"until every speedup's CI is within ±{protocol.target_ci:.1%} " \
+           f"({protocol.rounds}..{protocol.round_limit} rounds" \
+           + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")") \
+        if protocol.target_ci is not None else f"× {protocol.rounds} round(s)"
+    say(f"run {run_id}: {len(arms)} variant(s) {goal}, seed {protocol.seed}")
+    started = time.monotonic()
+    stop_reason = None
+    try:
+        while True:
+            measured = {n: d for n, d in docs.items() if d["visits"] and n not in report.failures}
+            stop_reason = _stop_reason(protocol, len(orders), time.monotonic() - started, measured)
+            if stop_reason:
+                break
+            order = [a.name for a in arms]
+            rng.shuffle(order)
+            orders.append(order)
+            results.update_run_meta(results_dir, run_id, orders=orders)
+            round_index = len(orders) - 1
+            for position, name in enumerate(order):
+                if name in report.failures:
+                    continue
+                say(f"  round {round_index + 1} · {name}")
+                try:
+                    visit = _visit(engine, by_name[name], protocol, run_id, round_index, position)
+                except RunError as exc:
+                    report.failures[name] = str(exc)
+                    say(f"  ✗ {name}: {exc}")
+                    continue
+                docs[name]["visits"].append(visit)
+                report.written[name] = results.write_result(results_dir, docs[name])
+                say("    " + _summary_line(visit["profile"]))
+            measured = {n: d for n, d in docs.items() if d["visits"] and n not in report.failures}
+            say(progress_line(protocol, len(orders), time.monotonic() - started, measured))
+    except KeyboardInterrupt:
+        results.mark_ended(results_dir, run_id, results.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)",
+                           rounds_done=_rounds_done(orders, docs), failures=report.failures)
+        raise
+    except EngineUnavailable as exc:
+        results.mark_ended(results_dir, run_id, results.INTERRUPTED, f"engine lost: {exc.args[0]}",
+                           rounds_done=_rounds_done(orders, docs), failures=report.failures)
+        raise
+    except BaseException as exc:
+        results.mark_ended(results_dir, run_id, results.FAILED, f"{type(exc).__name__}: {exc}",
+                           rounds_done=_rounds_done(orders, docs), failures=report.failures)
+        raise
+    if report.failures:
+        status, reason = results.FAILED, "variant(s) failed: " + ", ".join(sorted(report.failures))
+    else:
+        status, reason = results.COMPLETE, None
+    results.mark_ended(results_dir, run_id, status, reason, stop_reason=stop_reason,
+                       rounds_done=len(orders), failures=report.failures,
+                       widest_ci=_widest(measured)[0] if protocol.target_ci is not None else None)
+    say(f"stopped: {stop_reason}")
     return report
+
+
+def _comparable(arms: List[Arm]) -> bool:
+    names = {a.name for a in arms}
+    return any(a.arm_of is None and a.variant.reference in names and a.variant.reference != a.name
+               for a in arms)
+
+
+def _rounds_done(orders: List[List[str]], docs: Dict[str, dict]) -> int:
+    """Rounds in which every arm still running was visited."""
+    done = [len(d["visits"]) for d in docs.values() if d["visits"]]
+    return min(done) if done else 0
+
+
+def _widest(measured: Dict[str, dict]) -> Tuple[Optional[float], Optional[str]]:
+    """The widest relative CI half-width of a speedup vs its reference, and whose (None: not yet)."""
+    from .stats import widest_half_width
+
+    overall = widest_half_width(measured)
+    if overall is None:
+        return None, None
+    per_variant = {}
+    for name, doc in measured.items():
+        ref = doc["variant"].get("reference")
+        if ref in measured and ref != name and not doc["variant"].get("arm_of"):
+            width = widest_half_width({ref: measured[ref], name: doc})
+            if width is not None:
+                per_variant[name] = width
+    which = max(per_variant, key=per_variant.get) if per_variant else None
+    return overall, which
+
+
+def _stop_reason(protocol: Protocol, rounds_done: int, elapsed_s: float,
+                 measured: Dict[str, dict]) -> Optional[str]:
+    """Why no further round starts, or None to start one. --rounds is always the minimum."""
+    if rounds_done < protocol.rounds:
+        return None
+    if protocol.target_ci is None:
+        return f"{rounds_done} round(s) done as asked"
+    widest, _ = _widest(measured)
+    if widest is not None and widest <= protocol.target_ci:
+        return f"target reached: widest CI ±{widest:.1%} ≤ ±{protocol.target_ci:.1%} after {rounds_done} round(s)"
+    shortfall = "not computable" if widest is None else f"±{widest:.1%}"
+    if rounds_done >= protocol.round_limit:
+        return f"max rounds ({protocol.round_limit}) reached with widest CI {shortfall}, target ±{protocol.target_ci:.1%}"
+    if protocol.max_minutes is not None:
+        per_round = elapsed_s / max(rounds_done, 1)
+        if elapsed_s + per_round > protocol.max_minutes * 60:
+            return (f"max minutes ({protocol.max_minutes:g}) would be exceeded by another round "
+                    f"(~{per_round / 60:.1f} min each); widest CI {shortfall}, target ±{protocol.target_ci:.1%}")
+    return None
+
+
+def rounds_still_needed(rounds_done: int, widest: Optional[float], target: float, limit: int) -> int:
+    """Rounds left to reach the target, assuming CI width ∝ 1/√containers; at least 1 below the limit."""
+    if widest is None:
+        return max(1, min(limit, 2) - rounds_done) if rounds_done < limit else 0
+    if widest <= target:
+        return 0
+    needed = math.ceil(rounds_done * (widest / target) ** 2)
+    return max(1, min(limit, needed) - rounds_done) if rounds_done < limit else 0
+
+
+def progress_line(protocol: Protocol, rounds_done: int, elapsed_s: float, measured: Dict[str, dict]) -> str:
+    per_round = elapsed_s / max(rounds_done, 1)
+    if protocol.target_ci is None:
+        left = (protocol.rounds - rounds_done) * per_round
+        return f"  round {rounds_done}/{protocol.rounds} done · ~{_minutes(left)} left"
+    widest, which = _widest(measured)
+    width = "not computable yet (needs 2 containers per variant)" if widest is None else \
+        f"±{widest:.1%}" + (f" ({which})" if which else "")
+    more = max(protocol.rounds - rounds_done,
+               rounds_still_needed(rounds_done, widest, protocol.target_ci, protocol.round_limit))
+    left = more * per_round
+    if protocol.max_minutes is not None:
+        left = min(left, max(0.0, protocol.max_minutes * 60 - elapsed_s))
+    return (f"  round {rounds_done} done · widest CI {width} · target ±{protocol.target_ci:.1%} · "
+            f"about {more} more round(s), ~{_minutes(left)} left")
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
 def _visit(engine: Engine, arm: Arm, protocol: Protocol, run_id: str, round_index: int, position: int) -> dict:
     log_dir = paths.logs_dir() / "runs" / run_id
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{arm.name}-round{round_index + 1}.log"
-    outcome = engine.run(container_spec(arm, protocol, run_id))
+    outcome = engine.run(container_spec(arm, protocol, run_id, round_index))
     log_path.write_text(outcome.stderr)
     if outcome.oom_killed:
         raise RunError(f"killed for running out of memory (limit {arm.variant.memory_bytes >> 20} MiB)",

@@ -1,5 +1,7 @@
 """Synthetic result documents (schema tfopt.result/1) with timings from known distributions."""
 
+import json
+from pathlib import Path
 from typing import Callable, Dict, Iterable, Optional, Sequence
 
 import numpy as np
@@ -117,3 +119,21 @@ def aa_arms(seed: int = 0) -> Dict[str, dict]:
     return {name: make_result(name, arm_of="stock", median_ms=linear_ms(100, 250),
                               run_id="20261125T100000Z-aaaa", seed=seed + i)
             for i, name in enumerate(["stock@A", "stock@B"])}
+
+
+PROFILE_TEMPLATE = Path(__file__).resolve().parents[1] / "fixtures" / "profile-tf2-stock.json"
+
+
+def profile_doc(scale: float = 1.0, container_sd: float = 0.03, call_sd: float = 0.01,
+                seed: int = 0) -> dict:
+    """A schema-valid profiler document (a real tf2-stock one, 20 cases × 4 calls) whose
+    times are scaled by `scale`, one container effect exp(N(0, container_sd)) and
+    per-call noise exp(N(0, call_sd)): what one container of a variant would print."""
+    rng = np.random.default_rng(seed)
+    doc = json.loads(PROFILE_TEMPLATE.read_text())
+    container = scale * float(np.exp(rng.normal(0, container_sd)))
+    for case in doc["cases"]:
+        base = float(np.median(case["samples_ns"]))
+        case["samples_ns"] = [int(base * container * np.exp(rng.normal(0, call_sd)))
+                              for _ in case["samples_ns"]]
+    return doc

@@ -9,6 +9,10 @@ class FakeEngine:
         self.calls.append(("containers", labels))
         return ["c1"]
 
+    def remove_dangling(self, only_ids=None):
+        self.calls.append(("dangling", only_ids))
+        return ["d1"]
+
     def remove_images(self, labels):
         self.calls.append(("images", labels))
         return ["i1", "i2"]
@@ -28,7 +32,9 @@ def test_clean_removes_only_what_carries_tfopt_labels_and_keeps_results(tmp_path
     monkeypatch.setattr(clean.Engine, "connect", classmethod(lambda cls: fake))
     said = []
     clean.clean(say=said.append)
-    assert [kind for kind, _ in fake.calls] == ["containers", "images", "volumes"]
+    assert [kind for kind, _ in fake.calls] == ["containers", "dangling", "images", "volumes"]
+    assert fake.calls[1] == ("dangling", None)  # every dangling tfopt image, not one build's
+    assert "removed 1 dangling build-stage image(s)" in said
     assert not paths.wheelhouse_dir().exists()
     assert results.exists()
     assert "removed 2 image(s)" in said

@@ -1,3 +1,5 @@
+import os
+import re
 from pathlib import Path
 
 from tfopt.config import load_plan
@@ -18,8 +20,20 @@ def test_profiling_containers_are_locked_down_and_limited():
     assert spec.user and not spec.user.startswith("0")
     assert "/tmp" in spec.tmpfs
     assert spec.environment == {"OMP_NUM_THREADS": "1"}
-    assert spec.labels == {"tfopt.kind": "profile", "tfopt.run": "run1", "tfopt.variant": variant.name}
+    assert spec.labels == {"tfopt.kind": "profile", "tfopt.run": "run1", "tfopt.variant": variant.name,
+                           "tfopt.round": "1", "tfopt.pid": str(os.getpid())}
     assert spec.cpuset_cpus is None
+
+
+def test_containers_are_named_after_run_variant_and_round():
+    variant = PLAN.variants["tf2-stock"]
+    run_id = "20261125T010000Z-1a2b"
+    spec = container_spec(Arm(variant.name, variant, "img"), Protocol(), run_id, round_index=2)
+    assert spec.name == "tfopt-20261125T010000Z-1a2b-tf2-stock-r3"
+    arm = container_spec(Arm("tf2-stock@B", variant, "img", arm_of="tf2-stock"), Protocol(), run_id, 0)
+    assert arm.name == "tfopt-20261125T010000Z-1a2b-tf2-stock-B-r1"
+    for name in (spec.name, arm.name):
+        assert re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+", name)  # Docker's rule for names
 
 
 def test_pin_applies_a_cpuset_on_top_of_the_quota():
