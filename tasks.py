@@ -90,13 +90,18 @@ def variants(c, file=VARIANTS_FILE, yes=False):
     "verbose": "stream every build log line", "max_words": "profile cases of 1..N words (default 20)",
     "target_ci": "precision target: add rounds until every speedup's 95% CI half-width is within "
                  "this, e.g. 5%",
-    "max_rounds": "with --target-ci: stop after this many rounds (default 20)",
-    "max_minutes": "with --target-ci: start no round that would end after this many minutes",
+    "max_rounds": "with --target-ci or --race: stop after this many rounds (default 20)",
+    "max_minutes": "with --target-ci or --race: start no round that would end after this many minutes",
+    "race": "race the variants: drop clearly slower ones after each round, stop once one wins or all tie",
+    "race_margin": "with --race: drop a variant whose CI says it is slower than the best by more than "
+                   "this (default 2%)",
+    "race_tie": "with --race: stop when every survivor's CI against the best is within ±this (default 2%)",
 })
 @fatal_errors
 def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, pin=None, aa=None,
             file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20,
-            target_ci=None, max_rounds=None, max_minutes=None, yes=False):
+            target_ci=None, max_rounds=None, max_minutes=None, yes=False, race=False, race_margin=None,
+            race_tie=None):
     """Build or reuse each variant's image and profile it under its limits."""
     from tfopt.pipeline import profile as run_profile
     from tfopt.runs import Protocol, parse_percent
@@ -107,7 +112,9 @@ def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, 
                         pin=pin, max_words=int(max_words), timeout_s=float(timeout),
                         target_ci=parse_percent(target_ci, "--target-ci") if target_ci else None,
                         max_rounds=int(max_rounds) if max_rounds else None,
-                        max_minutes=float(max_minutes) if max_minutes else None)
+                        max_minutes=float(max_minutes) if max_minutes else None, race=race,
+                        **{key: parse_percent(value, "--" + key.replace("_", "-"))
+                           for key, value in (("race_margin", race_margin), ("race_tie", race_tie)) if value})
     run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa or [], verbose=verbose)
 
 
