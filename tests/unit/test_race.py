@@ -114,3 +114,17 @@ def test_race_cost_counts_visits_and_container_minutes():
     assert describe_cost(cost).startswith("race cost: 4 of 6 visits, 10.0 of ~18.0 container-minutes")
     no_times = race_cost({"a": {"visits": [{"started_at": "t0", "finished_at": "t1"}]}}, rounds_done=2)
     assert no_times["minutes"] is None and no_times["saved"] == pytest.approx(0.5)
+
+
+def test_the_report_shows_the_race(race):
+    from tfopt.report import _race_sections, to_markdown
+
+    scales = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}
+    meta, _, _ = race(scales, Protocol(rounds=2, race=True, max_rounds=12))
+    sections = _race_sections({"r1": meta, "r0": {"kind": "profile"}})
+    assert [s.title for s in sections] == ["Race r1"]
+    text = to_markdown(sections, "t")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(rows) == meta["rounds_done"] and rows[0].startswith("| 1 | 4 | — |")
+    assert rows[1].startswith("| 2 | 2 | ") and rows[1].count("slower than g-tcmalloc") == 2
+    assert f"Stopped: {meta['stop_reason']}" in text and "race cost: 14 of 20 visits" in text
