@@ -174,6 +174,9 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
     if protocol.race and any(a.arm_of for a in arms):
         raise ConfigError("--race does not take --aa arms (an A/A pair is a tie by design)",
                           hint="run the A/A check on its own: invoke profile --aa NAME")
+    if protocol.race and len(arms) < 2:
+        raise ConfigError("--race needs at least two variants to race",
+                          hint="pass several --variant NAME, or a matrix grid's name")
     race = Race(protocol.race_margin, protocol.race_tie) if protocol.race else None
     run_id = results.new_run_id()
     report = RunReport(run_id)

@@ -97,6 +97,8 @@ def test_race_protocol_is_checked_before_any_work(race):
     with pytest.raises(ConfigError, match="--race-margin must be between"):
         Protocol(race=True, race_margin=1.5).check()
     Protocol(race=True, max_minutes=30).check()  # a race may be bounded by time alone
+    with pytest.raises(ConfigError, match="at least two variants"):
+        race({"ref": 1.0}, Protocol(race=True))
     with pytest.raises(ConfigError, match="--aa"):
         race({"ref": 1.0, "g-system": 0.5}, Protocol(race=True), aa=["ref"])
 
