@@ -335,6 +335,8 @@ class Engine:
             pid = container.labels.get("tfopt.pid", "")
             if pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid)):
                 continue
+            if not pid and container.status == "running":
+                continue  # started by a tfopt without the pid label: it may be another live run
             container.remove(force=True, v=True)
             removed.append(container.name)
         return removed
