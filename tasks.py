@@ -3,7 +3,7 @@
     invoke variants                      list variants with their resolved settings
     invoke profile --variant NAME ...    build (or reuse) images and profile them
     invoke profile --all                 the whole matrix
-    invoke plot / invoke report          charts and the report from stored results
+    invoke plot / invoke report          charts and the report of one run (latest, or --run ID)
     invoke build-tf --variant NAME       build TensorFlow from source for a variant
     invoke clean                         remove what tfopt made
     invoke demo                          the quickstart: a small default set, profiled and plotted
@@ -118,26 +118,43 @@ def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, 
     run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa or [], verbose=verbose)
 
 
-@task(help={"run": "plot this run id instead of the latest result of each variant",
-            "results": "results folder (default results/)"})
+@task(help={"run": "the run id (default: the latest run)", "results": "results folder (default results/)",
+            "out": "write here instead of the run's folder results/runs/ID/"})
 @fatal_errors
-def plot(c, run=None, results=None):
-    """Latency and speedup charts (PNG) under results/."""
+def plot(c, run=None, results=None, out=None):
+    """Latency and speedup charts (PNG) of one run, in its folder."""
     from tfopt.views import render_plots
 
-    for path in render_plots(_results_dir(results), run):
+    for path in render_plots(_results_dir(results), run, out):
         _say(f"wrote {path}")
 
 
-@task(help={"run": "report on this run id instead of the latest result of each variant",
-            "results": "results folder (default results/)"})
+@task(help={"run": "the run id (default: the latest run)", "results": "results folder (default results/)",
+            "out": "write here instead of the run's folder (the committed reference: --out results)"})
 @fatal_errors
-def report(c, run=None, results=None):
-    """results/report.md and results/report.html, with the plots."""
+def report(c, run=None, results=None, out=None):
+    """report.md and report.html of one run, with its plots, in the run's folder."""
     from tfopt.views import render_report
 
-    for path in render_report(_results_dir(results), run):
+    for path in render_report(_results_dir(results), run, out):
         _say(f"wrote {path}")
+
+
+@task(help={"write": "regenerate the marked figures in README.md (default: only check)",
+            "readme": "the README to check (default: README.md)", "results": "results folder"})
+@fatal_errors
+def readme_figures(c, write=False, readme=None, results=None):
+    """Check (or --write) README figures against the committed run the README names."""
+    from tfopt.measurements import load_run
+    from tfopt.readme_figures import sync
+
+    problems = sync(Path(readme) if readme else ROOT / "README.md",
+                    lambda run_id: load_run(_results_dir(results), run_id), write)
+    for problem in problems:
+        _say(problem)
+    if problems and not write:
+        raise Exit("README figures differ from the run: invoke readme-figures --write", code=2)
+    _say("README figures regenerated" if problems else "README figures match the run")
 
 
 @task(help={"variant": "the source-build variant", "force": "rebuild even if a wheel exists",

@@ -16,7 +16,7 @@ from .errors import ConfigError
 
 RESULT_SCHEMAS = ("tfopt.result/1",)
 RUN_SCHEMAS = ("tfopt.run/1",)
-STATUSES = ("complete", "interrupted", "failed")
+STATUSES = ("complete", "interrupted", "failed", "running")  # running: no end recorded
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class Run:
 
     run_id: str
     kind: str
-    status: str  # complete | interrupted | failed | unknown
+    status: str  # complete | interrupted | failed | running | unknown
     status_recorded: bool  # False: inferred for a run.json that predates run status
     protocol: dict
     meta: dict
@@ -106,9 +106,12 @@ class Run:
         return {n: variant_result(d) for n, d in self.docs.items()}
 
     def describe_status(self) -> str:
-        if self.status_recorded:
-            return self.status
-        return f"{self.status} (inferred: this run.json predates recorded run status)"
+        if not self.status_recorded:
+            return f"{self.status} (inferred: this run.json predates recorded run status)"
+        if self.status == "running":
+            return "running (no end recorded: still going, or stopped without a chance to record it)"
+        reason = self.meta.get("reason")
+        return f"{self.status} ({reason})" if reason else self.status
 
 
 def _status(meta: dict) -> Tuple[str, bool]:

@@ -76,7 +76,7 @@ def _protocol_note(results: Results, names: Sequence[str]) -> str:
     counts = sorted({s.n for n in names for s in stats.summarize(results[n]).values()})
     visit_text = f"{visits[0]}" if len(visits) == 1 else f"{visits[0]}–{visits[-1]}"
     n_text = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}–{counts[-1]}"
-    return f"median of {n_text} calls per point over {visit_text} fresh containers"
+    return f"{n_text} calls per point over {visit_text} fresh containers (geometric mean of container medians)"
 
 
 def latency_chart(results: Results, family: str, names: Sequence[str], path: Path,
@@ -111,7 +111,7 @@ def latency_chart(results: Results, family: str, names: Sequence[str], path: Pat
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.12)
     ax.set_title(f"g2p predict() latency, family {family} — {limits_label(results)}\n"
-                 f"{_protocol_note(results, names)}; band: 95% CI of the median; lower is better",
+                 f"{_protocol_note(results, names)}; band: 95% t-interval over containers; lower is better",
                  fontsize=11)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="variant")
     return _save(fig, path)
@@ -162,12 +162,17 @@ def speedup_chart(results: Results, family: str, names: Sequence[str], path: Pat
     ax.grid(True, axis="x", which="both", alpha=0.3)
     ax.set_title(f"Speedup against the reference {reference}, family {family} — "
                  f"{limits_label(results)}\nratio of per-container geometric-mean times over "
-                 f"word counts 1–20; whiskers: 95% CI over containers", fontsize=11)
+                 f"word counts 1–20; whiskers: 95% CI over containers ({_methods(rows)})", fontsize=11)
     legend = [Patch(color=FASTER, label="faster"), Patch(color=SLOWER, label="slower"),
               Patch(color=SAME, label="no significant difference"),
               Patch(facecolor="white", edgecolor="black", hatch="///", label=DIFFERS_MARK)]
     ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return _save(fig, path)
+
+
+def _methods(rows) -> str:
+    found = sorted({s.method for _, s in rows if s.method != stats.NONE})
+    return ", ".join("blocked by round" if m == stats.BLOCKED else "Welch t" for m in found) or "none"
 
 
 def published_chart(seed_results: Path, path: Path) -> Path:

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import gate, plots, stats
+from .measurements import Run
 from .results import read_run_meta, run_dir
 
 Results = Dict[str, dict]
@@ -46,7 +47,18 @@ def _ms(x: float) -> str:
 
 def _ms_cell(summary: Dict[int, stats.CaseStats], words: int) -> str:
     c = summary.get(words)
-    return f"{_ms(c.median)} [{_ms(c.ci_low)}–{_ms(c.ci_high)}]" if c else "—"
+    if not c:
+        return "—"
+    if not c.ci.has_interval:
+        return f"{_ms(c.median)} (no CI: {c.ci.reason})"
+    return f"{_ms(c.median)} [{_ms(c.ci_low)}–{_ms(c.ci_high)}]"
+
+
+def _tail_cell(c: Optional[stats.CaseStats]) -> str:
+    if not c:
+        return "—"
+    tails = [_ms(x) if x is not None else "—" for x in (c.p90, c.p99)]
+    return f"{_ms(c.p50)} / {tails[0]} / {tails[1]}"
 
 
 def _speedup_cell(s: Optional[stats.Speedup], floor: float) -> str:
@@ -137,27 +149,41 @@ def _distinct(values) -> str:
 
 # ---------------------------------------------------------------- sections
 
-def _summary_section(results: Results, families: Dict[str, List[str]], seed: int,
-                     floor: float) -> Section:
+def _summary_section(results: Results, families: Dict[str, List[str]], floors: Dict[str, float],
+                     run: Optional[Run]) -> Section:
     bullets = []
     for family, names in families.items():
+        floor = floors.get(family, 0.0)
         correct = [n for n in names if gate.status(results, n) != gate.DIFFERS]
-        speedups = [(n, stats.against_reference(results, n, seed)) for n in correct]
-        ranked = [(n, s) for n, s in speedups if s and s.overall.faster
-                  and not s.overall.within(floor)]
-        if ranked:
-            best, s = max(ranked, key=lambda item: item[1].overall.value)
-            bullets.append(f"{family}: fastest variant with the reference's predictions is {best}, "
+        tied = stats.fastest(results, correct, floor)
+        speed = {n: stats.against_reference(results, n) for n in tied}
+        if len(tied) == 1:
+            s = speed[tied[0]]
+            bullets.append(f"{family}: fastest variant with the reference's predictions is {tied[0]}, "
                            f"{s.describe(floor)} than {s.baseline}.")
+        elif tied:
+            listed = ", ".join(f"{n} ({speed[n].describe(floor)})" for n in tied)
+            bullets.append(f"{family}: tied for fastest with the reference's predictions (their "
+                           f"95% CIs overlap the best one's): {listed}, against "
+                           f"{speed[tied[0]].baseline}.")
         else:
             bullets.append(f"{family}: no variant is significantly faster than the reference "
                            f"while keeping its predictions.")
-    return Section("Summary", bullets=bullets)
+    paragraphs = []
+    if run is not None:
+        paragraphs.append(f"Run {run.run_id}, status: {run.describe_status()}. Every comparison "
+                          f"below is between variants measured in this run only.")
+        if run.status != "complete":
+            paragraphs.append(f"This run is {run.status}: variants may have fewer rounds than "
+                              f"planned, and some may be missing.")
+    paragraphs.append("± is the half-width of the 95% confidence interval (its longer side), "
+                      "not a standard deviation.")
+    return Section("Summary", bullets=bullets, paragraphs=paragraphs)
 
 
 def _family_section(results: Results, family: str, names: List[str], seed: int, floor: float,
                     images: Sequence[str]) -> Section:
-    rows = []
+    rows, tails = [], []
     for name in names:
         result = results[name]
         summary = stats.summarize(result, seed)
@@ -168,21 +194,41 @@ def _family_section(results: Results, family: str, names: List[str], seed: int, 
             _peak_rss(result), _load_time(result), _correctness(results, name),
             _image_size(result),
         ])
+        calls = sorted({c.n for c in summary.values()})
+        calls_text = "—" if not calls else str(calls[0]) if len(calls) == 1 else f"{calls[0]}–{calls[-1]}"
+        tails.append([name, calls_text,
+                      _tail_cell(summary.get(1)), _tail_cell(summary.get(20))])
+    methods = sorted({s.method for s in (stats.against_reference(results, n) for n in names) if s})
     header = ["variant", "changes against its parent", "ms, 1 word", "ms, 20 words",
               "vs reference", "vs parent", "peak RSS", "load (ready)", "predictions", "image"]
     ref = results[names[0]]["variant"].get("reference") or names[0]
     return Section(
-        f"Family {family}", tables=[Table(header, rows)],
+        f"Family {family}",
         paragraphs=[f"Reference variant: {ref}. Each variant extends its parent; "
                     f"speedups are its parent's (or the reference's) time divided by its own."],
         images=[(img, f"{img} chart") for img in images],
-        notes=["ms: median per predict() call with its 95% CI in brackets (bootstrap over "
-               "containers, then calls). Speedups: ratio of per-container geometric-mean times "
-               "over word counts, ± the wider side of its 95% CI (Welch t over containers: they, "
-               "not calls, are the independent units). Load: time to load the model; ready: process start "
-               "to first prediction done (includes importing TensorFlow); medians over containers. "
-               "Predictions: ✓ same digest as "
-               "the reference in every container."])
+        tables=[Table(header, rows), Table(
+            ["variant", "calls per case", "1 word, all calls: p50 / p90 / p99 (ms)",
+             "20 words, all calls: p50 / p90 / p99 (ms)"], tails)],
+        notes=[_FAMILY_NOTE + (f" Speedup intervals in this family: {', '.join(methods)}." if methods else ""),
+               f"Tail latency (second table) pools every call of every container. A p-quantile is "
+               f"shown only with at least {stats.TAIL_TAIL_CALLS} calls beyond it: "
+               f"{stats.calls_for_quantile(0.9)} calls per case for p90, "
+               f"{stats.calls_for_quantile(0.99)} for p99 (raise --repeats or --rounds); "
+               f"'—' means too few calls. MLPerf's SingleStream scenario scores p90."])
+
+
+_FAMILY_NOTE = (
+    "ms: median per predict() call: the geometric mean of each container's median, with its "
+    "95% CI in brackets (t-interval over containers on the log scale). Speedups: time ratio of "
+    "per-container geometric-mean times over word counts; ± is the longer side of its 95% CI, "
+    "not a standard deviation. Intervals are over containers, not calls (calls in one container "
+    "share its CPU placement, throttling and allocator state): blocked (paired by round) when "
+    "both variants have one container in each of the same ≥3 rounds, else Welch's t. "
+    "'No significant difference' states the smallest difference this run could have detected "
+    "(80% power). Load: time to load the model; ready: process start to first prediction done "
+    "(includes importing TensorFlow); medians over containers. Predictions: ✓ same digest as "
+    "the reference in every container.")
 
 
 def _correctness_section(results: Results) -> Optional[Section]:
@@ -205,19 +251,20 @@ def _stability_section(results: Results, families: Dict[str, List[str]], seed: i
     return Section("Stability", tables=[Table(["variant", "warning", "what was seen", "remedy"], rows)])
 
 
-def _aa_section(aa: Optional[Results], seed: int) -> Tuple[Section, float]:
-    if not aa or len(aa) != 2:
-        return Section("A/A noise floor", paragraphs=[
-            "No A/A run yet: without one, small differences may be noise. Run the A/A task "
-            "to measure two identical arms of one variant."]), 0.0
-    arm_a, arm_b = (aa[n] for n in sorted(aa))
-    noise = stats.aa_noise(arm_a, arm_b, seed)
-    if noise is None:
-        return Section("A/A noise floor", paragraphs=["The A/A arms share no measured case."]), 0.0
-    run = arm_a.get("run_id", "?")
-    return Section("A/A noise floor", paragraphs=[
-        f"Run {run}: {noise.describe()}.",
-        "Speedups smaller than this floor are reported as 'within A/A noise'."]), noise.floor
+def _aa_section(aa: Optional[Results], families: Sequence[str]) -> Tuple[Section, Dict[str, float]]:
+    """The A/A noise floor of each family, from A/A arms measured in the same run."""
+    noises = stats.aa_by_family(aa or {})
+    paragraphs = [f"{family}: {noises[family].describe()}." for family in sorted(noises)]
+    missing = [f for f in families if f not in noises]
+    if missing:
+        paragraphs.append(f"No A/A pair in this run for {', '.join(missing)}: without one, small "
+                          f"differences there may be noise. Measure one beside the others with "
+                          f"invoke profile --all --aa NAME.")
+    if noises:
+        paragraphs.append("Each family's floor comes from this run's A/A pair of that family (two "
+                          "arms of one image, interleaved with the others). Significant speedups "
+                          "smaller than it are reported as 'within A/A noise'.")
+    return Section("A/A noise floor", paragraphs=paragraphs), {f: n.floor for f, n in noises.items()}
 
 
 def _environment_section(results: Results) -> Section:
@@ -267,9 +314,9 @@ def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
         paragraphs=["Every round starts one fresh container per variant, in a shuffled order "
                     "(seeded), so slow drifts of the host hit all variants alike. Repeats: timed "
                     "predict() calls per word count per container, after the warm-up calls. "
-                    "Per-case medians pool the calls of all containers; their CIs are two-level "
-                    f"percentile bootstraps ({stats.N_RESAMPLES} resamples, seeded). Overall "
-                    "speedups use a Welch t-interval over per-container geometric means."])
+                    "Containers are the independent units: every interval is a t-interval over "
+                    "per-container figures on the log scale, blocked by round where both sides "
+                    "have complete rounds, else Welch (docs/statistics.md)."])
 
 
 def _race_sections(run_meta: Dict[str, dict]) -> List[Section]:
@@ -302,14 +349,15 @@ def _load_run_meta(results: Results, results_dir: Path) -> Dict[str, dict]:
 
 
 def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[Dict[str, dict]] = None,
-          images: Sequence[str] = (), seed: int = 0) -> List[Section]:
-    """The report's sections; `images` are chart file names (matched to families by name)."""
+          images: Sequence[str] = (), seed: int = 0, run: Optional[Run] = None) -> List[Section]:
+    """The report's sections; `images` are chart file names (matched to families by name).
+    `aa`: A/A arms measured in the same run as `results`, by arm name."""
     families = stats.families(results)
-    aa_section, floor = _aa_section(aa, seed)
-    sections = [_summary_section(results, families, seed, floor)]
+    aa_section, floors = _aa_section(aa, list(families))
+    sections = [_summary_section(results, families, floors, run)]
     for family, names in families.items():
         mine = [i for i in images if i in (f"latency-{family}.png", f"speedup-{family}.png")]
-        sections.append(_family_section(results, family, names, seed, floor, mine))
+        sections.append(_family_section(results, family, names, seed, floors.get(family, 0.0), mine))
     correctness = _correctness_section(results)
     if correctness:
         sections.append(correctness)
@@ -320,7 +368,8 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
             "Its figures are the minimum of 3 × 20 runs on a 2019 desktop CPU, not medians: "
             "compare shapes and ratios, not absolute times."]))
     sections += _race_sections(run_meta or {})
-    sections += [_environment_section(results), _protocol_section(results, run_meta or {})]
+    measured = results or aa or {}
+    sections += [_environment_section(measured), _protocol_section(measured, run_meta or {})]
     return sections
 
 
@@ -416,18 +465,23 @@ def to_html(sections: Sequence[Section], title: str) -> str:
 
 def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
           run_meta: Optional[Dict[str, dict]] = None, published: Optional[Path] = None,
-          seed: int = 0, title: str = "tfopt report: g2p on one CPU") -> List[Path]:
+          seed: int = 0, title: str = "tfopt report: g2p on one CPU", run: Optional[Run] = None
+          ) -> List[Path]:
     """Render the charts into out_dir, then write out_dir/report.md and out_dir/report.html.
 
-    `aa` is an A/A run's two arms by name (results.latest_aa()); `run_meta` the run.json
-    documents by run id, read from out_dir/runs/ when not given; `published` the 2019
-    seed-raw-results.json, charted for comparison when given. Returns every file written.
+    `results` and `aa` (its A/A arms by name) come from one run, `run` (measurements.Run),
+    whose run.json supplies `run_meta` when not given (else read from out_dir/runs/);
+    `published` the 2019 seed-raw-results.json, charted for comparison when given.
+    Returns every file written.
     """
     out_dir = Path(out_dir)
     charts = plots.render(results, out_dir, published=published, seed=seed)
     if run_meta is None:
-        run_meta = _load_run_meta(results, out_dir)
-    sections = build(results, aa=aa, run_meta=run_meta, images=[c.name for c in charts], seed=seed)
+        run_meta = {run.run_id: run.meta} if run is not None else _load_run_meta(results, out_dir)
+    if run is not None:
+        title = f"{title} — run {run.run_id}"
+    sections = build(results, aa=aa, run_meta=run_meta, images=[c.name for c in charts], seed=seed,
+                     run=run)
     md, page = out_dir / "report.md", out_dir / "report.html"
     md.write_text(to_markdown(sections, title) + "\n")
     page.write_text(to_html(sections, title) + "\n")

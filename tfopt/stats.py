@@ -201,7 +201,7 @@ class CaseStats:
 
     median: geometric mean of the containers' median call times, with its t-interval
     over containers (ci_low, ci_high; equal to it when there is no interval, see `ci`).
-    q1, q3, p90, p99, max: of all calls pooled; p90/p99 are None when too few calls
+    q1, p50, q3, p90, p99, max: of all calls pooled; p90/p99 are None when too few calls
     lie beyond them to estimate them honestly (TAIL_TAIL_CALLS)."""
 
     words: int
@@ -211,6 +211,7 @@ class CaseStats:
     ci_low: float
     ci_high: float
     q1: float
+    p50: float
     q3: float
     max: float
     p90: Optional[float]
@@ -244,10 +245,10 @@ def case_stats(words: int, containers: Sequence[np.ndarray]) -> CaseStats:
     else:
         ci = _no_interval(logs.mean(), "1 container (needs 2)")
     pooled = np.concatenate(list(containers))
-    q1, q3 = np.percentile(pooled, [25, 75])
+    q1, p50, q3 = np.percentile(pooled, [25, 50, 75])
     return CaseStats(words=words, n=len(pooled), containers=len(logs), median=float(np.exp(ci.estimate)),
                      ci_low=float(np.exp(ci.low)), ci_high=float(np.exp(ci.high)), q1=float(q1),
-                     q3=float(q3), max=float(pooled.max()), p90=_tail(pooled, 0.90),
+                     p50=float(p50), q3=float(q3), max=float(pooled.max()), p90=_tail(pooled, 0.90),
                      p99=_tail(pooled, 0.99), ci=ci)
 
 

@@ -85,12 +85,15 @@ def test_no_profiling_container_is_left(engine, stock_run):
 
 
 def test_plots_and_report_from_the_measurements(stock_run, results_dir):
+    folder = results.run_dir(results_dir, stock_run[1]["tf1-stock"]["run_id"])
     invoke("plot", "--results", str(results_dir))
     invoke("report", "--results", str(results_dir))
     for name in ("latency-tf1.13.png", "latency-tf2.21.png", "report.md", "report.html"):
-        assert (results_dir / name).stat().st_size > 1000, name
-    report = (results_dir / "report.md").read_text()
+        assert (folder / name).stat().st_size > 1000, name
+        assert not (results_dir / name).exists(), f"{name} belongs in the run's folder"
+    report = (folder / "report.md").read_text()
     assert "tf1-stock" in report and "tf2-stock" in report
+    assert "no CI: 1 container" in report  # one round: says so instead of inventing an interval
 
 
 def test_second_run_rebuilds_nothing_and_keeps_the_first(stock_run, results_dir):
@@ -111,8 +114,9 @@ def test_aa_run_reports_two_arms_of_one_image(stock_run, results_dir):
     arms = results.latest_aa(results_dir)
     assert set(arms) == {"tf2-stock@A", "tf2-stock@B"}
     assert arms["tf2-stock@A"]["image"]["id"] == arms["tf2-stock@B"]["image"]["id"]
-    invoke("report", "--results", str(results_dir))
-    assert "A/A" in (results_dir / "report.md").read_text()
+    invoke("report", "--results", str(results_dir))  # the latest run: this A/A run
+    report = (results.run_dir(results_dir, arms["tf2-stock@A"]["run_id"]) / "report.md").read_text()
+    assert "tf2-stock@B against tf2-stock@A" in report
 
 
 def test_out_of_memory_fails_cleanly_and_keeps_earlier_results(engine, stock_run, results_dir, tmp_path):

@@ -1,0 +1,71 @@
+"""README figures come from one committed run: generated, and checked for drift."""
+
+import re
+
+import pytest
+
+from factories import experiment_family
+from tfopt import measurements, paths, readme_figures, stats
+from tfopt.errors import ConfigError
+
+RUN = "20261124T201847Z-d0bd"
+
+
+def _run(docs):
+    return measurements.Run(run_id="r1", kind="profile", status="complete", status_recorded=True,
+                            protocol={}, meta={}, docs=docs, arm_docs={})
+
+
+README = """intro
+<!-- results-run r1 -->
+<!-- results-table -->
+| stale |
+<!-- /results-table -->
+The MKL step is <!-- fig mkl.vs-parent -->9.99x faster<!-- /fig --> and the fastest is
+<!-- fig tf1.13.fastest -->nobody<!-- /fig -->.
+"""
+
+
+def test_fill_regenerates_table_and_prose_figures_from_the_run():
+    run = _run(experiment_family())
+    text = readme_figures.fill(README, run)
+    assert stats.against_parent(run.docs, "mkl").describe() in text
+    assert "9.99x" not in text and "| stale |" not in text
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| variant |") and len(rows) == 1 + len(run.docs)
+    assert "| stock | reference |" in text
+    fastest = re.search(r"<!-- fig tf1.13.fastest -->(.*?)<!-- /fig -->", text).group(1)
+    assert fastest == ", ".join(stats.fastest(run.docs, [n for n in run.docs if n != "optimized"]))
+    assert readme_figures.drift(text, run) == []
+
+
+def test_drift_names_the_stale_figure():
+    run = _run(experiment_family())
+    desc = stats.against_parent(run.docs, "mkl").describe()
+    text = readme_figures.fill(README, run).replace(f"-->{desc}<!--", "-->1.8x faster<!--")
+    problems = readme_figures.drift(text, run)
+    assert len(problems) == 1 and "1.8x faster" in problems[0]
+
+
+def test_unknown_figure_key_and_missing_run_mark_are_config_errors():
+    run = _run(experiment_family())
+    with pytest.raises(ConfigError, match="nope.vs-parent"):
+        readme_figures.fill("<!-- fig nope.vs-parent -->x<!-- /fig -->", run)
+    with pytest.raises(ConfigError, match="exactly one run"):
+        readme_figures.run_id_of("no marks here")
+
+
+def test_sync_writes_only_when_asked(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(README)
+    load = lambda run_id: _run(experiment_family())  # noqa: E731
+    assert readme_figures.sync(readme, load, write=False) and readme.read_text() == README
+    readme_figures.sync(readme, load, write=True)
+    assert readme_figures.sync(readme, load, write=False) == []
+
+
+def test_committed_run_table_regenerates():
+    run = measurements.load_run(paths.PROJECT_ROOT / "results", RUN)
+    table = readme_figures.results_table(run)
+    assert "| tf1-mkl | tensorflow: pypi tensorflow==1.13.1 → intel-tensorflow==1.13.2 |" in table
+    assert table.count("\n") == 2 + len(run.docs)
