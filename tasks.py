@@ -76,7 +76,7 @@ def variants(c, file=VARIANTS_FILE, yes=False):
             _say(f"{alias} → {name}")
 
 
-@task(iterable=["variant", "aa"], help={
+@task(iterable=["variant", "aa"], auto_shortflags=False, help={
     "variant": "a variant, alias, or a matrix grid's name for all its variants (repeatable)",
     "all": "profile every variant", "yes": "accept matrix grids that expand past 200 variants",
     "rounds": "rounds; each visits every variant once in a fresh container (default 3; "

@@ -167,8 +167,11 @@ class Engine:
         steps: List[str] = []
         try:
             image_id = self._build(context, tag, labels, log_path, on_line, buildargs, steps)
+        except _connection_errors():
+            raise self.lost(f"building {tag} (log: {log_path})") from None
         finally:
-            self.remove_dangling(steps)
+            if self.answers():
+                self.remove_dangling(steps)
         image = self.image(tag)
         if image is None:
             raise BuildError(f"building {tag} produced no image", hint=f"full log: {log_path}")
@@ -242,10 +245,15 @@ class Engine:
 
         Raises EngineUnavailable when the engine goes away meanwhile."""
         doing = f"running container {spec.name or spec.image}"
+        docker = _docker()
         try:
             outcome = self._run(spec, on_stderr)
         except _connection_errors():
             raise self.lost(doing) from None
+        except docker.errors.NotFound:
+            raise RunError(f"container {spec.name or spec.image} was removed while it ran",
+                           hint="another `invoke profile` or `invoke clean` on this engine removed it; "
+                                "run one profiling job per engine at a time") from None
         if outcome.exit_code != 0 and not self.answers():  # killed by the engine shutting down
             raise self.lost(doing)
         return outcome
@@ -281,6 +289,11 @@ class Engine:
         finally:
             try:
                 container.remove(force=True, v=True)
+            except _docker().errors.NotFound:
+                pass  # removed already
+            except _docker().errors.APIError as exc:
+                if exc.status_code != 409:  # 409: its removal is already in progress
+                    raise
             except Exception:
                 if self.answers():
                     raise
@@ -335,8 +348,8 @@ class Engine:
             pid = container.labels.get("tfopt.pid", "")
             if pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid)):
                 continue
-            if not pid and container.status == "running":
-                continue  # started by a tfopt without the pid label: it may be another live run
+            if not pid.isdigit() and container.status == "running":
+                continue  # an older tfopt's, without an owner label: it may still be measuring
             container.remove(force=True, v=True)
             removed.append(container.name)
         return removed

@@ -8,7 +8,7 @@ from .config import Plan, describe
 from .engine import Engine
 from .errors import ConfigError, RunError
 from .prepare import prepare
-from .runs import Arm, Protocol, RunReport, measure
+from .runs import Arm, Protocol, RunReport, check_target_has_pairs, measure
 
 DEFAULT_VARIANTS = ("tf1-stock", "tf2-stock")
 
@@ -35,6 +35,7 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
     if not names and not aa:
         raise ConfigError("no variants chosen", hint="pass --variant NAME (repeatable) or --all")
     protocol.check()
+    check_target_has_pairs(protocol, plan.select(names))
     wanted = list(dict.fromkeys(names + aa))
     print_plan(plan, wanted, protocol, say)
     engine = Engine.connect()

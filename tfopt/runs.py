@@ -10,12 +10,15 @@ visiting every variant, until every speedup against its reference has a CI
 half-width within the target, or the round or time limit is reached.
 """
 
+import contextlib
 import json
 import math
 import os
 import platform
 import random
+import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,9 +171,7 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
             results_dir: Path, say: Callable[[str], None] = print, kind: str = "profile") -> RunReport:
     """Interleaved rounds until the protocol says stop; run.json records how the run ended."""
     protocol.check()
-    if protocol.target_ci is not None and not _comparable(arms):
-        raise ConfigError("--target-ci needs a variant and its reference in the same run",
-                          hint="add the reference variant (`invoke variants` names each one's reference)")
+    check_target_has_pairs(protocol, [a.variant for a in arms if a.arm_of is None])
     if protocol.race and any(a.arm_of for a in arms):
         raise ConfigError("--race does not take --aa arms (an A/A pair is a tie by design)",
                           hint="run the A/A check on its own: invoke profile --aa NAME")
@@ -189,7 +190,6 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
         "status": results.RUNNING, "reason": None,
     })
     docs = {a.name: _result_doc(a, run_id, engine.image(a.image), host, protocol, plan_variants) for a in arms}
-    by_name = {a.name: a for a in arms}
     goal = f"until every speedup's CI is within ±{protocol.target_ci:.1%} " \
            f"({protocol.rounds}..{protocol.round_limit} rounds" \
            + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")") \
@@ -200,10 +200,33 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
                 + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")"))
     say(f"run {run_id}: {len(arms)} variant(s) {goal}, seed {protocol.seed}")
     started = time.monotonic()
+    with _sigterm_as_ctrl_c():
+        return _rounds(engine, arms, protocol, results_dir, say, report, docs, rng, orders, started, race)
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c():
+    """`kill` then ends the run like Ctrl-C: containers removed, run.json marked interrupted."""
+    previous = signal.getsignal(signal.SIGTERM)
+    install = previous is signal.SIG_DFL and threading.current_thread() is threading.main_thread()
+    if install:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if install:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Path, say, report: RunReport,
+            docs: Dict[str, dict], rng: random.Random, orders: List[List[str]], started: float,
+            race: Optional[Race] = None) -> RunReport:
+    run_id = report.run_id
+    by_name = {a.name: a for a in arms}
     stop_reason = None
     try:
         while True:
-            measured = {n: d for n, d in docs.items() if d["visits"] and n not in report.failures}
+            measured = _measured(docs, report.failures)
             stop_reason = _stop_reason(protocol, len(orders), time.monotonic() - started, measured, race)
             if stop_reason:
                 break
@@ -215,7 +238,8 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
             for position, name in enumerate(order):
                 if name in report.failures:
                     continue
-                say(f"  round {round_index + 1} · {name}")
+                of = f"/{protocol.rounds}" if protocol.target_ci is None and race is None else ""
+                say(f"  round {round_index + 1}{of} · {name}")
                 try:
                     visit = _visit(engine, by_name[name], protocol, run_id, round_index, position)
                 except RunError as exc:
@@ -225,7 +249,7 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
                 docs[name]["visits"].append(visit)
                 report.written[name] = results.write_result(results_dir, docs[name])
                 say("    " + _summary_line(visit["profile"]))
-            measured = {n: d for n, d in docs.items() if d["visits"] and n not in report.failures}
+            measured = _measured(docs, report.failures)
             if race:
                 race.after_round(len(orders), measured, say)
                 results.update_run_meta(results_dir, run_id, race=race.record(docs, len(orders)))
@@ -233,15 +257,15 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
                 else progress_line(protocol, len(orders), time.monotonic() - started, measured))
     except KeyboardInterrupt:
         results.mark_ended(results_dir, run_id, results.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)",
-                           rounds_done=_rounds_done(orders, _racing(docs, race)), failures=report.failures)
+                           rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
         raise
     except EngineUnavailable as exc:
         results.mark_ended(results_dir, run_id, results.INTERRUPTED, f"engine lost: {exc.args[0]}",
-                           rounds_done=_rounds_done(orders, _racing(docs, race)), failures=report.failures)
+                           rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
         raise
     except BaseException as exc:
         results.mark_ended(results_dir, run_id, results.FAILED, f"{type(exc).__name__}: {exc}",
-                           rounds_done=_rounds_done(orders, _racing(docs, race)), failures=report.failures)
+                           rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
         raise
     if report.failures:
         status, reason = results.FAILED, "variant(s) failed: " + ", ".join(sorted(report.failures))
@@ -257,18 +281,26 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
     return report
 
 
-def _comparable(arms: List[Arm]) -> bool:
-    names = {a.name for a in arms}
-    return any(a.arm_of is None and a.variant.reference in names and a.variant.reference != a.name
-               for a in arms)
+def check_target_has_pairs(protocol: Protocol, variants: List[Variant]) -> None:
+    """A precision target is about speedups: some variant must run beside its reference."""
+    names = {v.name for v in variants}
+    if protocol.target_ci is not None and not any(v.reference in names and v.reference != v.name
+                                                  for v in variants):
+        raise ConfigError("--target-ci needs a variant and its reference in the same run",
+                          hint="add the reference variant (`invoke variants` names each one's reference)")
 
 
-def _racing(docs: Dict[str, dict], race: Optional[Race]) -> Dict[str, dict]:
-    return {n: d for n, d in docs.items() if race is None or race.alive(n)}
+def _measured(docs: Dict[str, dict], failures: Dict[str, str]) -> Dict[str, dict]:
+    return {n: d for n, d in docs.items() if d["visits"] and n not in failures}
 
 
-def _rounds_done(orders: List[List[str]], docs: Dict[str, dict]) -> int:
-    """Rounds in which every arm still running was visited."""
+def _racing(docs: Dict[str, dict], failures: Dict[str, str], race: Optional[Race]) -> Dict[str, dict]:
+    """The measured arms still in the race (all of them when not racing)."""
+    return {n: d for n, d in _measured(docs, failures).items() if race is None or race.alive(n)}
+
+
+def _rounds_done(docs: Dict[str, dict]) -> int:
+    """Rounds in which every arm that has not failed (or been dropped from a race) was visited."""
     done = [len(d["visits"]) for d in docs.values() if d["visits"]]
     return min(done) if done else 0
 

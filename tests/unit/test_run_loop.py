@@ -234,3 +234,16 @@ def test_target_needs_a_variant_beside_its_reference(setup):
     engine = FakeEngine(SCALES)
     with pytest.raises(ConfigError, match="reference"):
         measure(engine, [], Protocol(target_ci=0.05), {}, None)
+
+
+def test_pipeline_refuses_bad_protocols_before_touching_the_engine(plan, monkeypatch, tmp_path):
+    from tfopt import pipeline
+
+    monkeypatch.setattr(pipeline.Engine, "connect", classmethod(lambda cls: pytest.fail("connected")))
+    quiet = [].append
+    with pytest.raises(ConfigError, match="reference in the same run"):
+        pipeline.profile(plan, ["fast", "other"], Protocol(target_ci=0.05), tmp_path, quiet)
+    with pytest.raises(ConfigError, match="bound a precision target"):
+        pipeline.profile(plan, ["ref", "fast"], Protocol(max_minutes=3), tmp_path, quiet)
+    with pytest.raises(ConfigError, match="no variant named 'nope'"):
+        pipeline.profile(plan, ["ref"], Protocol(), tmp_path, quiet, aa=["nope"])

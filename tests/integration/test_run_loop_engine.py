@@ -1,0 +1,80 @@
+"""The round loop on a real engine (the test-owned second dockerd, fixture profiler image of
+second_engine.py): the precision target, interruption by Ctrl-C or SIGTERM, A/A arms in
+the same rounds as the other variants, container names."""
+
+import os
+import signal
+import threading
+import time
+
+import docker
+import pytest
+from invoke import Exit
+
+from second_engine import profile_containers
+from tfopt import results
+from tfopt.stats import widest_half_width
+
+
+def test_target_ci_adds_rounds_until_reached_and_records_why_it_stopped(profile_on_second_engine, capsys):
+    profile, results_dir = profile_on_second_engine
+    profile(rounds=2, target_ci="5%", max_rounds=14, delay=0.2)
+    out = capsys.readouterr().out
+    run_id = results.list_run_ids(results_dir)[-1]
+    meta = results.read_run_meta(results.run_dir(results_dir, run_id))
+    assert meta["status"] == "complete" and meta["target_ci"] == 0.05
+    assert meta["stop_reason"].startswith("target reached"), meta["stop_reason"]
+    docs = results.load_run(results_dir, run_id)
+    assert widest_half_width(docs) <= 0.05
+    rounds = meta["rounds_done"]
+    assert 2 < rounds < 14 and all(len(d["visits"]) == rounds for d in docs.values())
+    assert f"round {rounds} done · widest CI ±" in out and "(fast)" in out and "left" in out
+    assert "not computable yet" in out  # after round 1: one container per variant
+
+
+def test_max_rounds_bounds_an_unreachable_target(profile_on_second_engine, capsys):
+    profile, results_dir = profile_on_second_engine
+    profile(rounds=2, target_ci="0.01%", max_rounds=3, delay=0.2)
+    meta = results.read_run_meta(results.run_dir(results_dir, results.list_run_ids(results_dir)[-1]))
+    assert meta["rounds_done"] == 3 and meta["stop_reason"].startswith("max rounds (3)")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interruption_keeps_results_removes_the_container_and_marks_the_run(
+        second_engine, profile_on_second_engine, signum):
+    profile, results_dir = profile_on_second_engine
+    watcher = docker.DockerClient(base_url=second_engine.url)
+    seen = []
+
+    def interrupt_during_round_2():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not seen:
+            seen.extend(c.name for c in profile_containers(watcher)
+                        if c.status == "running" and c.labels.get("tfopt.round") == "2")
+            time.sleep(0.2)
+        time.sleep(0.5)
+        os.kill(os.getpid(), signum)
+
+    thread = threading.Thread(target=interrupt_during_round_2)
+    thread.start()
+    with pytest.raises(Exit) as info:
+        profile(rounds=3, delay=3)
+    thread.join()
+    assert seen and info.value.code == 130
+    assert "marked interrupted" in str(info.value.message)
+    run_id = results.list_run_ids(results_dir)[-1]
+    status = results.run_status(results_dir, run_id)
+    assert status == {"status": "interrupted", "reason": "interrupted (Ctrl-C or SIGTERM)"}
+    assert sum(len(d["visits"]) for d in results.load_run(results_dir, run_id).values()) >= 2
+    assert profile_containers(watcher) == []  # removed on the way out, not at the next start
+
+
+def test_aa_arms_run_in_the_same_rounds_as_the_other_variants(profile_on_second_engine):
+    profile, results_dir = profile_on_second_engine
+    profile(rounds=2, aa=["ref"], delay=0.2)
+    run_id = results.list_run_ids(results_dir)[-1]
+    meta = results.read_run_meta(results.run_dir(results_dir, run_id))
+    assert all(sorted(order) == ["fast", "ref", "ref@A", "ref@B"] for order in meta["orders"])
+    docs = results.load_run(results_dir, run_id)
+    assert docs["ref@A"]["variant"]["arm_of"] == "ref" and len(docs["ref@B"]["visits"]) == 2
+    assert meta["kind"] == "profile" and meta["status"] == "complete"
