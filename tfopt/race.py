@@ -4,7 +4,10 @@ The loop in runs.py runs interleaved rounds as usual; after each round this poli
 compares every surviving variant with the current best (the fastest by its estimate)
 using stats.time_ratio's 95% CI over containers. A variant whose whole CI says it is
 slower than the best by more than the margin is dropped and visits no later round.
-The race stops, once the minimum rounds are done, when
+Nothing is dropped before stats.MIN_BLOCKS (3) rounds, when the comparison becomes blocked
+by round (two containers a side leave Welch's interval one or two degrees of freedom, and a
+busy host's drift then drops contenders). The race stops, once the minimum rounds are
+done, when
 
 * one variant is left, or the best is faster than the runner-up with a CI that excludes
   a tie ("separated"), or
@@ -57,10 +60,12 @@ class Race:
 
     def after_round(self, round_no: int, measured: Dict[str, dict],
                     say: Callable[[str], None] = print) -> List[Drop]:
-        """Drop the survivors clearly slower than the best; record who is left."""
+        """Drop the survivors clearly slower than the best; record who is left. Nothing is
+        dropped before stats.MIN_BLOCKS rounds: from then on the comparison is blocked by
+        round, so drift shared by a round cancels instead of deciding a drop."""
         ranked = self.standings(measured)
         drops = []
-        for name in ranked[1:]:
+        for name in ranked[1:] if round_no >= stats.MIN_BLOCKS else []:
             ratio = stats.time_ratio(measured[ranked[0]], measured[name]).overall  # < 1: name is slower
             if ratio.has_interval and ratio.high * (1 + self.margin) < 1:
                 drops.append(Drop(name, round_no, (
@@ -73,7 +78,9 @@ class Race:
         return drops
 
     def stop_reason(self, measured: Dict[str, dict]) -> Optional[str]:
-        """Why the race is decided, or None to race on."""
+        """Why the race is decided, or None to race on (always None before stats.MIN_BLOCKS rounds)."""
+        if len(self.survivors_per_round) < stats.MIN_BLOCKS:
+            return None
         ranked = self.standings(measured)
         if len(ranked) == 1:
             self.winner = ranked[0]
