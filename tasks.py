@@ -158,13 +158,18 @@ def readme_figures(c, write=False, readme=None, results=None):
 
 
 @task(help={"variant": "the source-build variant", "force": "rebuild even if a wheel exists",
-            "dry_run": "print the resolved recipe and commands only", "file": "the variants file"})
+            "dry_run": "print the resolved recipe and commands only", "file": "the variants file",
+            "fetch_only": "download every external archive into a bundle (with a manifest); build nothing",
+            "distdir": "build offline from a bundle made by --fetch-only (container network off)",
+            "remote_cache": "a Bazel remote cache URL (http(s):// or grpc(s)://) shared by many builds"})
 @fatal_errors
-def build_tf(c, variant, force=False, dry_run=False, file=VARIANTS_FILE):
+def build_tf(c, variant, force=False, dry_run=False, file=VARIANTS_FILE, fetch_only=False, distdir=None,
+             remote_cache=None):
     """Build TensorFlow from source for a variant; the wheel goes into the wheelhouse."""
     from tfopt.buildtf import build_tf as build
 
-    build(_plan(file, yes=True), variant, force=force, dry_run=dry_run, out=_say)
+    build(_plan(file, yes=True), variant, force=force, dry_run=dry_run, fetch_only=fetch_only, distdir=distdir,
+          remote_cache=remote_cache, out=_say)
 
 
 @task(help={"variant": "the variant to record", "duration": "seconds of profiling (default 30)",

@@ -21,8 +21,9 @@ from typing import Callable, List, Optional
 
 from . import paths
 from .config import Plan, Variant
-from .errors import BuildError, UnsupportedHost
-from .tfbuild import isa, manifest
+from .errors import BuildError, FetchError, UnsupportedHost
+from .tfbuild import bazel as bazels
+from .tfbuild import bundle, isa, manifest
 from .tfbuild.manifest import ManifestEntry
 from .tfbuild.progress import BuildLog
 from .tfbuild.recipe import Recipe, resolve
@@ -71,6 +72,21 @@ def describe_build(recipe: Recipe) -> List[str]:
     if row.get("bazel"):
         accepts = row.get("bazel_accepts")
         lines.append(f"  bazel           {row['bazel']}" + (f" (configure accepts {accepts[0]}–{accepts[1]})" if accepts else ""))
+    if recipe.bazel:
+        lines += [f"    from          {text}" for text in bazels.describe(recipe.bazel)]
+    for rewrite in row.get("rewrites") or []:
+        lines.append(f"  rewrite         {rewrite['file']}: {rewrite['from'][:24]}… → {rewrite['to'][:24]}…"
+                     + (f"  ({rewrite['why']})" if rewrite.get("why") else ""))
+    access = recipe.access
+    lines.append("  dependencies    " + (
+        f"offline, from the bundle {access['distdir']} (--distdir"
+        f"{'' if recipe.network else ', container network off'})" if access.get("distdir")
+        else "downloaded by Bazel while it builds (container network on)"))
+    if access.get("remote_cache"):
+        lines.append(f"  remote cache    {access['remote_cache']}"
+                     + (" (host network: the cache is on this host's loopback)" if recipe.network_mode else ""))
+    if recipe.fetch_only:
+        lines.append(f"  fetch only      every external archive → bundle {bundle_dir(recipe)} (nothing is built)")
     if row.get("build_pins"):
         lines.append(f"  build-time pins {' '.join(row['build_pins'])}")
     flags = recipe.flags()
@@ -88,7 +104,8 @@ def describe_build(recipe: Recipe) -> List[str]:
     lines += [f"    {k}={v}" for k, v in recipe.build_args.items()]
     lines += [
         f"cache volume    {recipe.cache_volume} → {recipe.cache_dir}",
-        f"build container network {'on' if recipe.network else 'off'}, workdir {recipe.workdir}, "
+        f"build container network {recipe.network_mode or ('on' if recipe.network else 'off')}, "
+        f"workdir {recipe.workdir}, "
         f"timeout {recipe.timeout_s / 3600:g} h, collects {recipe.out_dir}",
         "  environment",
     ]
@@ -107,17 +124,21 @@ def describe_build(recipe: Recipe) -> List[str]:
 
 
 def build_tf(plan: Plan, variant_name: str, *, force: bool = False, dry_run: bool = False,
+             fetch_only: bool = False, distdir: Optional[str] = None, remote_cache: Optional[str] = None,
              out: Callable[[str], None] = print) -> Optional[ManifestEntry]:
-    """Build (or reuse) the variant's TensorFlow wheel. Returns its manifest entry (None on a dry run)."""
+    """Build (or reuse) the variant's TensorFlow wheel. Returns its manifest entry (None on a dry
+    run or with fetch_only, which writes a bundle of every external archive instead)."""
     variant = plan.select([variant_name])[0]
-    recipe = resolve(variant, plan)
+    recipe = resolve(variant, plan, {"fetch_only": fetch_only, "distdir": distdir, "remote_cache": remote_cache})
+    if recipe.access.get("distdir"):
+        bundle.check(Path(recipe.access["distdir"]))
     if dry_run:
         for line in describe_build(recipe):
             out(line)
         out("(dry run: nothing was built)")
         return None
     existing = manifest.find(variant.name, recipe.recipe_hash)
-    if existing is not None and not force:
+    if existing is not None and not force and not fetch_only:
         if existing.verified():
             out(f"{variant.name}: wheel for recipe {recipe.recipe_hash} is built: {existing.wheel} "
                 f"(sha256 {existing.sha256[:12]}…); --force rebuilds it")
@@ -125,7 +146,64 @@ def build_tf(plan: Plan, variant_name: str, *, force: bool = False, dry_run: boo
         out(f"{variant.name}: the registered wheel is missing or its sha256 changed; rebuilding")
     from .engine import Engine  # the engine is only needed past this point
 
-    return _build(Engine.connect(), recipe, out)
+    engine = Engine.connect()
+    check_network(engine, recipe)
+    if fetch_only:
+        _fetch(engine, recipe, out)
+        return None
+    return _build(engine, recipe, out)
+
+
+def check_network(engine, recipe: Recipe) -> None:
+    """Fail in seconds, not hours in, when the build needs downloads the engine cannot give it."""
+    if recipe.network_mode or not recipe.network:
+        return
+    if not engine.containers_have_network():
+        raise FetchError(
+            f"{recipe.variant}: the build downloads Bazel's external archives (GitHub, mirror.bazel.build, "
+            f"storage.googleapis.com), but this Docker engine gives containers no network "
+            f"(no bridge network: dockerd --bridge=none?)",
+            hint=f"on a connected machine: invoke build-tf --variant {recipe.variant} --fetch-only, copy the "
+                 f"bundle here, then invoke build-tf --variant {recipe.variant} --distdir BUNDLE "
+                 f"(docs/build-tf.md, 'Offline')")
+
+
+def bundle_dir(recipe: Recipe) -> Path:
+    return paths.cache_dir() / "bundles" / f"{recipe.name}-{recipe.version}"
+
+
+def _fetch(engine, recipe: Recipe, out: Callable[[str], None]) -> Path:
+    """--fetch-only: run prepare, configure and fetch; turn what Bazel downloaded into a bundle."""
+    from .tfbuild import container
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stem = paths.logs_dir() / "build-tf" / f"{recipe.variant}-fetch-{stamp}"
+    log = BuildLog(stem.with_suffix(".log"), out, recipe.variant)
+    staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=_ensure(paths.cache_dir() / "bundles")))
+    try:
+        image, volume = _prepare_engine(engine, recipe, log, stem)
+        outcome = container.run_build(engine, container.container_spec(recipe, image, volume, staging), log)
+        if outcome.exit_code != 0 or outcome.timed_out or outcome.oom_killed:
+            raise BuildError(f"fetching the external archives of {recipe.variant} failed: the container "
+                             f"{container.failure_reason(outcome, recipe.timeout_s)}; its log: {log.path}\n"
+                             f"  last lines:\n{log.tail()}", hint=f"full log: {log.path}")
+        target = bundle.make(staging, bundle_dir(recipe), recipe.variant)
+        log.note(f"bundle {target} ({bundle.summary(target)}); build offline with "
+                 f"invoke build-tf --variant {recipe.variant} --distdir {target}")
+        return target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        log.close()
+
+
+def _prepare_engine(engine, recipe: Recipe, log: BuildLog, stem: Path):
+    """Base image, Bazel on the host, builder image and cache volume: what every container run needs."""
+    from .tfbuild import container
+
+    base = container.base_image(engine, recipe, log.note)
+    binary = bazels.fetch(recipe.bazel, log.note) if recipe.bazel else None
+    image = container.ensure_builder_image(engine, recipe, base, log, stem.with_suffix(".image.log"), binary)
+    return image, container.ensure_cache_volume(engine, recipe)
 
 
 def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
@@ -142,9 +220,7 @@ def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
             log.record(line)
         log.note(f"building {recipe.name} {recipe.version} for {recipe.variant} (recipe {recipe.recipe_hash}); "
                  f"full log: {log.path}")
-        base = container.base_image(engine, recipe, log.note)
-        image = container.ensure_builder_image(engine, recipe, base, log, stem.with_suffix(".image.log"))
-        volume = container.ensure_cache_volume(engine, recipe)
+        image, volume = _prepare_engine(engine, recipe, log, stem)
         spec = container.container_spec(recipe, image, volume, staging)
         log.note(f"running the build in a container (cache volume {volume} at {recipe.cache_dir})")
         with container.volume_lock(volume, log.note):
@@ -159,7 +235,11 @@ def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
                 hint=f"full log: {log.path}; finished work stays in volume {volume}, so a rerun resumes")
         wheel = _take_wheel(recipe, staging, target, log)
         log.note(f"checking the instructions in {recipe.isa_library} (objdump -d)")
-        report = isa.inspect_wheel(wheel, recipe.isa_library, recipe.settings["copts"], recipe.isa_ignore_symbols)
+        try:
+            report = isa.inspect_wheel(wheel, recipe.isa_library, recipe.settings["copts"], recipe.isa_ignore_symbols)
+        except BuildError as exc:  # hours of work stay on disk, unregistered, beside the log
+            kept = Path(shutil.copy2(wheel, stem.parent / wheel.name))
+            raise BuildError(f"{exc.args[0]}\n  the wheel is kept (not registered) at {kept}", hint=exc.hint) from None
         entry = ManifestEntry(
             variant=recipe.variant, recipe_hash=recipe.recipe_hash, recipe=str(recipe.folder),
             tf_version=recipe.version, flags=recipe.flags(), wheel=str(wheel),

@@ -48,7 +48,7 @@ VARIANT_KEYS: Dict[str, Tuple[type, bool, str]] = {
 }
 TENSORFLOW_KEYS = {"pypi": str, "wheel": str, "sha256": str, "source": dict}
 SOURCE_KEYS = {"version": str, "copts": str, "configs": list, "jobs": int, "ram_mb": int,
-               "recipe": str, "xla": bool}
+               "recipe": str, "xla": bool, "distdir": str, "remote_cache": str}
 THREAD_KEYS = {"intra_op": int, "inter_op": int}
 LIMIT_KEYS = {"cpus": (int, float), "memory": str, "cpuset": str}
 TOP_KEYS = ("variants", "defaults", "aliases", "matrix")

@@ -73,6 +73,7 @@ class ContainerSpec:
     cpuset_cpus: Optional[str] = None
     user: Optional[str] = None
     network_disabled: bool = True
+    network_mode: Optional[str] = None   # "host": e.g. to reach a service on the host's loopback
     read_only: bool = False
     tmpfs: Dict[str, str] = field(default_factory=dict)
     cap_drop: List[str] = field(default_factory=list)
@@ -147,6 +148,10 @@ class Engine:
             return self.client.images.get(ref)
         except docker.errors.ImageNotFound:
             return None
+
+    def containers_have_network(self) -> bool:
+        """Whether containers get a network by default (dockerd --bridge=none gives them none)."""
+        return bool(self.client.networks.list(names=["bridge"]))
 
     def pull(self, reference: str) -> bool:
         """True when a registry answered with the image; False when none did."""
@@ -263,7 +268,8 @@ class Engine:
             spec.image, spec.command, labels={**MANAGED, **spec.labels}, name=spec.name,
             environment=spec.environment, nano_cpus=spec.nano_cpus, mem_limit=spec.mem_limit,
             memswap_limit=spec.mem_limit, cpuset_cpus=spec.cpuset_cpus, user=spec.user,
-            network_disabled=spec.network_disabled, read_only=spec.read_only,
+            network_disabled=spec.network_disabled, network_mode=spec.network_mode,
+            read_only=spec.read_only,
             tmpfs=spec.tmpfs or None, cap_drop=spec.cap_drop or None,
             cap_add=spec.cap_add or None, security_opt=spec.security_opt or None,
             pids_limit=spec.pids_limit, volumes=spec.volumes or None,

@@ -17,6 +17,7 @@ from typing import Callable, Dict, List, Optional
 from . import __version__, paths
 from .config import Variant
 from .engine import Engine
+from .errors import TfoptError
 from .wheels import Lock
 
 RECIPE_DIR = paths.PROJECT_ROOT / "builders" / "g2p"
@@ -83,6 +84,38 @@ def _context(inputs: ImageInputs, out) -> None:
         tar.addfile(info, io.BytesIO(data))
 
 
+ISA_LABEL = "tfopt.tf_isa"
+
+
+def tf_isa_labels(inputs: ImageInputs, say: Callable[[str], None]) -> Dict[str, str]:
+    """The TF wheel's instruction counts as a label, e.g. avx=111664,avx2=0,fma=0,avx512f=0
+    (tfopt.tfbuild.isa, computed once per wheel sha256 and cached)."""
+    from .tfbuild import isa
+
+    wheel = next((f for f, w in zip(inputs.lock.files(), inputs.lock.wheels)
+                  if inputs.tf_sha256 and w["sha256"] == inputs.tf_sha256 and f.is_file()), None)
+    if wheel is None:
+        return {}
+    say(f"counting the instructions in {wheel.name} (once per wheel; cached by sha256)")
+    try:
+        counts = isa.wheel_isa(wheel, inputs.tf_sha256)
+    except TfoptError as exc:
+        say(f"  no ISA counts for {wheel.name}: {exc}")
+        return {}
+    return {ISA_LABEL: ",".join(f"{k}={counts[k]}" for k in isa.COUNTED)}
+
+
+def tf_isa_of_labels(labels: Dict[str, str]) -> Dict[str, int]:
+    """The counts an image records in its labels; else the cache, by the wheel's sha256."""
+    text = labels.get(ISA_LABEL)
+    if text:
+        return {k: int(v) for k, v in (item.split("=") for item in text.split(","))}
+    from .tfbuild import isa
+
+    sha = labels.get("tfopt.tf_wheel_sha256")
+    return (isa.cached_isa(sha) or {}) if sha else {}
+
+
 def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
                  say: Callable[[str], None] = print, verbose: bool = False) -> str:
     """The image tag for these variants, built only when no image has these inputs."""
@@ -96,7 +129,7 @@ def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
         "tfopt.kind": "variant", "tfopt.version": __version__, "tfopt.inputs": digest,
         "tfopt.variants": ",".join(v.name for v in variants), "tfopt.form": inputs.form,
         "tfopt.base": inputs.base_tag, "tfopt.tf_wheel_sha256": inputs.tf_sha256 or "",
-        **inputs.extra_labels,
+        **tf_isa_labels(inputs, say), **inputs.extra_labels,
     }
     log_path = paths.logs_dir() / f"image-{digest}.log"
     say(f"building image {tag} for {names} (log: {log_path})")

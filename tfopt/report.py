@@ -369,8 +369,31 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
             "compare shapes and ratios, not absolute times."]))
     sections += _race_sections(run_meta or {})
     measured = results or aa or {}
-    sections += [_environment_section(measured), _protocol_section(measured, run_meta or {})]
+    sections += [_isa_section(measured), _environment_section(measured), _protocol_section(measured, run_meta or {})]
     return sections
+
+
+def _isa_section(results: Results) -> Section:
+    """One row per TF wheel profiled: how many instructions of each family its libraries hold."""
+    from .images import tf_isa_of_labels
+
+    wheels: Dict[str, List[str]] = {}
+    for name, result in results.items():
+        labels = (result.get("image") or {}).get("labels") or {}
+        wheels.setdefault(labels.get("tfopt.tf_wheel_sha256") or f"? ({name})", []).append(name)
+    rows = []
+    for sha, names in wheels.items():
+        labels = (results[names[0]].get("image") or {}).get("labels") or {}
+        counts = tf_isa_of_labels(labels)
+        tf = results[names[0]]["variant"].get("settings", {}).get("tensorflow")
+        rows.append([", ".join(names), _value(tf), sha[:12]]
+                    + [f"{counts[k]:,}" if counts else "—" for k in ("avx", "avx2", "fma", "avx512f")])
+    return Section("Instruction sets of the TensorFlow wheels", tables=[Table(
+        ["variants", "TensorFlow", "wheel sha256", "avx", "avx2", "fma", "avx512"], rows)],
+        notes=["Instructions of each family in the wheel's TensorFlow libraries, by objdump -d "
+               "(`python -m tfopt.tfbuild.isa WHEEL`). Code that picks its instructions at run time "
+               "(functions named *avx2*/*avx512*, BoringSSL's assembly) is not counted: a wheel with "
+               "avx512 0 can still run AVX-512 kernels it dispatches to on a CPU that has them."])
 
 
 # ---------------------------------------------------------------- rendering

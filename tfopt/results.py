@@ -4,7 +4,9 @@ Layout::
 
     results/runs/<run_id>/run.json          what the run was (seed, order, host, kind) and
                                             how it ended: "status" running | complete |
-                                            interrupted | failed, with "reason"
+                                            interrupted | failed, with "reason"; and
+                                            "target_ci", "stop_reason", "rounds_done",
+                                            "widest_ci" (docs/running.md)
     results/runs/<run_id>/<variant>.json    one result document per variant
 
 A result document (schema "tfopt.result/1")::

@@ -17,7 +17,8 @@ from tfopt.tfbuild import recipe as recipes
 ROOT = paths.PROJECT_ROOT
 TF_RECIPE = ROOT / "builders" / "tensorflow"
 FIXTURE_RECIPE = ROOT / "tests" / "fixtures" / "isa-wheel"
-RECIPES = [TF_RECIPE, FIXTURE_RECIPE]
+BAZEL_FIXTURE = ROOT / "tests" / "fixtures" / "bazel-wheel"
+RECIPES = [TF_RECIPE, FIXTURE_RECIPE, BAZEL_FIXTURE]
 DOCKERFILE_INSTRUCTIONS = {
     "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT",
     "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL",
@@ -79,7 +80,7 @@ def test_tf_rows_pin_a_bazel_configure_accepts(version):
 
 def test_tf_1_13_1_row_is_the_issue_toolchain():
     row = recipes.table_row(TF_RECIPE, "1.13.1")
-    assert row["base"] == {"image": "ubuntu:18.04"} and row["python"] == "3.7" and row["bazel"] == "0.19.2"
+    assert row["base"] == {"image": "ubuntu:18.04"} and row["python"] == "3.7" and row["bazel"] == "0.19.1"
     pins = set(row["build_pins"])
     assert {"keras_applications==1.0.6", "keras_preprocessing==1.0.5"} <= pins
     assert any(p.startswith("numpy==1.16") for p in pins)
@@ -178,18 +179,22 @@ def dry_run(name, file=ROOT / "variants.yaml"):
 def test_dry_run_tf1_avx2_is_complete():
     text = dry_run("tf1-avx2")
     for expected in (
-        "bazel           0.19.2", "ubuntu:18.04", "python          3.7",
+        "bazel           0.19.1", "ubuntu:18.04", "python          3.7",
         "CC_OPT_FLAGS=-march=haswell -mavx2 -mfma -O3",
         "PYTHON_BIN_PATH=/usr/bin/python3.7", "USE_DEFAULT_PYTHON_LIB_PATH=1", "TF_NEED_CUDA=0",
         "TF_ENABLE_XLA=0", "TF_DOWNLOAD_CLANG=0", "TF_SET_ANDROID_WORKSPACE=0",
         "keras_applications==1.0.6", "keras_preprocessing==1.0.5", "numpy==1.16",
-        "./configure", "--config=opt", "--jobs=2", "--local_resources=8192,2.0,1.0",
+        "./configure", "--config=opt --config=noaws --config=nohdfs --config=nokafka --config=noignite",
+        "--jobs=2", "--local_resources=8192,2.0,1.0", "timeout 12 h",
+        "PACKAGING_PINS=setuptools==41.6.0 wheel==0.33.6",
+        "npm @bazel/bazel-linux_x64@0.19.1", "binary sha256 e11f0e21",
+        "--repository_cache=/cache/repository_cache",
         "--output_user_root=/cache/bazel",
         "https://storage.googleapis.com/mirror.tensorflow.org/bitbucket.org/eigen/eigen/get/",
         "//tensorflow/tools/pip_package:build_pip_package",
         "bazel-bin/tensorflow/tools/pip_package/build_pip_package /out",
         "cache volume    tfopt-build-cache-tensorflow-1.13.1 → /cache",
-        "tfopt-builder-tensorflow:1.13.1-", "BAZEL_VERSION=0.19.2", "TF_VERSION=1.13.1",
+        "tfopt-builder-tensorflow:1.13.1-", "BAZEL_VERSION=0.19.1", "TF_VERSION=1.13.1",
         "recipe hash", "expects fma, avx2 instructions", "dry run: nothing was built",
     ):
         assert expected in text, f"{expected!r} missing from the dry run:\n{text}"
@@ -198,7 +203,7 @@ def test_dry_run_tf1_avx2_is_complete():
 
 def test_dry_run_mkl_adds_config_and_changes_hash():
     plain, mkl = dry_run("tf1-avx2"), dry_run("tf1-avx2-mkl")
-    assert "build --config=opt --config=mkl --jobs=2" in mkl
+    assert "build --config=opt --config=mkl --config=noaws" in mkl
     hash_of = lambda text: re.search(r"recipe hash\s+(\w+)", text).group(1)  # noqa: E731
     image_of = lambda text: re.search(r"(tfopt-builder-\S+)", text).group(1)  # noqa: E731
     assert hash_of(plain) != hash_of(mkl) and image_of(plain) == image_of(mkl)
@@ -211,19 +216,9 @@ def test_dry_run_of_the_fixture_names_its_base():
 
 
 def test_eigen_rewrite_edits_the_workspace(tmp_path):
-    recipe = resolved(tmp_path)
-    work = tmp_path / "src" / "tensorflow"
-    work.mkdir(parents=True)
-    (work / "workspace.bzl").write_text(textwrap.dedent("""\
-        urls = [
-            "https://mirror.bazel.build/bitbucket.org/eigen/eigen/get/9f48e814419e.tar.gz",
-            "https://bitbucket.org/eigen/eigen/get/9f48e814419e.tar.gz",
-        ],
-    """))
-    prepare = [c for phase, c in recipe.commands if phase == "prepare"]
-    script = "set -e\n" + "\n".join(prepare)
-    subprocess.run(["bash", "-c", script], cwd=tmp_path / "src", check=True)
-    text = (work / "workspace.bzl").read_text()
+    src = tf_source_tree(tmp_path / "src")
+    assert run_prepare(resolved(tmp_path), src).returncode == 0
+    text = (src / "tensorflow" / "workspace.bzl").read_text()
     assert '"https://storage.googleapis.com/mirror.tensorflow.org/bitbucket.org/eigen/eigen/get/9f48e814419e.tar.gz"' in text
     assert '"https://mirror.bazel.build/bitbucket.org/eigen/eigen/get/9f48e814419e.tar.gz"' in text
     assert '"https://bitbucket.org/' not in text
@@ -267,3 +262,253 @@ def test_recipe_hash_follows_the_recipe_files(tmp_path):
         f.write("\n/* changed */\n")
     after = recipes.resolve(plan_for(tmp_path, source, python="3.11").variants["v"])
     assert after.recipe_hash != before.recipe_hash and after.image_key != before.image_key
+
+
+# --- the audit's defects -------------------------------------------------------------
+ICU_OLD = "e15ffd84606323cbad5515bf9ecdf8061cc3bf80fb883b9e6aa162e485aa9761"
+ICU_NEW = "86b85fbf1b251d7a658de86ce5a0c8f34151027cc60b01e1b76f167379acf181"
+LICENSE_OLD = "7ca8f169368827781684f7f20876d17b4415bbc5cb28baa4ca4652f0dda05e9f"
+LICENSE_NEW = "629431b6e4f268457ec1c1a9c9032506e3b720312e22cc8f679f76c2decacad2"
+
+
+def run_prepare(recipe, src):
+    script = "set -euo pipefail\n" + "\n".join(c for phase, c in recipe.commands if phase == "prepare")
+    return subprocess.run(["bash", "-c", script], cwd=src, capture_output=True, text=True)
+
+
+def tf_source_tree(root):
+    """The three files the 1.13.1 rewrites edit, with the lines as TF 1.13.1 ships them."""
+    (root / "tensorflow").mkdir(parents=True)
+    (root / "third_party" / "icu").mkdir(parents=True)
+    (root / "tensorflow" / "workspace.bzl").write_text(textwrap.dedent(f"""\
+        "https://mirror.bazel.build/bitbucket.org/eigen/eigen/get/9f48e814419e.tar.gz",
+        "https://bitbucket.org/eigen/eigen/get/9f48e814419e.tar.gz",
+        filegroup_external(
+            name = "org_python_license",
+            sha256_urls = {{
+                "{LICENSE_OLD}": [
+                    "https://mirror.bazel.build/docs.python.org/2.7/_sources/license.txt",
+                    "https://docs.python.org/2.7/_sources/license.txt",
+                ],
+            }},
+        )
+    """))
+    (root / "third_party" / "icu" / "workspace.bzl").write_text(
+        f'        sha256 = "{ICU_OLD}",\n        strip_prefix = "icu-release-62-1",\n')
+    return root
+
+
+def test_icu_and_python_licence_checksums_are_rewritten(tmp_path):
+    src = tf_source_tree(tmp_path / "src")
+    result = run_prepare(resolved(tmp_path), src)
+    assert result.returncode == 0, result.stderr
+    icu = (src / "third_party" / "icu" / "workspace.bzl").read_text()
+    workspace = (src / "tensorflow" / "workspace.bzl").read_text()
+    assert f'sha256 = "{ICU_NEW}"' in icu and ICU_OLD not in icu
+    assert f'"{LICENSE_NEW}": [' in workspace and LICENSE_OLD not in workspace
+    assert "https://storage.googleapis.com/mirror.tensorflow.org/bitbucket.org/eigen/eigen/get/9f48e814419e" in workspace
+
+
+def test_checksum_rewrite_that_misses_fails(tmp_path):
+    src = tf_source_tree(tmp_path / "src")
+    (src / "third_party" / "icu" / "workspace.bzl").write_text('sha256 = "something else"\n')
+    assert run_prepare(resolved(tmp_path), src).returncode != 0
+
+
+def test_dry_run_shows_each_rewrite_and_why():
+    text = dry_run("tf1-avx2")
+    assert "rewrite         third_party/icu/workspace.bzl: e15ffd84606323cbad5515bf… → 86b85fbf1b251d7a658de86c…" in text
+    assert "lhelontra/tensorflow-on-arm#107" in text and "org_python_license" in text
+    assert "bitbucket.org dropped Mercurial" in text
+
+
+def test_eigen_note_says_what_is_known():
+    notes = " ".join(recipes.table_row(TF_RECIPE, "1.13.1")["notes"].split())
+    assert "mirror.bazel.build, which stays first" in notes
+    assert "neither is verified to hold commit 9f48e814419e" in notes
+    assert "rewritten to TF's GCS mirror (the sha256" not in notes  # the old, unverified claim
+
+
+def configure_check(tmp_path, bazelrc_text, **source):
+    recipe = resolved(tmp_path, **source)
+    checks = [c for phase, c in recipe.commands if phase == "configure" and "tfopt_expect" in c]
+    assert len(checks) == 1
+    (tmp_path / ".tf_configure.bazelrc").write_text(bazelrc_text)
+    return subprocess.run(["bash", "-c", "set -euo pipefail\n" + checks[0]], cwd=tmp_path,
+                          capture_output=True, text=True)
+
+
+WRITTEN = """\
+build --action_env PYTHON_BIN_PATH="/usr/bin/python3.7"
+build --action_env PYTHON_LIB_PATH="/usr/lib/python3/dist-packages"
+build --python_path="/usr/bin/python3.7"
+build:opt --copt=-march=haswell
+build:opt --copt=-O3
+build:opt --host_copt=-march=native
+"""
+
+
+def test_configure_result_is_checked_against_the_variant(tmp_path):
+    assert configure_check(tmp_path, WRITTEN, copts="-march=haswell -O3").returncode == 0
+
+
+def test_configure_default_taken_silently_fails_loudly(tmp_path):
+    """configure read EOF as '' and kept its default -march=native: the build stops there."""
+    defaulted = WRITTEN.replace("build:opt --copt=-march=haswell\nbuild:opt --copt=-O3\n", "build:opt --copt=-march=native\n")
+    result = configure_check(tmp_path, defaulted, copts="-march=haswell -O3")
+    assert result.returncode == 3
+    assert "lacks: build:opt --copt=-march=haswell (configure took a default" in result.stderr
+    assert "build:opt --copt=-march=native" in result.stderr  # it shows what configure wrote
+
+
+def test_isa_library_glob_matches_the_data_purelib_layout():
+    from fnmatch import fnmatch
+
+    glob = recipes.table_row(TF_RECIPE, "1.13.1")["isa"]["library"]
+    assert fnmatch("tensorflow/python/_pywrap_tensorflow_internal.so", glob)
+    assert fnmatch("tensorflow-1.13.1.data/purelib/tensorflow/python/_pywrap_tensorflow_internal.so", glob)
+    assert not fnmatch("tensorflow/python/_pywrap_tensorflow_internal.so.lock", glob)
+
+
+def test_builder_pins_setuptools_and_wheel():
+    dockerfile = (TF_RECIPE / "Dockerfile").read_text()
+    assert '"${PIP_PIN}" ${PACKAGING_PINS}' in dockerfile and "setuptools wheel" not in dockerfile
+    pins = recipes.table_row(TF_RECIPE, "1.13.1")["build_args"]["PACKAGING_PINS"].split()
+    assert all("==" in pin for pin in pins) and {p.split("==")[0] for p in pins} == {"setuptools", "wheel"}
+
+
+# --- offline bundles and remote caches --------------------------------------------------
+def fixture_dry_run(name="bazel-haswell", **access):
+    from tfopt.buildtf import build_tf
+
+    lines = []
+    build_tf(load_plan(ROOT / "tests" / "fixtures" / "variants-fixture.yaml"), name, dry_run=True,
+             out=lines.append, **access)
+    return "\n".join(lines)
+
+
+def test_distdir_turns_the_network_off_and_mounts_the_bundle(tmp_path):
+    from tfopt.tfbuild import container
+
+    (tmp_path / "bundle").mkdir()
+    (tmp_path / "bundle" / "fixture-dep-1.0.tar.gz").write_bytes(b"x")
+    text = fixture_dry_run(distdir=str(tmp_path / "bundle"))
+    assert "build container network off" in text and "--distdir=/distdir" in text
+    assert f"offline, from the bundle {tmp_path / 'bundle'}" in text
+    plan = load_plan(ROOT / "tests" / "fixtures" / "variants-fixture.yaml")
+    recipe = recipes.resolve(plan.variants["bazel-haswell"], plan, {"distdir": str(tmp_path / "bundle")})
+    mounts = container.volumes(recipe, "vol")
+    assert mounts[str(tmp_path / "bundle")] == {"bind": "/distdir", "mode": "ro"}
+    online = recipes.resolve(plan.variants["bazel-haswell"], plan)
+    assert online.recipe_hash == recipe.recipe_hash  # where the archives come from does not change the wheel
+
+
+def test_an_empty_or_missing_distdir_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ConfigError, match="no such folder"):
+        fixture_dry_run(distdir=str(tmp_path / "nope"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="is empty"):
+        fixture_dry_run(distdir=str(tmp_path / "empty"))
+
+
+@pytest.mark.parametrize("bazel,url,flag", [
+    ("0.19.1", "http://cache.example:8080/tf", "--remote_http_cache=http://cache.example:8080/tf"),
+    ("0.19.1", "grpc://cache.example:9092", "--remote_cache=cache.example:9092"),
+    ("2.1.0", "http://cache.example:8080/tf", "--remote_cache=http://cache.example:8080/tf"),
+    ("2.1.0", "grpcs://cache.example:9092", "--remote_cache=grpcs://cache.example:9092"),
+])
+def test_remote_cache_flag_follows_the_bazel_version(bazel, url, flag):
+    from tfopt.tfbuild.bazel import remote_cache_flag
+
+    assert remote_cache_flag(bazel, url) == flag
+
+
+def test_remote_cache_on_loopback_uses_the_host_network():
+    text = fixture_dry_run(remote_cache="http://127.0.0.1:9999/c")
+    assert "--remote_http_cache=http://127.0.0.1:9999/c" in text
+    assert "build container network host" in text and "host network" in text
+
+
+def test_remote_cache_must_be_a_url():
+    with pytest.raises(ConfigError, match="expected http"):
+        fixture_dry_run(remote_cache="cache.example:8080")
+
+
+def test_fetch_only_runs_fetch_instead_of_build():
+    text = fixture_dry_run(fetch_only=True)
+    assert "[fetch] bazel" in text and "query --output=build '//external:*'" in text
+    assert "[build]" not in text and "[package]" not in text and "fetch only" in text
+
+
+def test_without_container_network_the_tf_build_stops_at_once(monkeypatch):
+    """--bridge=none here: a clear FetchError before the builder image or hours of Bazel."""
+    from tfopt.buildtf import build_tf
+    from tfopt.engine import Engine
+    from tfopt.errors import FetchError
+
+    class NoNetwork:
+        def containers_have_network(self):
+            return False
+
+        def __getattr__(self, name):
+            raise AssertionError(f"build-tf went on to Engine.{name} without a network")
+
+    monkeypatch.setattr(Engine, "connect", classmethod(lambda cls: NoNetwork()))
+    with pytest.raises(FetchError, match="gives containers no network") as caught:
+        build_tf(load_plan(ROOT / "variants.yaml"), "tf1-avx2", out=lambda line: None)
+    assert "--fetch-only" in caught.value.hint and "--distdir" in caught.value.hint
+
+
+QUERY = """\
+# /src/WORKSPACE:8:1
+http_archive(
+  name = "fixture_dep",
+  urls = ["http://127.0.0.1:38193/fixture-dep-1.0.tar.gz", "https://mirror.example/fixture-dep-1.0.tar.gz"],
+  sha256 = "%s",
+)
+
+# /src/WORKSPACE:14:1
+http_archive(
+  name = "declared_but_not_fetched",
+  urls = ["https://example.invalid/other.tar.gz"],
+  sha256 = "%s",
+)
+
+# /DEFAULT.WORKSPACE:5:1
+new_local_repository(
+  name = "local_jdk",
+  path = "/usr/lib/jvm/java",
+)
+"""
+
+
+def test_fetch_output_becomes_a_bundle_with_a_manifest(tmp_path):
+    import hashlib
+    import json
+    import tarfile
+
+    from tfopt.tfbuild import bundle
+
+    blobs = {b"the archive": None, b"fetched by ctx.download": None}
+    cache = tmp_path / "rc"
+    for data in blobs:
+        sha = hashlib.sha256(data).hexdigest()
+        (cache / "content_addressable" / "sha256" / sha).mkdir(parents=True)
+        (cache / "content_addressable" / "sha256" / sha / "file").write_bytes(data)
+        blobs[data] = sha
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    with tarfile.open(staging / "repository_cache.tar", "w") as tar:
+        tar.add(cache / "content_addressable", arcname="content_addressable")
+    (staging / "external.txt").write_text(QUERY % (blobs[b"the archive"], "0" * 64))
+
+    target = bundle.make(staging, tmp_path / "bundle", "v")
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert [e["name"] for e in manifest["entries"]] == ["fixture_dep"]
+    entry = manifest["entries"][0]
+    assert entry["sha256"] == blobs[b"the archive"] and entry["file"] == "fixture-dep-1.0.tar.gz"
+    assert entry["urls"][1] == "https://mirror.example/fixture-dep-1.0.tar.gz"
+    assert (target / "fixture-dep-1.0.tar.gz").read_bytes() == b"the archive"
+    assert manifest["unnamed_sha256"] == [blobs[b"fetched by ctx.download"]]
+    assert "1 archives" in bundle.summary(target)
+    bundle.check(target)

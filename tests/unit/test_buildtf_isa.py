@@ -113,3 +113,120 @@ def test_check_host_supports_passes_when_present(tmp_path):
 
     check_host_supports(entry(["avx", "avx2", "fma"]), cpuinfo(tmp_path, ["avx", "avx2", "fma", "avx512f"]))
     check_host_supports(entry([]), cpuinfo(tmp_path, []))
+
+
+# --- the false avx512f of the audit (stock 1.13.1: BoringSSL's AES tables in .text) ----------
+AES_NOHW = """\
+0000000000b27a40 <aes_nohw_cbc_encrypt>:
+  b27a40:\tpush   %rbp
+  b27a41:\tvmovdqu (%rdi),%xmm0
+  b27b10:\t(bad)  {%k5}
+  b27b16:\t.byte 0x62
+  b27b17:\tadc    %al,(%rax){%k1}
+
+0000000000b27c00 <after_the_tables>:
+  b27c00:\t(bad)  {%k5}
+  b27c06:\t.byte 0xc4
+  b27c07:\tadd    %al,(%rax){%k3}
+  b27c0a:\tvaddps %ymm1,%ymm2,%ymm3
+  b27c0e:\tkmovw  %k1,%eax
+  b27c12:\tvpaddd %zmm1,%zmm2,%zmm3{%k2}
+"""
+
+
+def test_undecodable_bytes_and_aes_nohw_tables_are_not_avx512():
+    counts, skipped = isa.count_lines(AES_NOHW.splitlines(True))
+    assert skipped == 3                  # push, vmovdqu, adc inside aes_nohw_cbc_encrypt
+    assert counts["avx512f"] == 1        # only the real vpaddd on zmm with a mask
+    assert counts["avx"] == 1 and counts["instructions"] == 4   # add, vaddps, kmovw, vpaddd
+
+
+def test_mask_registers_count_only_on_vector_and_mask_mnemonics():
+    assert isa.classify("(bad)", "{%k5}") == set()
+    assert isa.classify("adc", "%al,(%rax){%k1}") == set()
+    assert isa.classify("vmovaps", "%xmm1,%xmm2{%k1}") == {"avx512f"}
+    assert isa.classify("kandw", "%k1,%k2,%k3") == set()      # no {%kN} mask: AVX-512 mask op, not counted
+    assert isa.classify("vaddps", "%zmm1,%zmm2,%zmm3") == {"avx512f"}
+
+
+def test_aes_nohw_is_in_the_built_in_ignore_list():
+    assert isa.ignore_pattern().search("aes_nohw_cbc_encrypt")
+    assert isa.ignore_pattern().search("sha256_block_data_order_avx2")
+    assert not isa.ignore_pattern().search("tensorflow::ops::MatMul")
+
+
+def shared_library(tmp_path, strip=False):
+    import shutil
+    import subprocess
+
+    if shutil.which("gcc") is None:
+        pytest.fail("gcc is needed to make a shared library (apt-get install gcc)")
+    source = tmp_path / "k.c"
+    source.write_text("void saxpy(float a, const float *x, float *y, int n)"
+                      "{ for (int i = 0; i < n; i++) y[i] = a * x[i] + y[i]; }\n")
+    library = tmp_path / "libk.so"
+    subprocess.run(["gcc", "-O3", "-march=haswell", "-shared", "-fPIC", "-o", library, source], check=True)
+    if strip:
+        subprocess.run(["strip", "--strip-all", library], check=True)
+    return library
+
+
+def test_a_stripped_library_fails_the_check(tmp_path):
+    from tfopt.errors import BuildError
+
+    library = shared_library(tmp_path, strip=True)
+    assert not isa.has_symtab(library)
+    with pytest.raises(BuildError, match="has no .symtab"):
+        isa.objdump_counts(library)
+
+
+def test_cli_prints_one_line_per_family_for_a_so_and_a_wheel(tmp_path, capsys):
+    import zipfile
+
+    library = shared_library(tmp_path)
+    assert isa.has_symtab(library)
+    assert isa.main([str(library)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    counts = dict((name, int(n)) for name, n in (line.split() for line in lines))
+    assert list(counts) == ["fma", "avx2", "avx512f", "avx"] and counts["fma"] > 0 and counts["avx512f"] == 0
+    wheel = tmp_path / "k-1.0-py3-none-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.write(library, "k-1.0.data/purelib/k/libk.so")
+    assert isa.main([str(wheel)]) == 0
+    assert capsys.readouterr().out.splitlines() == lines
+
+
+def test_wheel_isa_is_computed_once_per_sha256(tmp_path, monkeypatch):
+    import zipfile
+
+    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
+    wheel = tmp_path / "k-1.0-py3-none-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.write(shared_library(tmp_path), "k/libk.so")
+    first = isa.wheel_isa(wheel)
+    monkeypatch.setattr(isa, "library_counts", lambda *a, **k: pytest.fail("disassembled twice"))
+    assert isa.wheel_isa(wheel) == first and first["fma"] > 0
+
+
+def test_report_has_an_isa_row_per_profiled_wheel(tmp_path, monkeypatch):
+    from tfopt import report
+
+    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path))
+    (tmp_path / "isa").mkdir()
+    (tmp_path / "isa" / ("b" * 64 + ".json")).write_text(
+        '{"counts": {"fma": 0, "avx2": 0, "avx512f": 0, "avx": 111664, "instructions": 9}}')
+
+    def result(tf, labels):
+        return {"variant": {"settings": {"tensorflow": {"pypi": tf}}}, "image": {"labels": labels}}
+
+    results = {
+        "intel-avx512": result("intel-tensorflow-avx512==2.14.0", {
+            "tfopt.tf_wheel_sha256": "a" * 64, "tfopt.tf_isa": "fma=12,avx2=340,avx512f=5600,avx=9000"}),
+        "stock-1": result("tensorflow==1.13.1", {"tfopt.tf_wheel_sha256": "b" * 64}),   # label missing: cache
+        "stock-2": result("tensorflow==1.13.1", {"tfopt.tf_wheel_sha256": "b" * 64}),
+    }
+    table = report._isa_section(results).tables[0]
+    assert table.header[-4:] == ["avx", "avx2", "fma", "avx512"]
+    rows = {row[0]: row for row in table.rows}
+    assert rows["intel-avx512"][-4:] == ["9,000", "340", "12", "5,600"]
+    assert rows["stock-1, stock-2"][-4:] == ["111,664", "0", "0", "0"]

@@ -46,7 +46,7 @@ def test_shipped_variants_resolve():
     assert omp.reference == "tf1-stock" and omp.family == "tf1.13"
     assert plan.variants["tf1-optimized"].form == "optimized"
     assert plan.variants["tf2-jemalloc"].run_environment()["LD_PRELOAD"].endswith("libjemalloc.so.2")
-    assert plan.variants["tf1-avx2-mkl"].tensorflow.build["configs"] == ["opt", "mkl"]
+    assert plan.variants["tf1-avx2-mkl"].tensorflow.build["configs"] == ["opt", "mkl", "noaws", "nohdfs", "nokafka", "noignite"]
 
 
 def test_run_settings_share_an_image_build_settings_do_not():

@@ -8,13 +8,13 @@ import io
 import tarfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Dict, Iterator
+from typing import Callable, Dict, Iterator, Optional
 
 from .. import paths
 from ..engine import ContainerOutcome, ContainerSpec, Engine
 from ..errors import BuildError, RunError
 from .progress import BuildLog
-from .recipe import Recipe
+from .recipe import DISTDIR_MOUNT, Recipe
 
 KIND_BUILDER = "builder"
 KIND_CACHE = "build-cache"
@@ -31,10 +31,16 @@ def base_image(engine: Engine, recipe: Recipe, say: Callable[[str], None]) -> st
                        packages=recipe.base.packages, say=say)
 
 
-def build_context(recipe: Recipe) -> io.BytesIO:
-    """The recipe folder as a tar build context; the row's Dockerfile becomes ./Dockerfile."""
+def build_context(recipe: Recipe, bazel: Optional[Path] = None) -> io.BytesIO:
+    """The recipe folder as a tar build context; the row's Dockerfile becomes ./Dockerfile and
+    the verified Bazel binary (if the row has one) ./bazel."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
+        if bazel is not None:
+            info = tar.gettarinfo(str(bazel), arcname="bazel")
+            info.mode = 0o755
+            with open(bazel, "rb") as f:
+                tar.addfile(info, f)
         names = set()
         for path in recipe.context_files():
             name = str(path.relative_to(recipe.folder))
@@ -60,7 +66,7 @@ def builder_labels(recipe: Recipe) -> Dict[str, str]:
 
 
 def ensure_builder_image(engine: Engine, recipe: Recipe, base_tag: str, log: BuildLog,
-                         image_log: Path) -> str:
+                         image_log: Path, bazel: Optional[Path] = None) -> str:
     """Build the builder image from the recipe's Dockerfile unless it exists already."""
     tag = recipe.image_tag
     if engine.image(tag) is not None:
@@ -72,7 +78,7 @@ def ensure_builder_image(engine: Engine, recipe: Recipe, base_tag: str, log: Bui
         log.note(f"base {base_tag} is not present locally; the engine will pull it")
     buildargs = {"BASE_IMAGE": base_tag, **recipe.build_args}
     try:
-        engine.build(build_context(recipe), tag, builder_labels(recipe), image_log, log.line, buildargs)
+        engine.build(build_context(recipe, bazel), tag, builder_labels(recipe), image_log, log.line, buildargs)
     except BuildError as exc:
         if not pulled:
             raise
@@ -112,11 +118,19 @@ def container_spec(recipe: Recipe, image: str, volume: str, staging: Path) -> Co
         environment=dict(recipe.environment),
         mem_limit=recipe.mem_limit,
         network_disabled=not recipe.network,
-        volumes={volume: {"bind": recipe.cache_dir, "mode": "rw"}},
+        network_mode=recipe.network_mode,
+        volumes=volumes(recipe, volume),
         working_dir=recipe.workdir,
         collect={recipe.out_dir: staging},
         timeout_s=recipe.timeout_s,
     )
+
+
+def volumes(recipe: Recipe, volume: str) -> Dict[str, Dict[str, str]]:
+    mounts = {volume: {"bind": recipe.cache_dir, "mode": "rw"}}
+    if recipe.access.get("distdir"):
+        mounts[recipe.access["distdir"]] = {"bind": DISTDIR_MOUNT, "mode": "ro"}
+    return mounts
 
 
 def run_build(engine: Engine, spec: ContainerSpec, log: BuildLog) -> ContainerOutcome:

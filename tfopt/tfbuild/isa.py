@@ -10,10 +10,13 @@ Functions matching `ignore_symbols` (e.g. BoringSSL's hand-written, run-time
 dispatched assembly) are not counted: their presence says nothing about the copts.
 """
 
+import json
 import re
 import shlex
 import shutil
+import struct
 import subprocess
+import sys
 import tempfile
 import zipfile
 from fnmatch import fnmatch
@@ -59,6 +62,16 @@ AVX2_MNEMONICS = {
 AVX1_VP_MNEMONICS = {"vptest", "vpermilps", "vpermilpd", "vperm2f128", "vpclmulqdq"}
 PREFIXES = {"lock", "rep", "repz", "repnz", "repe", "repne", "bnd", "notrack", "data16", "addr32", "cs", "ds"}
 MASK_RE = re.compile(r"\{%k[1-7]\}")
+UNDECODED = {"(bad)", ".byte"}
+# Functions that pick their instructions at run time, or are data objdump decodes as
+# code: their instructions say nothing about the copts. A recipe row may add more.
+IGNORE_SYMBOLS = (
+    "^(aesni|aes_hw|aes_nohw|vpaes|bsaes|gcm|GFp_|gcm_)",   # BoringSSL AES/GHASH; aes_nohw's tables sit in .text
+    "^(sha1|sha256|sha512)_block_data_order",
+    "^(ChaCha20|chacha20|Poly1305|poly1305|CRYPTO_poly1305|CRYPTO_chacha)",
+    "^(bn_|rsaz_|ecp_nistz256|x25519|fiat_|abi_test)",
+    "(avx2|avx512|AVX2|AVX512)",                            # kernels named for one ISA level
+)
 
 
 def required_flags(copts: str) -> Optional[Set[str]]:
@@ -89,7 +102,8 @@ def classify(mnemonic: str, operands: str) -> Set[str]:
     found = set()
     if FMA_RE.match(mnemonic):
         found.add("fma")
-    if "%zmm" in operands or MASK_RE.search(operands):
+    vector = mnemonic.startswith(("v", "k"))
+    if vector and ("%zmm" in operands or MASK_RE.search(operands)):
         found.add("avx512f")
         return found
     if mnemonic in AVX2_MNEMONICS:
@@ -103,11 +117,18 @@ def classify(mnemonic: str, operands: str) -> Set[str]:
     return found
 
 
-def count_lines(lines: Iterable[str], ignore_symbols: Sequence[str] = ()) -> Tuple[Dict[str, int], int]:
-    """Count instruction classes in `objdump -d --no-show-raw-insn` output.
+def ignore_pattern(extra: Sequence[str] = ()) -> "re.Pattern[str]":
+    """The symbols whose instructions are not counted: IGNORE_SYMBOLS plus a recipe's own."""
+    return re.compile("|".join(f"(?:{p})" for p in (*IGNORE_SYMBOLS, *extra)))
 
+
+def count_lines(lines: Iterable[str], ignore_symbols: Sequence[str] = ()) -> Tuple[Dict[str, int], int]:
+    """Count instruction classes in `objdump -d --no-show-raw-insn -w` output.
+
+    Functions matching IGNORE_SYMBOLS or `ignore_symbols` are skipped, and so are bytes
+    objdump cannot decode (`(bad)`, `.byte`): data in .text is not code the copts made.
     Returns (counts, instructions skipped inside ignored symbols)."""
-    ignore = re.compile("|".join(f"(?:{p})" for p in ignore_symbols)) if ignore_symbols else None
+    ignore = ignore_pattern(ignore_symbols)
     counts = {c: 0 for c in COUNTED}
     counts["instructions"] = 0
     skipping, skipped = False, 0
@@ -115,7 +136,7 @@ def count_lines(lines: Iterable[str], ignore_symbols: Sequence[str] = ()) -> Tup
         if not line.startswith(" "):
             if line.rstrip().endswith(">:"):  # "0000000000001139 <saxpy>:"
                 symbol = line[line.find("<") + 1:line.rfind(">")]
-                skipping = bool(ignore and ignore.search(symbol))
+                skipping = bool(ignore.search(symbol))
             continue
         parts = line.rstrip("\n").split("\t")
         if len(parts) < 2 or not parts[0].strip().endswith(":"):
@@ -123,7 +144,7 @@ def count_lines(lines: Iterable[str], ignore_symbols: Sequence[str] = ()) -> Tup
         words = parts[-1].split(None, 1)
         while words and words[0] in PREFIXES:
             words = words[1].split(None, 1) if len(words) > 1 else []
-        if not words:
+        if not words or words[0] in UNDECODED:
             continue
         if skipping:
             skipped += 1
@@ -134,11 +155,35 @@ def count_lines(lines: Iterable[str], ignore_symbols: Sequence[str] = ()) -> Tup
     return counts, skipped
 
 
+def has_symtab(library: Path) -> bool:
+    """Whether the ELF file keeps its .symtab (a stripped library defeats the ignore list)."""
+    with open(library, "rb") as f:
+        header = f.read(64)
+        if header[:4] != b"\x7fELF" or header[4] != 2:
+            raise BuildError(f"{library}: not a 64-bit ELF file")
+        order = "<" if header[5] == 1 else ">"
+        shoff, = struct.unpack_from(order + "Q", header, 0x28)
+        shentsize, shnum, shstrndx = struct.unpack_from(order + "HHH", header, 0x3A)
+        f.seek(shoff)
+        table = f.read(shentsize * shnum)
+        sections = [struct.unpack_from(order + "IIQQQQ", table, i * shentsize) for i in range(shnum)]
+        if not sections or shstrndx >= shnum:
+            return False
+        f.seek(sections[shstrndx][4])
+        names = f.read(sections[shstrndx][5])
+    return any(names[s[0]:names.find(b"\0", s[0])] == b".symtab" for s in sections)
+
+
 def objdump_counts(library: Path, ignore_symbols: Sequence[str] = ()) -> Tuple[Dict[str, int], int]:
     objdump = shutil.which("objdump")
     if objdump is None:
         raise BuildError("objdump is not installed on this host; it checks the wheel's instructions",
                          hint="apt-get install -y binutils")
+    if not has_symtab(library):
+        raise BuildError(f"{library.name} has no .symtab (it was stripped): its instructions cannot be told "
+                         f"apart from run-time dispatched code (BoringSSL's assembly, *avx512* kernels), so "
+                         f"the ISA check would report instructions the copts never asked for",
+                         hint="build without stripping (no --strip=always, no `strip` in the package step)")
     process = subprocess.Popen([objdump, "-d", "--no-show-raw-insn", "-w", str(library)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
     try:
@@ -152,16 +197,50 @@ def objdump_counts(library: Path, ignore_symbols: Sequence[str] = ()) -> Tuple[D
     return counts, skipped
 
 
+# Where a wheel keeps its compiled TensorFlow, first match wins. The leading * also
+# matches `tensorflow-X.data/purelib/`, where some setuptools versions put it.
+TF_LIBRARIES = ("*tensorflow/python/_pywrap_tensorflow_internal.so",
+                "*tensorflow/libtensorflow_cc.so*", "*tensorflow/libtensorflow_framework.so*")
+
+
+def wheel_libraries(names: Sequence[str], globs: Sequence[str]) -> List[str]:
+    """The wheel members matching any of `globs` (in their order), else every shared library."""
+    chosen = [n for g in globs for n in names if fnmatch(n, g)]
+    chosen = list(dict.fromkeys(chosen))
+    return chosen or [n for n in names if re.search(r"\.so(\.\d+)*$", n)]
+
+
+def library_counts(path: Path, globs: Sequence[str] = TF_LIBRARIES,
+                   ignore_symbols: Sequence[str] = ()) -> Tuple[Dict[str, int], int, List[str]]:
+    """Summed counts over a .so, or over a wheel's libraries: (counts, skipped, libraries read)."""
+    if not zipfile.is_zipfile(path):
+        counts, skipped = objdump_counts(path, ignore_symbols)
+        return counts, skipped, [path.name]
+    total: Dict[str, int] = {}
+    skipped_total = 0
+    with zipfile.ZipFile(path) as archive:
+        names = wheel_libraries(archive.namelist(), globs)
+        if not names:
+            raise BuildError(f"{path.name}: no shared library in the wheel (looked for {', '.join(globs)})")
+        for name in names:
+            with tempfile.TemporaryDirectory(prefix="tfopt-isa-") as tmp:
+                counts, skipped = objdump_counts(Path(archive.extract(name, tmp)), ignore_symbols)
+            skipped_total += skipped
+            for key, value in counts.items():
+                total[key] = total.get(key, 0) + value
+    return total, skipped_total, names
+
+
 def inspect_wheel(wheel: Path, library_glob: str, copts: str,
                   ignore_symbols: Sequence[str] = ()) -> Dict[str, object]:
     """Disassemble the wheel's main library and say whether it holds what the copts promise."""
     with zipfile.ZipFile(wheel) as archive:
         names = [n for n in archive.namelist() if fnmatch(n, library_glob)]
-        if len(names) != 1:
-            raise BuildError(f"{wheel.name}: expected one library matching {library_glob!r}, found {names or 'none'}")
-        with tempfile.TemporaryDirectory(prefix="tfopt-isa-") as tmp:
-            library = Path(archive.extract(names[0], tmp))
-            counts, skipped = objdump_counts(library, ignore_symbols)
+    if len(names) != 1:
+        raise BuildError(f"{wheel.name}: expected one library matching {library_glob!r}, found {names or 'none'}",
+                         hint="the recipe's isa.library glob must match exactly one member of the wheel "
+                              "(unzip -l WHEEL lists them)")
+    counts, skipped, _ = library_counts(wheel, [names[0]], ignore_symbols)
     expected = expected_classes(copts)
     promised = required_flags(copts)
     found = [c for c in COUNTED if counts[c] > 0]
@@ -176,10 +255,41 @@ def inspect_wheel(wheel: Path, library_glob: str, copts: str,
         "found": found,
         "missing": missing,
         "ok": not missing,
-        "ignored_symbols": list(ignore_symbols),
+        "ignored_symbols": [*IGNORE_SYMBOLS, *ignore_symbols],
         "ignored_instructions": skipped,
         "required_cpu_flags": needs,
     }
+
+
+def _isa_cache(sha256: str) -> Path:
+    from .. import paths
+
+    return paths.cache_dir() / "isa" / f"{sha256}.json"
+
+
+def cached_isa(sha256: str) -> Optional[Dict[str, int]]:
+    """The counts recorded for a wheel of this sha256, if it was ever read."""
+    path = _isa_cache(sha256)
+    return json.loads(path.read_text())["counts"] if path.is_file() else None
+
+
+def wheel_isa(wheel: Path, sha256: Optional[str] = None) -> Dict[str, int]:
+    """A TF wheel's counts (fma, avx2, avx512f, avx, instructions), computed once per sha256.
+
+    The cache is ~/.cache/tfopt/isa/<sha256>.json: a TF library takes minutes to disassemble."""
+    from ..wheels import sha256_file
+
+    digest = sha256 or sha256_file(wheel)
+    known = cached_isa(digest)
+    if known is not None:
+        return known
+    counts, _, libraries = library_counts(wheel)
+    cached = _isa_cache(digest)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(".tmp")
+    partial.write_text(json.dumps({"wheel": wheel.name, "libraries": libraries, "counts": counts}, indent=1))
+    partial.replace(cached)
+    return counts
 
 
 def host_cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> Set[str]:
@@ -191,3 +301,32 @@ def host_cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> Set[str]:
         if line.startswith("flags"):
             return set(line.split(":", 1)[1].split())
     return set()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """python -m tfopt.tfbuild.isa FILE: which instruction families a wheel or .so really uses."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tfopt.tfbuild.isa", description=main.__doc__)
+    parser.add_argument("file", type=Path, help="a wheel (its TensorFlow libraries are read) or a .so")
+    parser.add_argument("--library", action="append", metavar="GLOB",
+                        help="wheel members to read (default: TensorFlow's own libraries, else every .so)")
+    parser.add_argument("--ignore", action="append", default=[], metavar="REGEX",
+                        help="also skip functions matching REGEX (always skipped: " + ", ".join(IGNORE_SYMBOLS) + ")")
+    args = parser.parse_args(argv)
+    if not args.file.is_file():
+        parser.error(f"{args.file}: no such file")
+    try:
+        counts, skipped, libraries = library_counts(args.file, args.library or TF_LIBRARIES, args.ignore)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BuildError.exit_code
+    print(f"# {args.file.name}: {', '.join(libraries)}; {counts['instructions']} instructions counted, "
+          f"{skipped} skipped in ignored functions", file=sys.stderr)
+    for family in COUNTED:
+        print(f"{family} {counts[family]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,7 +21,7 @@ import json
 import re
 import shlex
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -30,6 +30,7 @@ import yaml
 from .. import paths
 from ..config import Plan, Variant
 from ..errors import ConfigError
+from . import bazel as bazels
 
 TABLE_NAME = "versions.yaml"
 DEFAULT_RECIPE = "builders/tensorflow"
@@ -37,6 +38,10 @@ HASH_SCHEMA = 1
 SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".swp")
 STEP_ORDER = ("prepare", "configure", "build", "package")
+FETCH_ORDER = ("prepare", "configure", "fetch")   # --fetch-only: download every external archive, build nothing
+DISTDIR_MOUNT = "/distdir"
+# How the build reaches its dependencies; none of them changes the wheel, so none is in the recipe hash.
+ACCESS_SETTINGS = ("distdir", "remote_cache", "fetch_only")
 # Build settings that change the artifact, hence the recipe hash. jobs and ram_mb
 # only bound resources, so changing them reuses the wheel.
 ARTIFACT_SETTINGS = ("version", "copts", "configs", "xla")
@@ -48,15 +53,18 @@ ROW_KEYS = {
     "python": "Python version the wheel is built for",
     "bazel": "Bazel version installed in the builder image",
     "bazel_accepts": "[lowest, highest] Bazel version the TF version's configure accepts",
+    "bazel_table": "version table holding the `bazel:` sources (default: this one)",
     "build_pins": "pip requirements installed in the builder image at build time",
     "build_args": "Dockerfile ARGs (BASE_IMAGE is always passed)",
     "configure_env": "environment of the build container (./configure reads it)",
-    "rewrites": "source edits before building: [{file, from, to}] (e.g. dead download URLs)",
-    "steps": "shell commands by phase: prepare, configure, build, package",
+    "rewrites": "source edits before building: [{file, from, to, why}] (e.g. dead download URLs)",
+    "configure_expect": "{file, lines: [...]}: lines configure must have written ({copt} repeats per copt)",
+    "steps": "shell commands by phase: prepare, configure, build, package (and fetch, for --fetch-only)",
     "workdir": "working directory of the build container",
     "out": "folder the build leaves the wheel in (copied out after exit)",
     "cache": "mount point of the build-cache volume",
     "network": "whether the build container may use the network (Bazel downloads its deps)",
+    "network_mode": "the container's network when it has one, e.g. host (downloads from this host's loopback)",
     "timeout_h": "hours before the build container is killed",
     "memory_headroom_mb": "container memory above ram_mb (Bazel's JVM, the linker)",
     "wheel_glob": "the wheel the build must produce, e.g. tensorflow-*.whl",
@@ -104,6 +112,8 @@ class Recipe:
     files_digest: str
     image_key: str
     recipe_hash: str
+    bazel: Optional[bazels.BazelSource] = None
+    access: Dict[str, Any] = field(default_factory=dict)  # distdir, remote_cache, fetch_only
 
     # --- derived --------------------------------------------------------------
     @property
@@ -128,7 +138,22 @@ class Recipe:
 
     @property
     def network(self) -> bool:
-        return bool(self.row.get("network", False))
+        """Off with a distdir (everything is in the bundle); on to fetch, or to reach a remote cache."""
+        if self.access.get("distdir") and not self.access.get("remote_cache"):
+            return False
+        return bool(self.row.get("network", False)) or bool(self.access.get("remote_cache"))
+
+    @property
+    def network_mode(self) -> Optional[str]:
+        if not self.network:
+            return None
+        if bazels.needs_host_network(self.access.get("remote_cache")):
+            return "host"
+        return self.row.get("network_mode")
+
+    @property
+    def fetch_only(self) -> bool:
+        return bool(self.access.get("fetch_only"))
 
     @property
     def timeout_s(self) -> float:
@@ -219,7 +244,7 @@ def load_table(folder: Path) -> Dict[str, Any]:
         raise ConfigError(f"{table}: not valid YAML: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("versions"), dict) or not data["versions"]:
         raise ConfigError(f"{table}: expected `versions:` mapping TF version → row (and optional `defaults:`)")
-    unknown = set(data) - {"defaults", "versions"}
+    unknown = set(data) - {"defaults", "versions", "bazel"}
     if unknown:
         raise ConfigError(f"{table}: unknown top-level keys {sorted(unknown)}")
     return data
@@ -257,13 +282,17 @@ def _check_row(table: Path, version: str, row: Dict[str, Any]) -> None:
     if not isinstance(steps, dict) or not steps.get("build"):
         raise ConfigError(f"{where}: steps needs at least a `build` list")
     for phase, commands in steps.items():
-        if phase not in STEP_ORDER:
-            raise ConfigError(f"{where}: unknown step phase {phase!r}; use {', '.join(STEP_ORDER)}")
+        if phase not in STEP_ORDER + FETCH_ORDER:
+            raise ConfigError(f"{where}: unknown step phase {phase!r}; use {', '.join(STEP_ORDER)} or fetch")
         if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
             raise ConfigError(f"{where}: steps.{phase} is a list of shell commands")
     for rewrite in row.get("rewrites") or []:
-        if not isinstance(rewrite, dict) or set(rewrite) != {"file", "from", "to"}:
-            raise ConfigError(f"{where}: each rewrite is {{file, from, to}}, got {rewrite!r}")
+        if not isinstance(rewrite, dict) or not {"file", "from", "to"} <= set(rewrite) <= {"file", "from", "to", "why"}:
+            raise ConfigError(f"{where}: each rewrite is {{file, from, to, why (optional)}}, got {rewrite!r}")
+    expect = row.get("configure_expect")
+    if expect is not None and (not isinstance(expect, dict) or set(expect) != {"file", "lines"}
+                               or not isinstance(expect["lines"], list)):
+        raise ConfigError(f"{where}: configure_expect is {{file: PATH, lines: [...]}}, got {expect!r}")
     if not isinstance(row["isa"], dict) or "library" not in row["isa"]:
         raise ConfigError(f"{where}: isa needs `library` (a glob inside the wheel)")
     accepts = row.get("bazel_accepts")
@@ -330,8 +359,26 @@ def _rewrite_commands(rewrites: List[Dict[str, str]]) -> List[str]:
     return commands
 
 
-def resolve(variant: Variant, plan: Optional[Plan] = None) -> Recipe:
-    """The variant's recipe, resolved: row, rendered commands, hashes. No engine needed."""
+def _expect_commands(expect: Optional[Dict[str, Any]], values: Dict[str, str], where: str) -> List[str]:
+    """One check per line configure must have written: a default taken silently fails here, loudly."""
+    if not expect:
+        return []
+    wanted: List[str] = []
+    for line in expect["lines"]:
+        if "{copt}" in line:
+            wanted += [line.replace("{copt}", copt) for copt in shlex.split(values["copts"])]
+        else:
+            wanted.append(_render(line, values, where))
+    target = shlex.quote(expect["file"])
+    check = (f"tfopt_expect() {{ grep -qxF \"$1\" {target} || {{ echo \"tfopt: {expect['file']} lacks: $1 "
+             f"(configure took a default the variant did not ask for); it wrote:\" >&2; cat {target} >&2; exit 3; }}; }}")
+    return [check + "".join(f"; tfopt_expect {shlex.quote(line)}" for line in wanted)]
+
+
+def resolve(variant: Variant, plan: Optional[Plan] = None, access: Optional[Dict[str, Any]] = None) -> Recipe:
+    """The variant's recipe, resolved: row, rendered commands, hashes. No engine needed.
+
+    `access` (distdir, remote_cache, fetch_only) overrides the variant's own source keys."""
     if variant.tensorflow.kind != "source":
         raise ConfigError(f"variant {variant.name!r} does not build TensorFlow from source "
                           f"(its tensorflow is {variant.tensorflow.describe()})",
@@ -339,9 +386,17 @@ def resolve(variant: Variant, plan: Optional[Plan] = None) -> Recipe:
     settings = {"configs": ["opt"], "copts": "", "jobs": 2, "ram_mb": 8192, "xla": False,
                 **(variant.tensorflow.build or {})}
     settings["version"] = str(settings["version"])
+    chosen = {k: settings.get(k) for k in ACCESS_SETTINGS}
+    chosen.update({k: v for k, v in (access or {}).items() if v})
+    if chosen.get("distdir"):
+        chosen["distdir"] = str(Path(chosen["distdir"]).expanduser().resolve())
     folder = recipe_folder(variant, plan)
     row = table_row(folder, settings["version"])
+    source = _bazel_source(folder, row)
     values = _placeholders(row, settings)
+    values["bazel_flags"] = bazels.access_flags(str(row.get("bazel") or ""), row["cache"],
+                                                DISTDIR_MOUNT if chosen.get("distdir") else None,
+                                                chosen.get("remote_cache"))
     where = f"{folder / TABLE_NAME}: row {settings['version']}"
 
     base_raw = row["base"]
@@ -356,19 +411,44 @@ def resolve(variant: Variant, plan: Optional[Plan] = None) -> Recipe:
     commands: List[Tuple[str, str]] = []
     for cmd in _rewrite_commands(row.get("rewrites") or []):
         commands.append(("prepare", cmd))
-    for phase in STEP_ORDER:
+    if chosen.get("distdir"):
+        # a bundle's content-addressed files seed the repository cache: downloads that have
+        # no usable file name (sha256_urls, ctx.download) are found there by sha256
+        cache = shlex.quote(f"{row['cache']}/{bazels.CACHE_DIR_IN_CONTAINER}")
+        commands.append(("prepare", f"if [ -d {DISTDIR_MOUNT}/content_addressable ]; then mkdir -p {cache} "
+                                    f"&& cp -rn {DISTDIR_MOUNT}/content_addressable {cache}/; fi"))
+    phases = FETCH_ORDER if chosen.get("fetch_only") else STEP_ORDER
+    if chosen.get("fetch_only") and not row["steps"].get("fetch"):
+        raise ConfigError(f"{where}: --fetch-only needs a `steps.fetch` list (bazel fetch, query of //external)")
+    for phase in phases:
         for cmd in row["steps"].get(phase) or []:
             commands.append((phase, _render(cmd, values, where)))
+        if phase == "configure":
+            commands += [("configure", cmd) for cmd in _expect_commands(row.get("configure_expect"), values, where)]
 
     digest = files_digest(folder)
     image_key = _short_hash({"schema": HASH_SCHEMA, "recipe": folder.name, "files": digest,
-                             "row": row, "base": base.as_dict(), "build_args": build_args}, 12)
+                             "row": row, "base": base.as_dict(), "build_args": build_args,
+                             "bazel": source.as_dict() if source else None}, 12)
     recipe_hash = _short_hash({"image": image_key,
                                "settings": {k: settings[k] for k in ARTIFACT_SETTINGS}}, 16)
     return Recipe(variant=variant.name, name=folder.name, folder=folder, table=folder / TABLE_NAME,
                   version=settings["version"], row=row, settings=settings, base=base,
                   build_args=build_args, environment=environment, commands=commands,
-                  files_digest=digest, image_key=image_key, recipe_hash=recipe_hash)
+                  files_digest=digest, image_key=image_key, recipe_hash=recipe_hash,
+                  bazel=source, access=chosen)
+
+
+def _bazel_source(folder: Path, row: Dict[str, Any]) -> Optional[bazels.BazelSource]:
+    """The row's Bazel, from the `bazel:` table of this recipe or of the one `bazel_table` names."""
+    if not row.get("bazel"):
+        return None
+    table = folder / TABLE_NAME
+    if row.get("bazel_table"):
+        table = (paths.PROJECT_ROOT / row["bazel_table"]).resolve()
+        if table.name != TABLE_NAME or not table.is_file():
+            raise ConfigError(f"{folder / TABLE_NAME}: bazel_table {row['bazel_table']!r} is not a {TABLE_NAME}")
+    return bazels.sources(table, load_table(table.parent), str(row["bazel"]))
 
 
 def _short_hash(document: Any, length: int) -> str:
