@@ -44,10 +44,11 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _plan(file):
+def _plan(file, yes=False):
+    """`yes` accepts large matrix grids; tasks acting on one named variant pass it, as size costs them nothing."""
     from tfopt.config import load_plan
 
-    return load_plan(Path(file))
+    return load_plan(Path(file), yes=yes)
 
 
 def _results_dir(results):
@@ -56,13 +57,14 @@ def _results_dir(results):
     return Path(results) if results else paths.results_dir()
 
 
-@task(help={"file": "the variants file (default: variants.yaml)"})
+@task(help={"file": "the variants file (default: variants.yaml)",
+            "yes": "accept matrix grids that expand past 200 variants"})
 @fatal_errors
-def variants(c, file=VARIANTS_FILE):
-    """List every variant with its resolved settings (after `extends`)."""
+def variants(c, file=VARIANTS_FILE, yes=False):
+    """List every variant with its resolved settings (after `extends` and `matrix:` expansion)."""
     from tfopt.config import describe
 
-    plan = _plan(file)
+    plan = _plan(file, yes)
     for family, members in plan.families().items():
         _say(f"== {family}")
         for v in members:
@@ -75,7 +77,8 @@ def variants(c, file=VARIANTS_FILE):
 
 
 @task(iterable=["variant", "aa"], auto_shortflags=False, help={
-    "variant": "a variant (or alias) to profile (repeatable)", "all": "profile every variant",
+    "variant": "a variant, alias, or a matrix grid's name for all its variants (repeatable)",
+    "all": "profile every variant", "yes": "accept matrix grids that expand past 200 variants",
     "rounds": "rounds; each visits every variant once in a fresh container (default 3; "
               "with --target-ci the minimum)",
     "repeats": "timed predict() calls per case per visit (default 4)",
@@ -87,24 +90,31 @@ def variants(c, file=VARIANTS_FILE):
     "verbose": "stream every build log line", "max_words": "profile cases of 1..N words (default 20)",
     "target_ci": "precision target: add rounds until every speedup's 95% CI half-width is within "
                  "this, e.g. 5%",
-    "max_rounds": "with --target-ci: stop after this many rounds (default 20)",
-    "max_minutes": "with --target-ci: start no round that would end after this many minutes",
+    "max_rounds": "with --target-ci or --race: stop after this many rounds (default 20)",
+    "max_minutes": "with --target-ci or --race: start no round that would end after this many minutes",
+    "race": "race the variants: drop clearly slower ones after each round, stop once one wins or all tie",
+    "race_margin": "with --race: drop a variant whose CI says it is slower than the best by more than "
+                   "this (default 2%)",
+    "race_tie": "with --race: stop when every survivor's CI against the best is within ±this (default 2%)",
 })
 @fatal_errors
 def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, pin=None, aa=None,
             file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20,
-            target_ci=None, max_rounds=None, max_minutes=None):
+            target_ci=None, max_rounds=None, max_minutes=None, yes=False, race=False, race_margin=None,
+            race_tie=None):
     """Build or reuse each variant's image and profile it under its limits."""
     from tfopt.pipeline import profile as run_profile
     from tfopt.runs import Protocol, parse_percent
 
-    plan = _plan(file)
+    plan = _plan(file, yes)
     names = list(plan.variants) if all else list(variant or [])
     protocol = Protocol(rounds=int(rounds), repeats=int(repeats), warmups=int(warmups), seed=int(seed),
                         pin=pin, max_words=int(max_words), timeout_s=float(timeout),
                         target_ci=parse_percent(target_ci, "--target-ci") if target_ci else None,
                         max_rounds=int(max_rounds) if max_rounds else None,
-                        max_minutes=float(max_minutes) if max_minutes else None)
+                        max_minutes=float(max_minutes) if max_minutes else None, race=race,
+                        **{key: parse_percent(value, "--" + key.replace("_", "-"))
+                           for key, value in (("race_margin", race_margin), ("race_tie", race_tie)) if value})
     run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa or [], verbose=verbose)
 
 
@@ -158,7 +168,7 @@ def build_tf(c, variant, force=False, dry_run=False, file=VARIANTS_FILE, fetch_o
     """Build TensorFlow from source for a variant; the wheel goes into the wheelhouse."""
     from tfopt.buildtf import build_tf as build
 
-    build(_plan(file), variant, force=force, dry_run=dry_run, fetch_only=fetch_only, distdir=distdir,
+    build(_plan(file, yes=True), variant, force=force, dry_run=dry_run, fetch_only=fetch_only, distdir=distdir,
           remote_cache=remote_cache, out=_say)
 
 
@@ -169,7 +179,7 @@ def flamegraph(c, variant, duration=30, file=VARIANTS_FILE, results=None):
     """py-spy flame graph of the profiler inside the variant's container."""
     from tfopt.flamegraph import record
 
-    path = record(_plan(file), variant, _results_dir(results), duration=int(duration), say=_say)
+    path = record(_plan(file, yes=True), variant, _results_dir(results), duration=int(duration), say=_say)
     _say(f"wrote {path}")
 
 

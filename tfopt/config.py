@@ -53,7 +53,7 @@ TENSORFLOW_KEYS = {"pypi": str, "wheel": str, "sha256": str, "source": dict}
 SOURCE_KEYS = {"version": str, "copts": str, "configs": list, "jobs": int, "ram_mb": int,
                "recipe": str, "xla": bool, "distdir": str, "remote_cache": str}
 LIMIT_KEYS = {"cpus": (int, float), "memory": str, "cpuset": str}
-TOP_KEYS = ("variants", "defaults", "aliases")
+TOP_KEYS = ("variants", "defaults", "aliases", "matrix")
 
 DEFAULTS: Dict[str, Any] = {
     "description": "",
@@ -110,6 +110,7 @@ class Variant:
     cpuset: Optional[str]
     may_change_predictions: bool
     settings: Dict[str, Any] = field(default_factory=dict)  # the resolved mapping, for display
+    matrix: Optional[str] = None  # the grid this variant was expanded from (tfopt/matrix.py)
 
     @property
     def intra_op(self) -> int:
@@ -167,11 +168,12 @@ class Plan:
         chosen = []
         for name in names:
             name = self.aliases.get(name, name)
-            if name not in self.variants:
+            grid = [v for v in self.variants.values() if v.matrix == name]  # a grid's name selects its variants
+            if name not in self.variants and not grid:
                 raise ConfigError(f"no variant named {name!r} in {self.path}"
                                   + _did_you_mean(name, [*self.variants, *self.aliases]),
                                   hint="`invoke variants` lists them and their aliases")
-            chosen.append(self.variants[name])
+            chosen.extend([self.variants[name]] if name in self.variants else grid)
         return chosen
 
     def families(self) -> Dict[str, List[Variant]]:
@@ -192,6 +194,7 @@ class _Where:
     def __init__(self, path: Path, node):
         self.path = path
         self.lines: Dict[Tuple[str, ...], int] = {}
+        self.matrix: Dict[str, str] = {}  # expanded variant → its grid
         if node is not None:
             self._walk(node, ())
 
@@ -202,7 +205,8 @@ class _Where:
                 self.lines[here] = key.start_mark.line + 1
                 self._walk(value, here)
 
-    def error(self, keys: Tuple[str, ...], message: str, hint: Optional[str] = None) -> ConfigError:
+    def error(self, keys: Tuple[str, ...], message: str, hint: Optional[str] = None,
+              kind=ConfigError) -> ConfigError:
         line = None
         for n in range(len(keys), 0, -1):
             line = self.lines.get(keys[:n])
@@ -211,11 +215,14 @@ class _Where:
         location = f"{self.path}:{line}" if line else str(self.path)
         where = ""
         if len(keys) >= 2 and keys[0] == "variants":
-            where = f" variant {keys[1]!r}" + (f", key {'.'.join(keys[2:])!r}" if len(keys) > 2 else "")
-        return ConfigError(f"{location}:{where + ':' if where else ''} {message}", hint=hint)
+            grid = self.matrix.get(keys[1])
+            where = (f" variant {keys[1]!r}" + (f" (from matrix {grid!r})" if grid else "")
+                     + (f", key {'.'.join(keys[2:])!r}" if len(keys) > 2 else ""))
+        return kind(f"{location}:{where + ':' if where else ''} {message}", hint=hint)
 
 
-def load_plan(path: Path) -> Plan:
+def load_plan(path: Path, *, yes: bool = False) -> Plan:
+    """`yes` accepts `matrix:` grids that expand past tfopt.matrix.LIMIT."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path} does not exist", hint="run from the repository root or pass --file")
@@ -226,13 +233,15 @@ def load_plan(path: Path) -> Plan:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     where = _Where(path, node)
-    if not isinstance(data, dict) or "variants" not in data:
-        raise ConfigError(f"{path}: expected a mapping with a 'variants' key")
+    if not isinstance(data, dict) or not ("variants" in data or "matrix" in data):
+        raise ConfigError(f"{path}: expected a mapping with a 'variants' (or 'matrix') key")
     for key in data:
         if key not in TOP_KEYS:
             raise where.error((key,), f"unknown top-level key {key!r}" + _did_you_mean(key, TOP_KEYS))
     defaults = data.get("defaults") or {}
-    raw = data["variants"]
+    from .matrix import expand
+
+    raw = expand(where, data.get("variants"), data.get("matrix"), yes=yes)
     if not isinstance(raw, dict) or not raw:
         raise where.error(("variants",), "'variants' must be a non-empty mapping of name → settings")
     _check_mapping(where, ("defaults",), defaults)
@@ -245,6 +254,7 @@ def load_plan(path: Path) -> Plan:
     merged = {name: _merge_chain(where, raw, name, defaults) for name in raw}
     variants = {name: _resolve(where, raw, name, merged[name]) for name in raw}
     for v in variants.values():
+        v.matrix = where.matrix.get(v.name)
         if v.reference not in variants:
             raise where.error(("variants", v.name, "reference"), f"reference {v.reference!r} is not a variant"
                               + _did_you_mean(v.reference, variants))
@@ -491,7 +501,8 @@ def describe(variant: Variant) -> List[str]:
     tf = variant.tensorflow.describe()
     return [
         f"{variant.name}  [{variant.family}]  {variant.description}",
-        f"    extends {variant.parent or '-'} · reference {variant.reference} · image {variant.build_key()}",
+        f"    extends {variant.parent or '-'} · reference {variant.reference} · image {variant.build_key()}"
+        + (f" · from matrix {variant.matrix}" if variant.matrix else ""),
         f"    python {variant.python} ({'distro' if variant.python_from_distro else 'host prefix'}, {variant.suite})"
         + (f" · tensorflow {tf} · form {variant.form}" if variant.form else f" · converted with tensorflow {tf}"),
         f"    runtime {variant.runtime} · decoding {variant.decoding} · "

@@ -21,6 +21,10 @@ class ConfigError(TfoptError):
     exit_code = 2
 
 
+class MatrixTooLarge(ConfigError):
+    """A `matrix:` grid expands past the limit and the user has not confirmed it with --yes."""
+
+
 class EngineUnavailable(TfoptError):
     """No Docker engine answers."""
 

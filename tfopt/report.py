@@ -393,6 +393,25 @@ def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
                     "have complete rounds, else Welch (docs/statistics.md)."])
 
 
+def _race_sections(run_meta: Dict[str, dict]) -> List[Section]:
+    """One section per raced run (tfopt/race.py): survivors per round, who was dropped when and why."""
+    from .race import describe_cost
+
+    sections = []
+    for run_id, meta in sorted(run_meta.items()):
+        race = meta.get("race")
+        if not race:
+            continue
+        rows = [[str(k), str(left), "; ".join(f"{d['name']}: {d['reason']}" for d in race["dropped"]
+                                              if d["after_round"] == k) or "—"]
+                for k, left in enumerate(race["survivors_per_round"], start=1)]
+        sections.append(Section(f"Race {run_id}", tables=[Table(["after round", "survivors", "dropped"], rows)],
+                                paragraphs=[f"Stopped: {meta.get('stop_reason') or race.get('verdict') or '—'}. "
+                                            f"Drop margin {race['margin']:.0%}, tie target ±{race['tie']:.0%}. "
+                                            + describe_cost(race) + "."]))
+    return sections
+
+
 def _load_run_meta(results: Results, results_dir: Path) -> Dict[str, dict]:
     meta = {}
     for run_id in {d.get("run_id") for d in results.values() if d.get("run_id")}:
@@ -424,6 +443,7 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
             ("published-2019.png", "published 2019 figures")], paragraphs=[
             "Its figures are the minimum of 3 × 20 runs on a 2019 desktop CPU, not medians: "
             "compare shapes and ratios, not absolute times."]))
+    sections += _race_sections(run_meta or {})
     measured = results or aa or {}
     sections += [_isa_section(measured), _environment_section(measured), _protocol_section(measured, run_meta or {})]
     return sections

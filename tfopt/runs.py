@@ -28,6 +28,7 @@ from . import __version__, paths, results, runtimes
 from .config import Variant
 from .engine import ContainerSpec, Engine, container_name
 from .errors import ConfigError, EngineUnavailable, RunError
+from .race import DEFAULT_MARGIN, DEFAULT_TIE, Race, describe_cost
 from .validate import validate_profile
 
 MODEL_DIR = "/opt/g2p/model"
@@ -46,10 +47,13 @@ class Protocol:
     max_rounds: Optional[int] = None    # with target_ci: stop here (default DEFAULT_MAX_ROUNDS)
     max_minutes: Optional[float] = None  # with target_ci: start no round that would end after this
     microbench: bool = True        # the single-core GEMM peak, for the distance-to-the-limit columns
+    race: bool = False  # drop clearly slower variants after each round, stop once decided (tfopt/race.py)
+    race_margin: float = DEFAULT_MARGIN  # drop when slower than the best by more than this, CI and all
+    race_tie: float = DEFAULT_TIE  # stop when every survivor's CI against the best is within ±this
 
     @property
     def round_limit(self) -> int:
-        if self.target_ci is None:
+        if self.target_ci is None and not self.race:
             return self.rounds
         return self.max_rounds or max(self.rounds, DEFAULT_MAX_ROUNDS)
 
@@ -60,9 +64,15 @@ class Protocol:
         if self.target_ci is not None and not 0 < self.target_ci < 1:
             raise ConfigError(f"--target-ci must be between 0% and 100%, got {self.target_ci:.1%}",
                               hint="e.g. --target-ci 5%")
-        if self.target_ci is None and (self.max_rounds or self.max_minutes):
-            raise ConfigError("--max-rounds and --max-minutes bound a precision target",
-                              hint="add --target-ci, e.g. --target-ci 5%, or use --rounds N alone")
+        if self.target_ci is None and not self.race and (self.max_rounds or self.max_minutes):
+            raise ConfigError("--max-rounds and --max-minutes bound a precision target or a race",
+                              hint="add --target-ci, e.g. --target-ci 5%, or --race, or use --rounds N alone")
+        if self.race and self.target_ci is not None:
+            raise ConfigError("--race stops on its own rule, so it takes no --target-ci",
+                              hint="--race-tie sets the tie target of a race")
+        for flag, value in (("--race-margin", self.race_margin), ("--race-tie", self.race_tie)):
+            if not 0 <= value < 1:
+                raise ConfigError(f"{flag} must be between 0% and 100%, got {value:.1%}", hint=f"e.g. {flag} 2%")
         if self.max_rounds is not None and self.max_rounds < self.rounds:
             raise ConfigError(f"--max-rounds {self.max_rounds} is below --rounds {self.rounds} (the minimum)")
         if self.max_minutes is not None and self.max_minutes <= 0:
@@ -165,6 +175,13 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
     """Interleaved rounds until the protocol says stop; run.json records how the run ended."""
     protocol.check()
     check_target_has_pairs(protocol, [a.variant for a in arms if a.arm_of is None])
+    if protocol.race and any(a.arm_of for a in arms):
+        raise ConfigError("--race does not take --aa arms (an A/A pair is a tie by design)",
+                          hint="run the A/A check on its own: invoke profile --aa NAME")
+    if protocol.race and len(arms) < 2:
+        raise ConfigError("--race needs at least two variants to race",
+                          hint="pass several --variant NAME, or a matrix grid's name")
+    race = Race(protocol.race_margin, protocol.race_tie) if protocol.race else None
     run_id = results.new_run_id()
     report = RunReport(run_id)
     host = host_facts(engine)
@@ -180,10 +197,14 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
            f"({protocol.rounds}..{protocol.round_limit} rounds" \
            + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")") \
         if protocol.target_ci is not None else f"× {protocol.rounds} round(s)"
+    if race:
+        goal = (f"raced: drop a variant slower than the best by > {race.margin:.0%}; stop when separated or "
+                f"tied within ±{race.tie:.0%} ({protocol.rounds}..{protocol.round_limit} rounds"
+                + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")"))
     say(f"run {run_id}: {len(arms)} variant(s) {goal}, seed {protocol.seed}")
     started = time.monotonic()
     with _sigterm_as_ctrl_c():
-        return _rounds(engine, arms, protocol, results_dir, say, report, docs, rng, orders, started)
+        return _rounds(engine, arms, protocol, results_dir, say, report, docs, rng, orders, started, race)
 
 
 @contextlib.contextmanager
@@ -201,17 +222,18 @@ def _sigterm_as_ctrl_c():
 
 
 def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Path, say, report: RunReport,
-            docs: Dict[str, dict], rng: random.Random, orders: List[List[str]], started: float) -> RunReport:
+            docs: Dict[str, dict], rng: random.Random, orders: List[List[str]], started: float,
+            race: Optional[Race] = None) -> RunReport:
     run_id = report.run_id
     by_name = {a.name: a for a in arms}
     stop_reason = None
     try:
         while True:
             measured = _measured(docs, report.failures)
-            stop_reason = _stop_reason(protocol, len(orders), time.monotonic() - started, measured)
+            stop_reason = _stop_reason(protocol, len(orders), time.monotonic() - started, measured, race)
             if stop_reason:
                 break
-            order = [a.name for a in arms]
+            order = [a.name for a in arms if race is None or race.alive(a.name)]
             rng.shuffle(order)
             orders.append(order)
             results.update_run_meta(results_dir, run_id, orders=orders)
@@ -219,7 +241,7 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
             for position, name in enumerate(order):
                 if name in report.failures:
                     continue
-                of = f"/{protocol.rounds}" if protocol.target_ci is None else ""
+                of = f"/{protocol.rounds}" if protocol.target_ci is None and race is None else ""
                 say(f"  round {round_index + 1}{of} · {name}")
                 try:
                     visit = _visit(engine, by_name[name], protocol, run_id, round_index, position)
@@ -231,18 +253,22 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
                 report.written[name] = results.write_result(results_dir, docs[name])
                 say("    " + _summary_line(visit["profile"]))
             measured = _measured(docs, report.failures)
-            say(progress_line(protocol, len(orders), time.monotonic() - started, measured))
+            if race:
+                race.after_round(len(orders), measured, say)
+                results.update_run_meta(results_dir, run_id, race=race.record(docs, len(orders)))
+            say(race.progress(len(orders), measured) if race
+                else progress_line(protocol, len(orders), time.monotonic() - started, measured))
     except KeyboardInterrupt:
         results.mark_ended(results_dir, run_id, results.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)",
-                           rounds_done=_rounds_done(_measured(docs, report.failures)), failures=report.failures)
+                           rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
         raise
     except EngineUnavailable as exc:
         results.mark_ended(results_dir, run_id, results.INTERRUPTED, f"engine lost: {exc.args[0]}",
-                           rounds_done=_rounds_done(_measured(docs, report.failures)), failures=report.failures)
+                           rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
         raise
     except BaseException as exc:
         results.mark_ended(results_dir, run_id, results.FAILED, f"{type(exc).__name__}: {exc}",
-                           rounds_done=_rounds_done(_measured(docs, report.failures)), failures=report.failures)
+                           rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
         raise
     if report.failures:
         status, reason = results.FAILED, "variant(s) failed: " + ", ".join(sorted(report.failures))
@@ -250,8 +276,11 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
         status, reason = results.COMPLETE, None
     results.mark_ended(results_dir, run_id, status, reason, stop_reason=stop_reason,
                        rounds_done=len(orders), failures=report.failures,
-                       widest_ci=_widest(measured)[0] if protocol.target_ci is not None else None)
+                       widest_ci=_widest(measured)[0] if protocol.target_ci is not None else None,
+                       race=race.record(docs, len(orders), stop_reason) if race else None)
     say(f"stopped: {stop_reason}")
+    if race:
+        say(describe_cost(race.record(docs, len(orders), stop_reason)))
     return report
 
 
@@ -268,8 +297,13 @@ def _measured(docs: Dict[str, dict], failures: Dict[str, str]) -> Dict[str, dict
     return {n: d for n, d in docs.items() if d["visits"] and n not in failures}
 
 
+def _racing(docs: Dict[str, dict], failures: Dict[str, str], race: Optional[Race]) -> Dict[str, dict]:
+    """The measured arms still in the race (all of them when not racing)."""
+    return {n: d for n, d in _measured(docs, failures).items() if race is None or race.alive(n)}
+
+
 def _rounds_done(docs: Dict[str, dict]) -> int:
-    """Rounds in which every arm that has not failed was visited."""
+    """Rounds in which every arm that has not failed (or been dropped from a race) was visited."""
     done = [len(d["visits"]) for d in docs.values() if d["visits"]]
     return min(done) if done else 0
 
@@ -293,23 +327,30 @@ def _widest(measured: Dict[str, dict]) -> Tuple[Optional[float], Optional[str]]:
 
 
 def _stop_reason(protocol: Protocol, rounds_done: int, elapsed_s: float,
-                 measured: Dict[str, dict]) -> Optional[str]:
+                 measured: Dict[str, dict], race: Optional[Race] = None) -> Optional[str]:
     """Why no further round starts, or None to start one. --rounds is always the minimum."""
     if rounds_done < protocol.rounds:
         return None
+    if race is not None:
+        return race.stop_reason(measured) or _limit_reason(protocol, rounds_done, elapsed_s, "no winner yet")
     if protocol.target_ci is None:
         return f"{rounds_done} round(s) done as asked"
     widest, _ = _widest(measured)
     if widest is not None and widest <= protocol.target_ci:
         return f"target reached: widest CI ±{widest:.1%} ≤ ±{protocol.target_ci:.1%} after {rounds_done} round(s)"
     shortfall = "not computable" if widest is None else f"±{widest:.1%}"
+    return _limit_reason(protocol, rounds_done, elapsed_s, f"widest CI {shortfall}, target ±{protocol.target_ci:.1%}")
+
+
+def _limit_reason(protocol: Protocol, rounds_done: int, elapsed_s: float, state: str) -> Optional[str]:
+    """The round or time limit that stops an open-ended run (precision target or race), if reached."""
     if rounds_done >= protocol.round_limit:
-        return f"max rounds ({protocol.round_limit}) reached with widest CI {shortfall}, target ±{protocol.target_ci:.1%}"
+        return f"max rounds ({protocol.round_limit}) reached with {state}"
     if protocol.max_minutes is not None:
         per_round = elapsed_s / max(rounds_done, 1)
         if elapsed_s + per_round > protocol.max_minutes * 60:
             return (f"max minutes ({protocol.max_minutes:g}) would be exceeded by another round "
-                    f"(~{per_round / 60:.1f} min each); widest CI {shortfall}, target ±{protocol.target_ci:.1%}")
+                    f"(~{per_round / 60:.1f} min each); {state}")
     return None
 
 

@@ -1,0 +1,133 @@
+"""Racing: the dropping and stopping policy in the round loop, against a stand-in engine whose
+variants have known speeds (tests/unit/test_run_loop.py's FakeEngine)."""
+
+import pytest
+
+from test_run_loop import FakeEngine
+from tfopt import results, runs
+from tfopt.config import load_plan
+from tfopt.errors import ConfigError
+from tfopt.race import describe_cost, race_cost
+from tfopt.runs import Arm, Protocol, measure
+
+PLAN_TEXT = """
+variants:
+  ref:
+    python: "3.11"
+    tensorflow: {pypi: tensorflow-cpu==2.21.0}
+matrix:
+  g:
+    extends: ref
+    axes:
+      allocator: [system, tcmalloc, jemalloc]
+"""
+
+
+@pytest.fixture
+def race(tmp_path, monkeypatch):
+    path = tmp_path / "variants.yaml"
+    path.write_text(PLAN_TEXT)
+    plan = load_plan(path)
+    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
+
+    def go(scales, protocol, spread=0.02, aa=()):
+        engine = FakeEngine(scales, spread=spread)
+        monkeypatch.setattr(runs.time, "monotonic", lambda: engine.now)
+        arms = [Arm(n, plan.variants[n], "img") for n in scales]
+        arms += [Arm(f"{n}@{s}", plan.variants[n], "img", arm_of=n) for n in aa for s in "AB"]
+        said = []
+        out = tmp_path / "results"
+        measure(engine, arms, protocol, plan.variants, out, said.append)
+        run_id = results.list_run_ids(out)[-1]
+        return results.read_run_meta(results.run_dir(out, run_id)), said, engine
+
+    return go
+
+
+def visited(engine):
+    return [s.labels["tfopt.variant"] for s in engine.specs]
+
+
+def test_clearly_slower_variants_are_dropped_and_the_fastest_wins(race):
+    scales = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}
+    meta, said, engine = race(scales, Protocol(rounds=2, race=True, max_rounds=12))
+    record = meta["race"]
+    assert record["winner"] == "g-tcmalloc" and meta["stop_reason"].startswith("g-tcmalloc wins")
+    assert {d["name"] for d in record["dropped"]} >= {"ref", "g-jemalloc"}
+    assert meta["rounds_done"] > max(d["after_round"] for d in record["dropped"])  # raced on after drops
+    assert min(d["after_round"] for d in record["dropped"]) == 3  # blocked by round before any drop
+    for drop in record["dropped"]:
+        # dropped after round k: visited exactly k times, never again
+        assert visited(engine).count(drop["name"]) == drop["after_round"]
+        assert "slower than g-tcmalloc" in drop["reason"] and "beyond the 2% margin" in drop["reason"]
+        assert any(line.startswith(f"  ✂ dropped {drop['name']} after round {drop['after_round']}:")
+                   for line in said)
+    # each round visits only the survivors, and the survivor count per round is recorded
+    assert [len(order) for order in meta["orders"]] == [4] + record["survivors_per_round"][:-1]
+    assert record["visits"] == len(engine.specs) < record["full_visits"] == 4 * meta["rounds_done"]
+    assert record["saved"] > 0 and said[-1].startswith("race cost:")
+    assert meta["status"] == "complete"
+
+
+def test_a_variant_within_the_margin_is_kept_but_a_separated_best_wins(race):
+    scales = {"ref": 1.0, "g-system": 1.01}
+    meta, said, engine = race(scales, Protocol(rounds=3, race=True, race_margin=0.05, max_rounds=10), spread=0.001)
+    assert meta["race"]["dropped"] == []  # 1% slower, well within the 5% margin
+    assert meta["stop_reason"].startswith("ref wins:") and "runner-up g-system (separated)" in meta["stop_reason"]
+    assert meta["rounds_done"] == 3 and len(engine.specs) == 6
+
+
+def test_survivors_tied_within_the_target_stop_the_race(race):
+    scales = {"ref": 1.0, "g-system": 1.0, "g-tcmalloc": 1.0}
+    meta, said, _ = race(scales, Protocol(rounds=2, race=True, race_tie=0.05, max_rounds=10), spread=0.003)
+    assert meta["stop_reason"].startswith("tie within ±5%") and meta["race"]["winner"] is None
+    assert meta["race"]["dropped"] == [] and meta["race"]["saved"] == 0
+
+
+def test_the_budget_ends_an_undecided_race(race):
+    scales = {"ref": 1.0, "g-system": 1.0}
+    meta, said, _ = race(scales, Protocol(rounds=2, race=True, race_tie=0.001, max_rounds=4), spread=0.05)
+    assert meta["stop_reason"] == "max rounds (4) reached with no winner yet"
+    assert meta["race"]["winner"] is None and meta["rounds_done"] == 4
+    assert any(line.startswith("  round 2 done · 2 left · ") for line in said)
+
+
+def test_race_protocol_is_checked_before_any_work(race):
+    with pytest.raises(ConfigError, match="takes no --target-ci"):
+        Protocol(race=True, target_ci=0.05).check()
+    with pytest.raises(ConfigError, match="--race-margin must be between"):
+        Protocol(race=True, race_margin=1.5).check()
+    Protocol(race=True, max_minutes=30).check()  # a race may be bounded by time alone
+    with pytest.raises(ConfigError, match="at least two variants"):
+        race({"ref": 1.0}, Protocol(race=True))
+    with pytest.raises(ConfigError, match="--aa"):
+        race({"ref": 1.0, "g-system": 0.5}, Protocol(race=True), aa=["ref"])
+
+
+def test_race_cost_counts_visits_and_container_minutes():
+    def visit(start, end):
+        return {"started_at": f"2026-11-25T01:{start:02d}:00.123456789Z", "finished_at": f"2026-11-25T01:{end:02d}:00Z"}
+
+    docs = {"kept": {"visits": [visit(0, 2), visit(10, 12), visit(20, 22)]},  # 3 rounds, 2 min each
+            "dropped": {"visits": [visit(2, 6)]}}  # dropped after round 1, 4 min a visit
+    cost = race_cost(docs, rounds_done=3)
+    assert cost["visits"] == 4 and cost["full_visits"] == 6
+    assert cost["minutes"] == pytest.approx(10, abs=0.02) and cost["full_minutes"] == pytest.approx(18, abs=0.02)
+    assert cost["saved"] == pytest.approx(1 - 10 / 18, abs=0.001)
+    assert describe_cost(cost).startswith("race cost: 4 of 6 visits, 10.0 of ~18.0 container-minutes")
+    no_times = race_cost({"a": {"visits": [{"started_at": "t0", "finished_at": "t1"}]}}, rounds_done=2)
+    assert no_times["minutes"] is None and no_times["saved"] == pytest.approx(0.5)
+
+
+def test_the_report_shows_the_race(race):
+    from tfopt.report import _race_sections, to_markdown
+
+    scales = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}
+    meta, _, _ = race(scales, Protocol(rounds=2, race=True, max_rounds=12))
+    sections = _race_sections({"r1": meta, "r0": {"kind": "profile"}})
+    assert [s.title for s in sections] == ["Race r1"]
+    text = to_markdown(sections, "t")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert len(rows) == meta["rounds_done"] and rows[1].startswith("| 2 | 4 | — |")  # no drop before round 3
+    assert rows[2].startswith("| 3 | 2 | ") and rows[2].count("slower than g-tcmalloc") == 2
+    assert f"Stopped: {meta['stop_reason']}" in text and "race cost:" in text
