@@ -27,17 +27,26 @@ def weights_dir():
 
 @pytest.fixture(scope="session")
 def export_dir(tmp_path_factory, weights_dir):
-    """export_dir(runtime, decoding, form=None) -> a directory made by `python -m g2p.export`."""
+    """export_dir(runtime, decoding, form=None, cli=False) -> an exported model directory.
+
+    In-process g2p.export.export() (saves a TensorFlow import per export), or with cli=True
+    `python -m g2p.export`.
+    """
+    from g2p.export import export
+
     base = tmp_path_factory.mktemp("models")
     made = {}
 
-    def make(runtime, decoding, form=None):
+    def make(runtime, decoding, form=None, cli=False):
         key = (runtime, decoding, form)
         if key not in made:
             out = base / "-".join(k for k in key if k)
-            args = ["g2p.export", "--runtime", runtime, "--decoding", decoding, "--out", str(out),
-                    "--weights-dir", str(weights_dir)]
-            run_module(args + (["--form", form] if form else []))
+            if cli:
+                args = ["g2p.export", "--runtime", runtime, "--decoding", decoding,
+                        "--out", str(out), "--weights-dir", str(weights_dir)]
+                run_module(args + (["--form", form] if form else []))
+            else:
+                export(runtime, decoding, out, form, weights_dir)
             made[key] = out
         return made[key]
 
@@ -47,7 +56,7 @@ def export_dir(tmp_path_factory, weights_dir):
 @pytest.fixture(scope="session")
 def exported(export_dir):
     """{form: directory} for the four TensorFlow forms of decoding rerun."""
-    return {form: export_dir("tensorflow", "rerun", form) for form in FORMS}
+    return {form: export_dir("tensorflow", "rerun", form, cli=True) for form in FORMS}
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +82,7 @@ def reference_predictions(reference_model, words):
 
 @pytest.fixture(scope="session")
 def cmu_sample(words):
-    return words[:1000]
+    return words[:300]
 
 
 def pytest_configure(config):

@@ -41,9 +41,11 @@ def test_aardvark(models, form):
 
 
 @pytest.mark.parametrize("form", FORMS)
-def test_identical_to_checkpoint_on_1000_cmudict_words(models, form, cmu_sample,
-                                                        reference_predictions):
-    assert len(cmu_sample) >= 1000
+def test_identical_to_checkpoint_on_300_cmudict_words(models, form, cmu_sample,
+                                                       reference_predictions):
+    # 300 here (four rerun forms are slow); the decodings are checked on 3000+ words in
+    # test_decodings.py.
+    assert len(cmu_sample) >= 300
     got = models[form].predict(" ".join(cmu_sample))
     assert len(got) == len(cmu_sample)
     diffs = [(w, a, b) for w, a, b in zip(cmu_sample, got, reference_predictions) if a != b]
