@@ -99,3 +99,17 @@ def runtime_module(runtime):
 def load_backend(model_dir, metadata, settings):
     """The Backend of `metadata["runtime"]` for `model_dir`."""
     return runtime_module(metadata["runtime"]).load(model_dir, metadata, settings)
+
+
+def require_files(model_dir, metadata, names):
+    """ModelError naming the first of `names` missing from `model_dir`, with the re-export command."""
+    from pathlib import Path
+
+    from ..errors import ModelError
+
+    for name in names:
+        path = Path(model_dir) / name
+        if not path.is_file():
+            raise ModelError("%s is missing" % path,
+                             hint="re-export with `python -m g2p.export --runtime %s --decoding %s "
+                                  "--out %s`" % (metadata["runtime"], metadata["decoding"], model_dir))
