@@ -27,8 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelError
-from . import Backend
+from . import Backend, require_files
 
 WEIGHTS_FILE = "weights.npz"
 ENC = "bidirectional_rnn/%s/gru_cell/"
@@ -150,9 +149,5 @@ def read_weights(path):
 
 
 def load(model_dir, metadata, settings):
-    path = Path(model_dir) / WEIGHTS_FILE
-    if not path.is_file():
-        raise ModelError("%s is missing" % path,
-                         hint="export it with `python -m g2p.export --runtime numpy --decoding "
-                              "%s --out %s`" % (metadata["decoding"], model_dir))
-    return NumpyBackend(Network(read_weights(path)))
+    require_files(model_dir, metadata, [WEIGHTS_FILE])
+    return NumpyBackend(Network(read_weights(Path(model_dir) / WEIGHTS_FILE)))
