@@ -144,7 +144,10 @@ def tf_isa_labels(inputs: ImageInputs, say: Callable[[str], None]) -> Dict[str, 
     (tfopt.tfbuild.isa, computed once per wheel sha256 and cached)."""
     from .tfbuild import isa
 
-    wheel = next((f for f, w in zip(inputs.lock.files(), inputs.lock.wheels)
+    if inputs.runtime != "tensorflow":
+        return {}  # TensorFlow only converted the model; it does not run in this image
+    lock = inputs.tensorflow.lock
+    wheel = next((f for f, w in zip(lock.files(), lock.wheels)
                   if inputs.tf_sha256 and w["sha256"] == inputs.tf_sha256 and f.is_file()), None)
     if wheel is None:
         return {}

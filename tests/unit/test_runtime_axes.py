@@ -249,3 +249,25 @@ def test_the_user_is_told_when_the_gate_could_not_check_predictions():
     assert "invoke profile --variant tf2-stock --variant ort-incremental" in notes[0]
     both = dict(alone, **{"tf2-stock": make_result("tf2-stock", family="tf2.21", reference="tf2-stock")})
     assert unchecked_notes(both, ["ort-incremental", "tf2-stock"]) == []
+
+
+def test_a_tensorflow_image_labels_the_instruction_counts_of_its_own_wheel(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from tfopt import images
+    from tfopt.tfbuild import isa
+    from tfopt.wheels import files_dir
+
+    counted = []
+    monkeypatch.setattr(isa, "wheel_isa", lambda wheel, sha: counted.append(wheel.name) or
+                        {k: 7 for k in isa.COUNTED})
+    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
+    wheel = files_dir() / "tensorflow_cpu-2.21.0.whl"
+    wheel.parent.mkdir(parents=True, exist_ok=True)
+    wheel.write_bytes(b"")
+    inputs = replace(_inputs(tmp_path, "tensorflow", None, None), tf_sha256="0" * 64)
+    labels = images.tf_isa_labels(inputs, lambda line: None)
+    assert counted == ["tensorflow_cpu-2.21.0.whl"]
+    assert images.tf_isa_of_labels(labels) == {k: 7 for k in isa.COUNTED}
+    converted = replace(_inputs(tmp_path, "onnxruntime", None, None), tf_sha256="0" * 64)
+    assert images.tf_isa_labels(converted, lambda line: None) == {}  # TF only converted that model
