@@ -196,9 +196,9 @@ def clean(c, wheelhouse=True):
 @fatal_errors
 def demo(c):
     """The quickstart: profile the default variants, then plot and report."""
-    from tfopt.pipeline import DEFAULT_VARIANTS
+    from tfopt.pipeline import DEFAULT_VARIANTS, DEMO_PROTOCOL
 
-    profile(c, variant=list(DEFAULT_VARIANTS), rounds=1, repeats=3)
+    profile(c, variant=list(DEFAULT_VARIANTS), **DEMO_PROTOCOL)
     report(c)  # renders the plots too
 
 

@@ -52,10 +52,12 @@ def peak_gmacs_per_s(result: dict) -> Optional[float]:
 
 
 def measured_ms(result: dict, words: int) -> Optional[float]:
-    """Median of every timed call of the n-word case, pooled over containers."""
-    samples = [s for p in _profiles(result) for c in p.get("cases") or [] if c.get("words") == words
-               for s in c.get("samples_ns") or []]
-    return float(np.median(samples)) / 1e6 if samples else None
+    """The n-word figure of the report's main table: the geometric mean over containers of
+    each container's median call (tfopt.stats), so both tables quote the same time."""
+    from . import stats
+
+    case = stats.summarize(result).get(words)
+    return float(case.median) if case is not None else None
 
 
 def distance(result: dict, words: int) -> Optional[Distance]:

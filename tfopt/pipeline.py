@@ -10,7 +10,10 @@ from .errors import ConfigError, RunError
 from .prepare import prepare
 from .runs import Arm, Protocol, RunReport, check_target_has_pairs, measure
 
-DEFAULT_VARIANTS = ("tf1-stock", "tf2-stock")
+# The quickstart's small default: g2p_en's own procedure on stock TensorFlow against the
+# fastest setups that keep its predictions (3 rounds: enough for an interval per speedup).
+DEFAULT_VARIANTS = ("tf2-stock", "tf2-incremental", "ort-incremental", "numpy-incremental")
+DEMO_PROTOCOL = {"rounds": 3, "repeats": 3}
 
 
 def print_plan(plan: Plan, names: List[str], protocol: Protocol, say: Callable[[str], None]) -> None:

@@ -7,7 +7,8 @@ Markers in README.md (invisible when rendered):
     <!-- fig tf1-mkl.vs-reference -->1.89 ± 0.14x slower<!-- /fig -->   one figure in prose
 
 Figure keys: VARIANT.vs-reference, VARIANT.vs-parent, VARIANT.ms-1, VARIANT.ms-20
-(ms at 1 and 20 words), FAMILY.fastest (the variants tied for fastest).
+(ms at 1 and 20 words), VARIANT.bound-1, VARIANT.bound-20 (x above the compute bound),
+FAMILY.fastest (the variants tied for fastest).
 `invoke readme-figures --write` fills them in; `--check` (and a unit test) fails on drift.
 """
 
@@ -15,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, List
 
-from . import gate, stats
+from . import compute_bound, gate, stats
 from .errors import ConfigError
 from .measurements import Run
 
@@ -44,6 +45,10 @@ def figures(run: Run) -> Dict[str, str]:
             for words in (1, 20):
                 if words in summary:
                     out[f"{name}.ms-{words}"] = _ms(summary[words].median)
+                distance = compute_bound.distance(results[name], words)
+                if distance and distance.above:
+                    out[f"{name}.bound-{words}"] = f"{distance.above:.0f}x" if distance.above >= 10 \
+                        else f"{distance.above:.1f}x"
             for key, fn in (("vs-reference", stats.against_reference), ("vs-parent", stats.against_parent)):
                 s = fn(results, name)
                 out[f"{name}.{key}"] = s.describe() if s else "—"
@@ -55,12 +60,13 @@ def figures(run: Run) -> Dict[str, str]:
 def results_table(run: Run) -> str:
     """The README's results table (Markdown), one row per variant of the run."""
     f = figures(run)
-    rows = ["| variant | what it changes | ms, 1 word | ms, 20 words | vs reference | vs parent |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| variant | what it changes | ms, 1 word | ms, 20 words | vs reference | vs parent "
+            "| x above the compute bound, 20 words |",
+            "|---|---|---|---|---|---|---|"]
     for names in stats.families(run.docs).values():
         for name in names:
             cells = [name, _changes(run.docs[name])] + [
-                f.get(f"{name}.{k}", "—") for k in ("ms-1", "ms-20", "vs-reference", "vs-parent")]
+                f.get(f"{name}.{k}", "—") for k in ("ms-1", "ms-20", "vs-reference", "vs-parent", "bound-20")]
             rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(rows) + "\n"
 
@@ -80,7 +86,7 @@ def fill(text: str, run: Run) -> str:
     if unknown:
         raise ConfigError(f"README figure key(s) not in run {run.run_id}: {', '.join(unknown)}",
                           hint="keys: VARIANT.vs-reference, VARIANT.vs-parent, VARIANT.ms-1, "
-                               "VARIANT.ms-20, FAMILY.fastest")
+                               "VARIANT.ms-20, VARIANT.bound-1, VARIANT.bound-20, FAMILY.fastest")
     text = TABLE.sub(lambda m: m.group(1) + results_table(run) + m.group(3), text)
     return FIGURE.sub(lambda m: m.group(1) + known[m.group(2)] + m.group(4), text)
 

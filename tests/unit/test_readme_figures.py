@@ -69,3 +69,19 @@ def test_committed_run_table_regenerates():
     table = readme_figures.results_table(run)
     assert "| tf1-mkl | tensorflow: pypi tensorflow==1.13.1 → intel-tensorflow==1.13.2 |" in table
     assert table.count("\n") == 2 + len(run.docs)
+
+
+def test_the_table_says_how_far_each_variant_is_above_the_compute_bound():
+    docs = experiment_family()
+    for visit in docs["stock"]["visits"]:
+        profile = visit["profile"]
+        profile["macs"] = {"per_case": {str(w): 144_691_200 * w for w in range(1, 21)}}
+        profile["microbench"] = {"gmacs_per_s": 100.0}
+    run = _run(docs)
+    table = readme_figures.results_table(run)
+    row = next(line for line in table.splitlines() if line.startswith("| stock |"))
+    bound_ms = 144_691_200 * 20 / 100e9 * 1e3  # 28.9 ms at the peak
+    measured = stats.summarize(docs["stock"])[20].median
+    assert row.endswith(f"| {measured / bound_ms:.0f}x |")  # 48x: whole numbers from 10x up
+    other = next(line for line in table.splitlines() if line.startswith("| mkl |"))
+    assert other.rstrip().endswith("| — |")  # no MACs recorded: no bound claimed
