@@ -165,13 +165,14 @@ class Engine:
 
     def build(self, context: io.BufferedIOBase, tag: str, labels: Dict[str, str],
               log_path: Path, on_line: Callable[[str], None],
-              buildargs: Optional[Dict[str, str]] = None) -> str:
-        """Build from a tar context, streaming each log line to on_line and log_path."""
+              buildargs: Optional[Dict[str, str]] = None, target: Optional[str] = None) -> str:
+        """Build from a tar context (up to stage `target`, if given), streaming each log line
+        to on_line and log_path."""
         log_path.parent.mkdir(parents=True, exist_ok=True)
         image_id = None
         steps: List[str] = []
         try:
-            image_id = self._build(context, tag, labels, log_path, on_line, buildargs, steps)
+            image_id = self._build(context, tag, labels, log_path, on_line, buildargs, steps, target)
         except _connection_errors():
             raise self.lost(f"building {tag} (log: {log_path})") from None
         finally:
@@ -182,12 +183,14 @@ class Engine:
             raise BuildError(f"building {tag} produced no image", hint=f"full log: {log_path}")
         return image_id or image.id
 
-    def _build(self, context, tag, labels, log_path, on_line, buildargs, steps: List[str]) -> Optional[str]:
+    def _build(self, context, tag, labels, log_path, on_line, buildargs, steps: List[str],
+               target: Optional[str] = None) -> Optional[str]:
         image_id = None
         with open(log_path, "w") as log:
             stream = self.client.api.build(
                 fileobj=context, custom_context=True, tag=tag, labels={**MANAGED, **labels},
                 buildargs=buildargs or {}, rm=True, forcerm=True, decode=True, pull=False,
+                **({"target": target} if target else {}),
             )
             for chunk in stream:
                 if "error" in chunk:

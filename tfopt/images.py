@@ -24,6 +24,7 @@ from .wheels import Lock
 RECIPE_DIR = paths.PROJECT_ROOT / "builders" / "g2p"
 G2P_DIR = paths.PROJECT_ROOT / "g2p"
 IMAGE_REPOSITORY = "tfopt-g2p"
+STAGE_REPOSITORY = "tfopt-g2p-stage"
 
 
 @dataclass
@@ -100,6 +101,17 @@ class ImageInputs:
     @property
     def tag(self) -> str:
         return f"{IMAGE_REPOSITORY}:{self.digest()}"
+
+    def shared_stage_tag(self) -> str:
+        """The `tensorflow` stage (base + the TensorFlow set), shared by every image of one
+        TensorFlow stack. It is kept under this tag so that build-stage cleanup never removes
+        it and Docker's cache serves it to the next image of that stack."""
+        h = hashlib.sha256(json.dumps({
+            "base": self.base_tag, "python": self.python,
+            "requirements": self.tensorflow.requirements, "wheels": self.tensorflow.lock.wheels,
+        }, sort_keys=True).encode())
+        h.update(hashlib.sha256((RECIPE_DIR / "Dockerfile").read_bytes()).digest())
+        return f"{STAGE_REPOSITORY}:tensorflow-{h.hexdigest()[:16]}"
 
 
 WHEELS_IN_IMAGE = "/tmp/install/wheels"  # where builders/g2p/Dockerfile copies an install's wheels/
@@ -197,8 +209,14 @@ def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
 
     with tempfile.TemporaryFile(dir=paths.cache_dir()) as context:
         _context(inputs, context)
+        stage = inputs.shared_stage_tag()
+        if engine.image(stage) is None:
+            context.seek(0)
+            stage_log = paths.logs_dir() / f"{stage.split(':')[1]}.log"
+            say(f"building the shared TensorFlow stage {stage} (log: {stage_log})")
+            engine.build(context, stage, {"tfopt.kind": "stage", "tfopt.base": inputs.base_tag}, stage_log,
+                         progress, buildargs=inputs.buildargs(), target="tensorflow")
         context.seek(0)
-        engine.build(context, tag, labels, log_path, progress,
-                     buildargs=inputs.buildargs())
+        engine.build(context, tag, labels, log_path, progress, buildargs=inputs.buildargs())
     say(f"built {tag} in {time.monotonic() - started:.0f}s")
     return tag

@@ -95,7 +95,7 @@ def test_images_of_one_stack_share_their_install_layers(run, engine):
 def test_report_shows_the_distance_to_the_limit(run):
     done = invoke("report", "--results", str(run[2]))
     assert done.returncode == 0
-    text = (run[2] / "report.md").read_text()
+    text = (results.run_dir(run[2], results.list_run_ids(run[2])[-1]) / "report.md").read_text()
     section = text[text.index("## Distance to the limit"):]
     for name in NEW:
         assert f"| {name} |" in section, name
