@@ -39,13 +39,14 @@ def figures(run: Run) -> Dict[str, str]:
     """Every figure key of the run with its text."""
     results = run.docs
     out: Dict[str, str] = {}
+    peak = compute_bound.run_peak(results)
     for family, names in stats.families(results).items():
         for name in names:
             summary = stats.summarize(results[name])
             for words in (1, 20):
                 if words in summary:
                     out[f"{name}.ms-{words}"] = _ms(summary[words].median)
-                distance = compute_bound.distance(results[name], words)
+                distance = compute_bound.distance(results[name], words, peak)
                 if distance and distance.above:
                     out[f"{name}.bound-{words}"] = f"{distance.above:.0f}x" if distance.above >= 10 \
                         else f"{distance.above:.1f}x"

@@ -200,14 +200,16 @@ def _axes(result: dict) -> str:
 
 def _limit_section(results: Results, families: Dict[str, List[str]]) -> Section:
     rows = []
+    peak = compute_bound.run_peak(results)
     for names in families.values():
         for name in names:
-            found = compute_bound.distances(results[name])
+            found = compute_bound.distances(results[name], peak)
             if not found:
                 continue
             d = list(found.values())
+            own = compute_bound.peak_gmacs_per_s(results[name])
             rows.append([name, _axes(results[name]), _pair([str(x.words) for x in d]),
-                         _pair([_macs(x.macs) for x in d]), f"{d[0].peak_gmacs_per_s:.1f}",
+                         _pair([_macs(x.macs) for x in d]), f"{own:.1f}" if own else "—",
                          _pair([_ms(x.bound_ms) for x in d]),
                          _pair([_ms(x.measured_ms) if x.measured_ms else "—" for x in d]),
                          _pair([_times(x.above) for x in d])])
@@ -216,15 +218,18 @@ def _limit_section(results: Results, families: Dict[str, List[str]]) -> Section:
             "No profile here records MACs and the single-core microbenchmark (images built "
             "before they were added): profile again to see how far each variant is from the limit."])
     return Section("Distance to the limit", tables=[Table(
-        ["variant", "runtime · decoding", "words", "MACs per predict()", "peak GMAC/s",
+        ["variant", "runtime · decoding", "words", "MACs per predict()", "its image's SGEMM GMAC/s",
          "ms at compute bound", "ms measured", "x above the bound"], rows)],
         paragraphs=["How far each variant is from what this core could do with the same work: "
-                    "the multiply-accumulates one predict() needs for its decoding, against a "
-                    "single-core SGEMM peak measured in the same container under the same limits."],
+                    "the multiply-accumulates one predict() needs for its decoding, against the "
+                    f"single-core SGEMM peak measured in this run's containers under the same limits "
+                    f"(the best of them, {peak:.1f} GMAC/s: the hardware's limit; each image's own "
+                    "figure depends on the BLAS its NumPy carries)." if peak else ""],
         notes=["MACs: counted from the model's dimensions for the decoding used (g2p/macs.py); "
                "values for the shortest / longest input. ms at compute bound = MACs / (peak GMAC/s "
-               "× 10⁹) × 1000; x above the bound = measured median ms / ms at compute bound. Peak: "
-               "median over containers. See docs/runtimes.md."])
+               "× 10⁹) × 1000; x above the bound = measured median ms / ms at compute bound. Each "
+               "image's figure: median over its containers; the bound uses the run's best. "
+               "See docs/runtimes.md."])
 
 
 def _best_bullets(results: Results, families: Dict[str, List[str]]) -> List[str]:

@@ -74,3 +74,14 @@ def test_summary_names_the_best_for_latency_memory_start_up_and_size():
     assert "Quickest to its first prediction: ort-incremental (0.40 s" in summary
     assert "Smallest image: ort-incremental (0.15 GB)" in summary
     assert "bf16" not in summary  # changed predictions never win
+
+
+def test_the_bound_uses_the_runs_best_peak_not_a_slow_blas_in_one_image():
+    results = family()
+    with_work(results["tf2-stock"], 145_000_000, 12.5)  # an old NumPy's BLAS in that image
+    assert compute_bound.run_peak(results) == 50.0
+    text = to_markdown(build(results), "t")
+    stock = next(line for line in text[text.index("## Distance to the limit"):].splitlines()
+                 if line.startswith("| tf2-stock"))
+    assert "| 12.5 |" in stock                      # its own figure is shown
+    assert "| 21x / 3.4x |" in stock                # but the bound is the run's best (50 GMAC/s)
