@@ -211,3 +211,20 @@ def test(c, only=None):
     code = run_suites(only)
     if code:
         raise Exit(code=code)
+
+
+@task(iterable=["run"], help={"run": "a run id; give exactly two, the earlier first",
+                              "out": "the Markdown file to write (default: results/back-to-back.md)",
+                              "results": "results folder (default results/)"})
+@fatal_errors
+def compare_runs(c, run=None, out=None, results=None):
+    """Does a second run reproduce the first? Speedups of both, each inside its own run."""
+    from tfopt.errors import ConfigError
+    from tfopt.measurements import load_run
+    from tfopt.reproduce import write
+
+    if len(run or []) != 2:
+        raise ConfigError("give exactly two runs: --run FIRST --run SECOND", hint="`ls results/runs` lists them")
+    folder = _results_dir(results)
+    path = write(load_run(folder, run[0]), load_run(folder, run[1]), Path(out) if out else folder / "back-to-back.md")
+    _say(f"wrote {path}")
