@@ -8,7 +8,8 @@ Markers in README.md (invisible when rendered):
 
 Figure keys: VARIANT.vs-reference, VARIANT.vs-parent, VARIANT.ms-1, VARIANT.ms-20
 (ms at 1 and 20 words), VARIANT.bound-1, VARIANT.bound-20 (x above the compute bound),
-FAMILY.fastest (the variants tied for fastest).
+FAMILY.fastest (the variants tied for fastest), run.rounds, run.widest-ci, run.stop-reason
+(from run.json).
 `invoke readme-figures --write` fills them in; `--check` (and a unit test) fails on drift.
 """
 
@@ -55,6 +56,12 @@ def figures(run: Run) -> Dict[str, str]:
                 out[f"{name}.{key}"] = s.describe() if s else "—"
         correct = [n for n in names if gate.status(results, n) != gate.DIFFERS]
         out[f"{family}.fastest"] = ", ".join(stats.fastest(results, correct)) or "none"
+    if run.meta.get("rounds_done"):
+        out["run.rounds"] = str(run.meta["rounds_done"])
+    if run.meta.get("widest_ci") is not None:
+        out["run.widest-ci"] = f"±{run.meta['widest_ci']:.1%}"
+    if run.meta.get("stop_reason"):
+        out["run.stop-reason"] = str(run.meta["stop_reason"])
     return out
 
 
@@ -87,7 +94,8 @@ def fill(text: str, run: Run) -> str:
     if unknown:
         raise ConfigError(f"README figure key(s) not in run {run.run_id}: {', '.join(unknown)}",
                           hint="keys: VARIANT.vs-reference, VARIANT.vs-parent, VARIANT.ms-1, "
-                               "VARIANT.ms-20, VARIANT.bound-1, VARIANT.bound-20, FAMILY.fastest")
+                               "VARIANT.ms-20, VARIANT.bound-1, VARIANT.bound-20, FAMILY.fastest, "
+                               "run.rounds, run.widest-ci, run.stop-reason")
     text = TABLE.sub(lambda m: m.group(1) + results_table(run) + m.group(3), text)
     return FIGURE.sub(lambda m: m.group(1) + known[m.group(2)] + m.group(4), text)
 

@@ -85,3 +85,13 @@ def test_the_table_says_how_far_each_variant_is_above_the_compute_bound():
     assert row.endswith(f"| {measured / bound_ms:.0f}x |")  # 48x: whole numbers from 10x up
     other = next(line for line in table.splitlines() if line.startswith("| mkl |"))
     assert other.rstrip().endswith("| — |")  # no MACs recorded: no bound claimed
+
+
+def test_run_level_figures_come_from_run_json():
+    run = _run(experiment_family())
+    run = measurements.Run(run_id="r1", kind="profile", status="complete", status_recorded=True, protocol={},
+                           meta={"rounds_done": 7, "widest_ci": 0.0483, "stop_reason": "target reached"},
+                           docs=run.docs, arm_docs={})
+    text = readme_figures.fill("<!-- results-run r1 -->\n<!-- fig run.rounds -->?<!-- /fig --> rounds, "
+                               "widest <!-- fig run.widest-ci -->?<!-- /fig -->\n", run)
+    assert "-->7<!--" in text and "-->±4.8%<!--" in text
