@@ -9,13 +9,13 @@ Markers in README.md (invisible when rendered):
 Figure keys: VARIANT.vs-reference, VARIANT.vs-parent, VARIANT.ms-1, VARIANT.ms-20
 (ms at 1 and 20 words), VARIANT.bound-1, VARIANT.bound-20 (x above the compute bound),
 FAMILY.fastest (the variants tied for fastest), run.rounds, run.widest-ci, run.stop-reason
-(from run.json).
+(from run.json). `KEY@RUN_ID` takes the figure from another committed run.
 `invoke readme-figures --write` fills them in; `--check` (and a unit test) fails on drift.
 """
 
 import re
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 from . import compute_bound, gate, stats
 from .errors import ConfigError
@@ -87,22 +87,34 @@ def run_id_of(text: str, where: str = "README.md") -> str:
     return found[0]
 
 
-def fill(text: str, run: Run) -> str:
-    """`text` with its results table and every marked figure regenerated from `run`."""
-    known = figures(run)
-    unknown = [key for _, key, _, _ in FIGURE.findall(text) if key not in known]
+def fill(text: str, run: Run, load: Optional[Callable[[str], Run]] = None) -> str:
+    """`text` with its results table and every marked figure regenerated from `run`.
+    A key ending in `@RUN_ID` comes from that other committed run (`load` reads it): each
+    figure is still a comparison inside one run."""
+    runs = {run.run_id: figures(run)}
+
+    def known(key: str) -> Optional[str]:
+        name, _, other = key.partition("@")
+        run_id = other or run.run_id
+        if run_id not in runs:
+            if load is None:
+                return None
+            runs[run_id] = figures(load(run_id))
+        return runs[run_id].get(name)
+
+    unknown = [key for _, key, _, _ in FIGURE.findall(text) if known(key) is None]
     if unknown:
         raise ConfigError(f"README figure key(s) not in run {run.run_id}: {', '.join(unknown)}",
                           hint="keys: VARIANT.vs-reference, VARIANT.vs-parent, VARIANT.ms-1, "
                                "VARIANT.ms-20, VARIANT.bound-1, VARIANT.bound-20, FAMILY.fastest, "
-                               "run.rounds, run.widest-ci, run.stop-reason")
+                               "run.rounds, run.widest-ci, run.stop-reason; KEY@RUN_ID for another run")
     text = TABLE.sub(lambda m: m.group(1) + results_table(run) + m.group(3), text)
-    return FIGURE.sub(lambda m: m.group(1) + known[m.group(2)] + m.group(4), text)
+    return FIGURE.sub(lambda m: m.group(1) + known(m.group(2)) + m.group(4), text)
 
 
-def drift(text: str, run: Run) -> List[str]:
+def drift(text: str, run: Run, load: Optional[Callable[[str], Run]] = None) -> List[str]:
     """The marked figures and table rows whose text differs from the run's."""
-    wanted = fill(text, run)
+    wanted = fill(text, run, load)
     old, new = text.splitlines(), wanted.splitlines()
     if len(old) != len(new):
         return ["the results table has a different number of rows"]
@@ -113,7 +125,7 @@ def sync(readme: Path, load: Callable[[str], Run], write: bool) -> List[str]:
     """Check (or with `write`, regenerate) README figures against the run it names."""
     text = readme.read_text()
     run = load(run_id_of(text, str(readme)))
-    problems = drift(text, run)
+    problems = drift(text, run, load)
     if write and problems:
-        readme.write_text(fill(text, run))
+        readme.write_text(fill(text, run, load))
     return problems

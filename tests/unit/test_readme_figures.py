@@ -95,3 +95,14 @@ def test_run_level_figures_come_from_run_json():
     text = readme_figures.fill("<!-- results-run r1 -->\n<!-- fig run.rounds -->?<!-- /fig --> rounds, "
                                "widest <!-- fig run.widest-ci -->?<!-- /fig -->\n", run)
     assert "-->7<!--" in text and "-->±4.8%<!--" in text
+
+
+def test_a_figure_may_come_from_another_named_run():
+    main, other = _run(experiment_family(seed=0)), _run(experiment_family(seed=5))
+    other = measurements.Run(run_id="r2", kind="profile", status="complete", status_recorded=True,
+                             protocol={}, meta={}, docs=other.docs, arm_docs={})
+    text = "<!-- results-run r1 -->\n<!-- fig mkl.vs-parent@r2 -->?<!-- /fig -->\n"
+    filled = readme_figures.fill(text, main, load=lambda run_id: {"r2": other}[run_id])
+    assert stats.against_parent(other.docs, "mkl").describe() in filled
+    with pytest.raises(ConfigError):
+        readme_figures.fill(text, main)  # no way to read r2
