@@ -106,3 +106,11 @@ def test_a_figure_may_come_from_another_named_run():
     assert stats.against_parent(other.docs, "mkl").describe() in filled
     with pytest.raises(ConfigError):
         readme_figures.fill(text, main)  # no way to read r2
+
+
+def test_the_readme_quotes_its_committed_runs_exactly():
+    """Every figure in README.md (table and prose) is what the committed run it names says."""
+    results = paths.PROJECT_ROOT / "results"
+    problems = readme_figures.sync(paths.PROJECT_ROOT / "README.md",
+                                   lambda run_id: measurements.load_run(results, run_id), write=False)
+    assert problems == [], "run `invoke readme-figures --write`:\n" + "\n".join(problems)

@@ -27,3 +27,20 @@ def test_a_second_run_that_disagrees_is_reported_as_such():
     (row,) = reproduce.compare(first, second)
     assert not row.inside and not row.overlap
     assert "for 0 of 1 variants" in reproduce.to_markdown(first, second)
+
+
+def test_the_readme_back_to_back_claim_is_what_the_committed_runs_say():
+    import re
+
+    from tfopt import paths
+
+    text = (paths.PROJECT_ROOT / "README.md").read_text()
+    claim = re.search(r"run ended \(`(\S+)`.*?inside the first\s+run's 95% CI for (\d+) of (\d+) variants, "
+                      r"and all (\d+) pairs of intervals overlap", text, re.S)
+    assert claim, "README's back-to-back sentence changed: update this test with it"
+    second_id, inside, total, overlap = claim.group(1), *map(int, claim.group(2, 3, 4))
+    folder = paths.PROJECT_ROOT / "results"
+    first_id = re.search(r"<!-- results-run (\S+) -->", text).group(1)
+    rows = reproduce.compare(measurements.load_run(folder, first_id), measurements.load_run(folder, second_id))
+    assert (sum(a.inside for a in rows), len(rows), sum(a.overlap for a in rows)) == (inside, total, overlap)
+    assert overlap == total
