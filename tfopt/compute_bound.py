@@ -23,6 +23,8 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from . import stats
+
 
 @dataclass(frozen=True)
 class Distance:
@@ -37,13 +39,9 @@ class Distance:
         return self.measured_ms / self.bound_ms if self.measured_ms and self.bound_ms > 0 else None
 
 
-def _profiles(result: dict) -> List[dict]:
-    return [v["profile"] for v in result.get("visits") or [] if isinstance(v.get("profile"), dict)]
-
-
 def macs_per_predict(result: dict, words: int) -> Optional[int]:
     """MACs of one predict() on the n-word case (the same in every container)."""
-    for profile in _profiles(result):
+    for profile in stats.profiles(result):
         value = ((profile.get("macs") or {}).get("per_case") or {}).get(str(words))
         if isinstance(value, (int, float)):
             return int(value)
@@ -52,7 +50,7 @@ def macs_per_predict(result: dict, words: int) -> Optional[int]:
 
 def peak_gmacs_per_s(result: dict) -> Optional[float]:
     """The single-core GEMM peak, median over containers."""
-    found = [(p.get("microbench") or {}).get("gmacs_per_s") for p in _profiles(result)]
+    found = [(p.get("microbench") or {}).get("gmacs_per_s") for p in stats.profiles(result)]
     found = [x for x in found if isinstance(x, (int, float)) and x > 0]
     return float(np.median(found)) if found else None
 
@@ -60,8 +58,6 @@ def peak_gmacs_per_s(result: dict) -> Optional[float]:
 def measured_ms(result: dict, words: int) -> Optional[float]:
     """The n-word figure of the report's main table: the geometric mean over containers of
     each container's median call (tfopt.stats), so both tables quote the same time."""
-    from . import stats
-
     case = stats.summarize(result).get(words)
     return float(case.median) if case is not None else None
 
@@ -81,7 +77,7 @@ def distance(result: dict, words: int, peak: Optional[float] = None) -> Optional
 
 
 def measured_words(result: dict) -> List[int]:
-    return sorted({c["words"] for p in _profiles(result) for c in p.get("cases") or [] if "words" in c})
+    return stats.measured_cases(result)
 
 
 def distances(result: dict, peak: Optional[float] = None) -> Dict[int, Distance]:
