@@ -76,7 +76,7 @@ def variants(c, file=VARIANTS_FILE, yes=False):
             _say(f"{alias} → {name}")
 
 
-@task(iterable=["variant", "aa"], auto_shortflags=False, help={
+@task(iterable=["variant", "aa", "engine"], auto_shortflags=False, help={
     "variant": "a variant, alias, or a matrix grid's name for all its variants (repeatable)",
     "all": "profile every variant", "yes": "accept matrix grids that expand past 200 variants",
     "rounds": "rounds; each visits every variant once in a fresh container (default 3; "
@@ -96,12 +96,15 @@ def variants(c, file=VARIANTS_FILE, yes=False):
     "race_margin": "with --race: drop a variant whose CI says it is slower than the best by more than "
                    "this (default 2%)",
     "race_tie": "with --race: stop when every survivor's CI against the best is within ±this (default 2%)",
+    "engine": "a Docker engine to run on (repeatable; each runs every round): unix:///path, tcp://host:2376, "
+              "ssh://user@host, a Docker context, NAME=URL, or a name from the file's engines: "
+              "(default: the local engine)",
 })
 @fatal_errors
 def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, pin=None, aa=None,
             file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20,
             target_ci=None, max_rounds=None, max_minutes=None, yes=False, race=False, race_margin=None,
-            race_tie=None):
+            race_tie=None, engine=None):
     """Build or reuse each variant's image and profile it under its limits."""
     from tfopt.pipeline import profile as run_profile
     from tfopt.runs import Protocol, parse_percent
@@ -115,7 +118,8 @@ def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, 
                         max_minutes=float(max_minutes) if max_minutes else None, race=race,
                         **{key: parse_percent(value, "--" + key.replace("_", "-"))
                            for key, value in (("race_margin", race_margin), ("race_tie", race_tie)) if value})
-    run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa or [], verbose=verbose)
+    run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa or [], verbose=verbose,
+                engines=engine or [])
 
 
 @task(help={"run": "the run id (default: the latest run)", "results": "results folder (default results/)",

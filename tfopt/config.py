@@ -53,7 +53,7 @@ TENSORFLOW_KEYS = {"pypi": str, "wheel": str, "sha256": str, "source": dict}
 SOURCE_KEYS = {"version": str, "copts": str, "configs": list, "jobs": int, "ram_mb": int,
                "recipe": str, "xla": bool, "distdir": str, "remote_cache": str}
 LIMIT_KEYS = {"cpus": (int, float), "memory": str, "cpuset": str}
-TOP_KEYS = ("variants", "defaults", "aliases", "matrix")
+TOP_KEYS = ("variants", "defaults", "aliases", "matrix", "engines")
 
 DEFAULTS: Dict[str, Any] = {
     "description": "",
@@ -162,6 +162,7 @@ class Plan:
     path: Path
     variants: Dict[str, Variant]
     aliases: Dict[str, str] = field(default_factory=dict)  # short name → variant name
+    engines: Dict[str, str] = field(default_factory=dict)  # engine name → URL (tfopt/fleet.py)
 
     def select(self, names: List[str]) -> List[Variant]:
         """Variants by name or alias, in the order given."""
@@ -258,7 +259,31 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
         if v.reference not in variants:
             raise where.error(("variants", v.name, "reference"), f"reference {v.reference!r} is not a variant"
                               + _did_you_mean(v.reference, variants))
-    return Plan(path=path, variants=variants, aliases=_aliases(where, data.get("aliases"), variants))
+    return Plan(path=path, variants=variants, aliases=_aliases(where, data.get("aliases"), variants),
+                engines=_engines(where, data.get("engines")))
+
+
+def _engines(where: "_Where", raw) -> Dict[str, str]:
+    """engines: {name: URL}: the Docker engines a run uses when no --engine is given."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        raise where.error(("engines",), "engines is a mapping of engine name → URL, e.g. "
+                                        "second: ssh://me@box2 (or unix:///path, tcp://host:2376, a context)")
+    for name, url in raw.items():
+        if not NAME_RE.match(str(name)):
+            raise where.error(("engines", str(name)), f"engine name {name!r}: use lowercase letters, digits, "
+                                                      "'-', '_' and '.'")
+        if not isinstance(url, str) or not url.strip():
+            raise where.error(("engines", str(name)), f"engine {name!r}: the URL must be a string, got {url!r}")
+    from .fleet import targets
+
+    for name, url in raw.items():
+        try:
+            targets([f"{name}={url}"])
+        except ConfigError as exc:
+            raise where.error(("engines", str(name)), exc.args[0], hint=exc.hint) from None
+    return {str(n): u.strip() for n, u in raw.items()}
 
 
 def _aliases(where: "_Where", raw, variants: Dict[str, "Variant"]) -> Dict[str, str]:

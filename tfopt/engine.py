@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import tarfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,29 +109,93 @@ class ContainerOutcome:
     finished_at: str
 
 
-class Engine:
-    """A thin layer over docker-py: build, import, run, copy out, clean."""
+@dataclass(frozen=True)
+class EngineInfo:
+    """What an engine says of itself and its machine (`docker info`)."""
 
-    def __init__(self, client):
+    engine_id: str
+    host_name: str
+    ncpu: int
+    memory_bytes: int
+    kernel: str
+    os: str
+    architecture: str
+    docker_version: str
+
+
+def client_arguments(url: Optional[str]) -> Dict[str, object]:
+    """docker-py client arguments for an engine URL: unix:///path, tcp://host:port (TLS when
+    DOCKER_TLS_VERIFY or DOCKER_CERT_PATH is set, as the docker CLI does), ssh://user@host
+    (through the system's ssh), or the name of a Docker context. None: DOCKER_HOST's engine."""
+    docker = _docker()
+    if url is None:
+        return {}
+    if "://" not in url:
+        context = docker.ContextAPI.get_context(url)
+        if context is None:
+            known = [c.Name for c in docker.ContextAPI.contexts()]
+            raise EngineUnavailable(f"no Docker context named {url!r}",
+                                    hint=f"known contexts: {', '.join(known)}; or give a URL "
+                                         "(unix:///path, tcp://host:2376, ssh://user@host)")
+        arguments: Dict[str, object] = {"base_url": context.Host}
+        if context.TLSConfig:
+            arguments["tls"] = context.TLSConfig
+        return arguments
+    if url.startswith("ssh://"):
+        return {"base_url": url, "use_ssh_client": True}
+    if url.startswith("tcp://") and (os.environ.get("DOCKER_TLS_VERIFY") or os.environ.get("DOCKER_CERT_PATH")):
+        cert_path = Path(os.environ.get("DOCKER_CERT_PATH") or Path.home() / ".docker")
+        verify = bool(os.environ.get("DOCKER_TLS_VERIFY"))
+        return {"base_url": url, "tls": docker.tls.TLSConfig(
+            client_cert=(str(cert_path / "cert.pem"), str(cert_path / "key.pem")),
+            ca_cert=str(cert_path / "ca.pem") if verify else None, verify=verify)}
+    return {"base_url": url}
+
+
+class Engine:
+    """A thin layer over docker-py: build, import, run, copy out, ship images, clean."""
+
+    def __init__(self, client, url: Optional[str] = None):
         self.client = client
+        self.url = url
 
     @classmethod
     def connect(cls, base_url: Optional[str] = None) -> "Engine":
-        """The engine DOCKER_HOST names (or base_url, e.g. unix:///tmp/x.sock)."""
+        """The engine DOCKER_HOST names, or the one at base_url: a URL (unix://, tcp://, ssh://)
+        or a Docker context's name."""
         docker = _docker()
+        where = f" at {base_url}" if base_url else ""
         try:
-            if base_url:
-                client = docker.DockerClient(base_url=base_url, timeout=600)
+            arguments = client_arguments(base_url)
+            if arguments:
+                client = docker.DockerClient(timeout=600, **arguments)
             else:
                 client = docker.from_env(timeout=600)
             client.ping()
+        except EngineUnavailable:
+            raise
         except Exception as exc:  # docker raises several unrelated types here
-            raise EngineUnavailable(f"no Docker engine answers ({exc.__class__.__name__}: {exc})",
-                                    hint=ENGINE_HINT) from None
-        return cls(client)
+            raise EngineUnavailable(f"no Docker engine answers{where} ({exc.__class__.__name__}: {exc})",
+                                    hint=ENGINE_HINT if not base_url else
+                                    f"check that dockerd runs there and that this user may reach {base_url}"
+                                    ) from None
+        return cls(client, base_url)
+
+    @property
+    def endpoint(self) -> str:
+        """The URL this engine was reached at (the local engine's: DOCKER_HOST, else the socket)."""
+        return self.url or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
     def version(self) -> str:
         return self.client.version().get("Version", "unknown")
+
+    def info(self) -> EngineInfo:
+        raw = self.client.info()
+        # ID alone can repeat: daemons of one host may share its key; their data roots differ
+        return EngineInfo(engine_id=f"{raw.get('ID', '?')}:{raw.get('DockerRootDir', '?')}", host_name=raw.get("Name", "?"), ncpu=int(raw.get("NCPU") or 0),
+                          memory_bytes=int(raw.get("MemTotal") or 0), kernel=raw.get("KernelVersion", "?"),
+                          os=raw.get("OperatingSystem", "?"), architecture=raw.get("Architecture", "?"),
+                          docker_version=raw.get("ServerVersion") or self.version())
 
     def answers(self) -> bool:
         try:
@@ -148,6 +213,26 @@ class Engine:
             return self.client.images.get(ref)
         except docker.errors.ImageNotFound:
             return None
+
+    def image_id(self, ref: str) -> Optional[str]:
+        image = self.image(ref)
+        return image.id if image is not None else None
+
+    def save_image(self, ref: str) -> Iterable[bytes]:
+        """`docker save` of one tagged image, streamed in chunks (nothing is written to disk)."""
+        try:
+            return self.client.images.get(ref).save(named=True)
+        except _connection_errors():
+            raise self.lost(f"saving {ref}") from None
+
+    def load_image(self, chunks: Iterable[bytes]) -> None:
+        """`docker load` from a stream of chunks (e.g. another engine's save_image)."""
+        try:
+            for chunk in self.client.api.load_image(chunks):
+                if isinstance(chunk, dict) and chunk.get("error"):
+                    raise BuildError(f"loading an image into {self.endpoint} failed: {chunk['error']}")
+        except _connection_errors():
+            raise self.lost("loading an image") from None
 
     def containers_have_network(self) -> bool:
         """Whether containers get a network by default (dockerd --bridge=none gives them none)."""
@@ -279,8 +364,9 @@ class Engine:
             working_dir=spec.working_dir, detach=True,
         )
         previous = signal.getsignal(signal.SIGTERM)
+        in_main_thread = threading.current_thread() is threading.main_thread()
         try:
-            if previous is signal.SIG_DFL:  # make `kill` behave like Ctrl-C: the finally runs
+            if previous is signal.SIG_DFL and in_main_thread:  # `kill` behaves like Ctrl-C: the finally runs
                 signal.signal(signal.SIGTERM, signal.default_int_handler)
             container.start()
             timed_out = self._wait(container, spec.timeout_s, on_stderr)
@@ -308,7 +394,7 @@ class Engine:
                     raise
                 # the engine is gone: the container goes when the next run starts (remove_leftovers)
             finally:
-                if previous is signal.SIG_DFL:
+                if previous is signal.SIG_DFL and in_main_thread:
                     signal.signal(signal.SIGTERM, previous)
 
     def _wait(self, container, timeout_s: float, on_stderr) -> bool:
@@ -362,6 +448,35 @@ class Engine:
             container.remove(force=True, v=True)
             removed.append(container.name)
         return removed
+
+    def create_marker(self, name: str, image: str, labels: Dict[str, str]) -> bool:
+        """Create (never start) a container named `name`: Docker refuses a second container of
+        one name on one engine, atomically, which makes it a lock. False: the name is taken."""
+        docker = _docker()
+        try:
+            self.client.containers.create(image, ["tfopt-marker"], name=name, labels={**MANAGED, **labels},
+                                          network_disabled=True)
+            return True
+        except docker.errors.APIError as exc:
+            if exc.status_code == 409:
+                return False
+            raise
+
+    def marker_labels(self, name: str) -> Optional[Dict[str, str]]:
+        """The labels of the container `name`, or None when there is none."""
+        docker = _docker()
+        try:
+            return dict(self.client.containers.get(name).labels)
+        except docker.errors.NotFound:
+            return None
+
+    def remove_container(self, name: str) -> bool:
+        docker = _docker()
+        try:
+            self.client.containers.get(name).remove(force=True, v=True)
+            return True
+        except docker.errors.NotFound:
+            return False
 
     def remove_containers(self, labels: Dict[str, str]) -> List[str]:
         filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}

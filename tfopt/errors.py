@@ -49,6 +49,10 @@ class RunError(TfoptError):
     exit_code = 6
 
 
+class EnginesLost(RunError):
+    """In a run across several engines, one or more engines stopped answering; the others finished."""
+
+
 class CorrectnessError(TfoptError):
     """A variant's predictions differ from its reference and it may not."""
 
@@ -59,3 +63,9 @@ class UnsupportedHost(TfoptError):
     """The host cannot run what was asked (e.g. a wheel needs CPU instructions it lacks)."""
 
     exit_code = 8
+
+
+class EngineBusy(TfoptError):
+    """Another run holds the engine's lock: one run per engine at a time."""
+
+    exit_code = 9

@@ -3,10 +3,11 @@
 from pathlib import Path
 from typing import Callable, List, Sequence
 
-from . import results
+from . import fleet, results
 from .config import Plan, describe
 from .engine import Engine
 from .errors import ConfigError, RunError
+from .multi_engine import measure_everywhere
 from .prepare import prepare
 from .runs import Arm, Protocol, RunReport, check_target_has_pairs, measure
 
@@ -16,12 +17,16 @@ DEFAULT_VARIANTS = ("tf2-stock", "tf2-incremental", "ort-incremental", "numpy-in
 DEMO_PROTOCOL = {"rounds": 3, "repeats": 3}
 
 
-def print_plan(plan: Plan, names: List[str], protocol: Protocol, say: Callable[[str], None]) -> None:
+def print_plan(plan: Plan, names: List[str], protocol: Protocol, say: Callable[[str], None],
+               engines: Sequence[fleet.Target] = ()) -> None:
     variants = plan.select(names)
     images = len({v.build_key() for v in variants})
     say(f"plan: {len(variants)} variant(s) from {plan.path}, {images} image(s); "
         f"{protocol.rounds} round(s) × {protocol.repeats} repeat(s) after {protocol.warmups} warmup(s), "
         f"seed {protocol.seed}" + (f", pinned to cpuset {protocol.pin}" if protocol.pin else ""))
+    if len(engines) > 1:
+        say(f"  on {len(engines)} engines, each running every round on its own: "
+            + ", ".join(t.shown for t in engines))
     for v in variants:
         for line in describe(v):
             say("  " + line)
@@ -42,9 +47,13 @@ def unchecked_notes(measured: dict, names: List[str]) -> List[str]:
 
 def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
             say: Callable[[str], None] = print, aa: Sequence[str] = (),
-            verbose: bool = False) -> RunReport:
+            verbose: bool = False, engines: Sequence[str] = ()) -> RunReport:
     """Profile `names`; each variant in `aa` is also measured as two arms (NAME@A, NAME@B)
-    interleaved with the others in the same rounds. `aa` alone is an A/A-only run."""
+    interleaved with the others in the same rounds. `aa` alone is an A/A-only run.
+
+    `engines` (URLs, NAME=URL, or names from the file's `engines:`; default the local
+    engine): every engine is checked and locked first; images are built on the first and
+    shipped to the others; each engine then runs every round on its own (multi_engine.py)."""
     aa = [aa] if isinstance(aa, str) else list(aa or [])
     aa = [v.name for v in plan.select(aa)]  # aliases resolve; unknown names fail here
     names = [v.name for v in plan.select(names)]
@@ -53,10 +62,43 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
     protocol.check()
     check_target_has_pairs(protocol, plan.select(names))
     wanted = list(dict.fromkeys(names + aa))
-    print_plan(plan, wanted, protocol, say)
-    engine = Engine.connect()
-    remove_leftovers(engine, say)
-    prepared = prepare(engine, plan.select(wanted), say, verbose)
+    chosen = fleet.targets(engines, plan.engines)
+    print_plan(plan, wanted, protocol, say, chosen)
+    members = fleet.connect(chosen)
+    run_id = results.new_run_id()
+    with fleet.locked(members, run_id, say):
+        for member in members:
+            remove_leftovers(member.engine, say)
+        prepared = prepare(members[0].engine, plan.select(wanted), say, verbose)
+        arms = _arms(names, aa, prepared, say)
+        if not arms:
+            say("nothing to run: every chosen variant was skipped")
+            return RunReport(run_id="")
+        if len(members) > 1:
+            say(f"images to the other engines ({len({a.image for a in arms})} image(s)):")
+            for member in members[1:]:
+                fleet.ship(members[0], member, [a.image for a in arms], say)
+        for member in members:
+            say("engine " + fleet.describe(fleet.probe(member, arms[0].image, run_id)))
+        kind = "aa" if not names else "profile"
+        if len(members) == 1:
+            reports = {members[0].name: measure(members[0].engine, arms, protocol, plan.variants, results_dir,
+                                                say, kind=kind, run_id=run_id, engine_facts=members[0].facts)}
+        else:
+            reports = measure_everywhere(members, arms, protocol, plan.variants, results_dir, run_id, say, kind)
+    for name, report in reports.items():
+        say(f"results{' of ' + name if len(reports) > 1 else ''}: {results.run_dir(results_dir, report.run_id)}")
+        if names:
+            _gate(results_dir, report, [a.name for a in arms], say)
+    failures = {f"{name}@{engine}" if len(reports) > 1 else name: why
+                for engine, report in reports.items() for name, why in report.failures.items()}
+    if failures:
+        raise RunError(f"{len(failures)} variant(s) failed: {', '.join(sorted(failures))}",
+                       hint="their logs are named above; results of the others are kept")
+    return reports[members[0].name]
+
+
+def _arms(names: List[str], aa: List[str], prepared, say: Callable[[str], None]) -> List[Arm]:
     arms = [Arm(n, prepared[n].variant, prepared[n].image) for n in names if prepared[n].image]
     for name in aa:
         if not prepared[name].image:
@@ -66,25 +108,17 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
             continue
         arms += [Arm(f"{name}@{side}", prepared[name].variant, prepared[name].image, arm_of=name)
                  for side in ("A", "B")]
-    if not arms:
-        say("nothing to run: every chosen variant was skipped")
-        return RunReport(run_id="")
-    kind = "aa" if not names else "profile"
-    report = measure(engine, arms, protocol, plan.variants, results_dir, say, kind=kind)
-    say(f"results: {results.run_dir(results_dir, report.run_id)}")
-    if names:
-        from .gate import enforce
+    return arms
 
-        measured = {**results.latest_by_variant(results_dir), **results.load_run(results_dir, report.run_id)}
-        for allowed in enforce(measured):
-            say(f"predictions of {allowed.variant} differ from {allowed.reference} (allowed): {allowed.detail}")
-        for line in unchecked_notes(measured, [a.name for a in arms]):
-            say(line)
-    if report.failures:
-        failed = ", ".join(sorted(report.failures))
-        raise RunError(f"{len(report.failures)} variant(s) failed: {failed}",
-                       hint="their logs are named above; results of the others are kept")
-    return report
+
+def _gate(results_dir: Path, report: RunReport, arm_names: List[str], say: Callable[[str], None]) -> None:
+    from .gate import enforce
+
+    measured = {**results.latest_by_variant(results_dir), **results.load_run(results_dir, report.run_id)}
+    for allowed in enforce(measured):
+        say(f"predictions of {allowed.variant} differ from {allowed.reference} (allowed): {allowed.detail}")
+    for line in unchecked_notes(measured, arm_names):
+        say(line)
 
 
 def remove_leftovers(engine: Engine, say: Callable[[str], None] = print) -> List[str]:

@@ -109,7 +109,12 @@ class RunReport:
     failures: Dict[str, str] = field(default_factory=dict)
 
 
-def host_facts(engine: Engine) -> dict:
+def host_facts(engine: Engine, engine_facts: Optional[dict] = None) -> dict:
+    """The machine measured on: the engine's own facts when probed (tfopt/fleet.py), else
+    the controlling host's /proc/cpuinfo (the same machine when the engine is local)."""
+    if engine_facts:
+        return {"tfopt_version": __version__, "git_commit": _git_commit(),
+                **{k: engine_facts.get(k) for k in ("docker_version", "kernel", "cpu_model", "cpu_flags")}}
     cpu_model, flags = None, []
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -119,13 +124,16 @@ def host_facts(engine: Engine) -> dict:
                 flags = line.split(":", 1)[1].split()
     except OSError:
         pass
-    try:
-        commit = subprocess.run(["git", "-C", str(paths.PROJECT_ROOT), "rev-parse", "HEAD"],
-                                capture_output=True, text=True).stdout.strip() or None
-    except OSError:
-        commit = None
-    return {"tfopt_version": __version__, "git_commit": commit, "docker_version": engine.version(),
+    return {"tfopt_version": __version__, "git_commit": _git_commit(), "docker_version": engine.version(),
             "kernel": platform.release(), "cpu_model": cpu_model, "cpu_flags": flags}
+
+
+def _git_commit() -> Optional[str]:
+    try:
+        return subprocess.run(["git", "-C", str(paths.PROJECT_ROOT), "rev-parse", "HEAD"],
+                              capture_output=True, text=True).stdout.strip() or None
+    except OSError:
+        return None
 
 
 def profile_command(variant: Variant, protocol: Protocol) -> List[str]:
@@ -171,8 +179,14 @@ def _result_doc(arm: Arm, run_id: str, image, host: dict, protocol: Protocol,
 
 
 def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: Dict[str, Variant],
-            results_dir: Path, say: Callable[[str], None] = print, kind: str = "profile") -> RunReport:
-    """Interleaved rounds until the protocol says stop; run.json records how the run ended."""
+            results_dir: Path, say: Callable[[str], None] = print, kind: str = "profile", *,
+            run_id: Optional[str] = None, engine_facts: Optional[dict] = None, meta: Optional[dict] = None,
+            stop: Optional[threading.Event] = None) -> RunReport:
+    """Interleaved rounds until the protocol says stop; run.json records how the run ended.
+
+    `engine_facts` (tfopt/fleet.py probe) describe the engine's machine in run.json and in
+    every result; `meta` adds keys to run.json (a multi-engine part's "parent"); `stop`, when
+    set by another thread, ends the run before its next container, like Ctrl-C."""
     protocol.check()
     check_target_has_pairs(protocol, [a.variant for a in arms if a.arm_of is None])
     if protocol.race and any(a.arm_of for a in arms):
@@ -182,17 +196,21 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
         raise ConfigError("--race needs at least two variants to race",
                           hint="pass several --variant NAME, or a matrix grid's name")
     race = Race(protocol.race_margin, protocol.race_tie) if protocol.race else None
-    run_id = results.new_run_id()
+    run_id = run_id or results.new_run_id()
     report = RunReport(run_id)
-    host = host_facts(engine)
+    host = host_facts(engine, engine_facts)
     rng = random.Random(protocol.seed)
     orders: List[List[str]] = []
     results.write_run_meta(results_dir, run_id, {
         "kind": kind, "arms": [a.name for a in arms], "orders": orders, "host": host,
         "protocol": vars(protocol), "target_ci": protocol.target_ci, "started_at": _now(),
         "status": results.RUNNING, "reason": None,
+        **({"engines": [engine_facts], "engine": engine_facts} if engine_facts else {}), **(meta or {}),
     })
     docs = {a.name: _result_doc(a, run_id, engine.image(a.image), host, protocol, plan_variants) for a in arms}
+    if engine_facts:
+        for doc in docs.values():
+            doc["engine"] = engine_facts
     goal = f"until every speedup's CI is within ±{protocol.target_ci:.1%} " \
            f"({protocol.rounds}..{protocol.round_limit} rounds" \
            + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")") \
@@ -204,7 +222,7 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
     say(f"run {run_id}: {len(arms)} variant(s) {goal}, seed {protocol.seed}")
     started = time.monotonic()
     with _sigterm_as_ctrl_c():
-        return _rounds(engine, arms, protocol, results_dir, say, report, docs, rng, orders, started, race)
+        return _rounds(engine, arms, protocol, results_dir, say, report, docs, rng, orders, started, race, stop)
 
 
 @contextlib.contextmanager
@@ -223,7 +241,7 @@ def _sigterm_as_ctrl_c():
 
 def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Path, say, report: RunReport,
             docs: Dict[str, dict], rng: random.Random, orders: List[List[str]], started: float,
-            race: Optional[Race] = None) -> RunReport:
+            race: Optional[Race] = None, stop: Optional[threading.Event] = None) -> RunReport:
     run_id = report.run_id
     by_name = {a.name: a for a in arms}
     stop_reason = None
@@ -241,6 +259,8 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
             for position, name in enumerate(order):
                 if name in report.failures:
                     continue
+                if stop is not None and stop.is_set():
+                    raise KeyboardInterrupt
                 of = f"/{protocol.rounds}" if protocol.target_ci is None and race is None else ""
                 say(f"  round {round_index + 1}{of} · {name}")
                 try:

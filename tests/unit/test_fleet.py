@@ -1,0 +1,147 @@
+"""Which engines a run uses, how they are named and checked, the engine lock's staleness rule,
+and a run across engines (stand-in engines; tests/integration/test_engines.py runs real ones)."""
+
+import os
+import socket
+import threading
+
+import pytest
+
+from tfopt import fleet, results
+from tfopt.config import load_plan
+from tfopt.errors import ConfigError, EngineUnavailable, EnginesLost
+from tfopt.fleet import Member, Target
+from tfopt.multi_engine import measure_everywhere
+from tfopt.runs import Arm, Protocol
+
+from test_run_loop import PLAN_TEXT, SCALES, FakeEngine
+
+
+def test_no_engine_given_means_the_local_one():
+    assert fleet.targets([]) == [Target("local", None)]
+    assert fleet.targets(["local", "ssh://me@box"]) == [Target("local", None), Target("box", "ssh://me@box")]
+
+
+def test_engine_names_are_derived_from_urls_or_given():
+    got = fleet.targets(["unix:///var/run/docker.sock", "unix:///tmp/tfopt-dockerd-x1/docker.sock",
+                         "ssh://me@box2.lan", "tcp://10.0.0.7:2376", "big=ssh://me@big", "my-context"])
+    assert [(t.name, t.url) for t in got] == [
+        ("local", "unix:///var/run/docker.sock"), ("tfopt-dockerd-x1", "unix:///tmp/tfopt-dockerd-x1/docker.sock"),
+        ("box2.lan", "ssh://me@box2.lan"), ("10.0.0.7", "tcp://10.0.0.7:2376"), ("big", "ssh://me@big"),
+        ("my-context", "my-context")]
+
+
+def test_names_from_the_files_engines_mapping_are_accepted():
+    declared = {"second": "unix:///tmp/e2/docker.sock", "zen3": "ssh://me@zen3"}
+    assert fleet.targets(["zen3"], declared) == [Target("zen3", "ssh://me@zen3")]
+    assert [t.name for t in fleet.targets([], declared)] == ["second", "zen3"]
+
+
+def test_bad_engine_lists_are_refused_with_what_to_do():
+    with pytest.raises(ConfigError, match=r"unknown scheme 'tpc://' \(did you mean 'tcp://'\?\)"):
+        fleet.targets(["tpc://box:2376"])
+    with pytest.raises(ConfigError, match="two engines are named 'box'") as info:
+        fleet.targets(["ssh://a@box", "tcp://box:2376"])
+    assert "--engine NAME=URL" in info.value.hint
+    with pytest.raises(ConfigError, match="listed twice"):
+        fleet.targets(["a=ssh://me@box", "b=ssh://me@box"])
+
+
+def test_engines_key_in_the_variants_file_is_validated_with_its_line(tmp_path):
+    path = tmp_path / "variants.yaml"
+    path.write_text(PLAN_TEXT + "engines:\n  second: unix:///tmp/e2/docker.sock\n  zen3: ssh://me@zen3\n")
+    assert load_plan(path).engines == {"second": "unix:///tmp/e2/docker.sock", "zen3": "ssh://me@zen3"}
+    lines = PLAN_TEXT.count("\n")
+    path.write_text(PLAN_TEXT + "engines:\n  second: htp://box\n")
+    with pytest.raises(ConfigError, match=rf"variants.yaml:{lines + 2}: engine URL 'htp://box': unknown scheme 'htp://' "
+                                         r"\(did you mean 'tcp://'\?\)"):
+        load_plan(path)
+    path.write_text(PLAN_TEXT + "engine:\n  second: tcp://box:2376\n")
+    with pytest.raises(ConfigError, match=r"unknown top-level key 'engine' \(did you mean 'engines'\?\)"):
+        load_plan(path)
+
+
+def test_unanswering_engines_are_all_named_before_any_work(tmp_path):
+    missing = [f"unix://{tmp_path}/a/docker.sock", f"unix://{tmp_path}/b/docker.sock"]
+    with pytest.raises(EngineUnavailable) as info:
+        fleet.connect(fleet.targets(missing))
+    message = str(info.value)
+    assert "2 of 2 engine(s) do not answer; nothing was done" in message
+    assert all(url in message for url in missing)
+
+
+def test_a_lock_is_stale_only_when_its_holder_on_this_host_is_gone():
+    here = socket.gethostname()
+    assert fleet._stale({"tfopt.controller": here, "tfopt.pid": "999999999"})
+    assert fleet._stale({"tfopt.controller": here, "tfopt.pid": str(os.getpid())})  # this process, earlier run
+    assert not fleet._stale({"tfopt.controller": here, "tfopt.pid": str(os.getppid())})
+    assert not fleet._stale({"tfopt.controller": "other-host", "tfopt.pid": "999999999"})
+
+
+def test_cpuinfo_gives_model_and_flags():
+    text = "processor\t: 0\nmodel name\t: Zen 3 Box\nflags\t\t: fpu avx avx2 fma\n\nprocessor\t: 1\n" \
+           "model name\t: Zen 3 Box\nflags\t\t: fpu avx avx2 fma\n"
+    assert fleet._cpuinfo(text) == {"cpu_model": "Zen 3 Box", "cpu_flags": ["fpu", "avx", "avx2", "fma"]}
+
+
+class Engine2(FakeEngine):
+    """A stand-in engine that is safe to use from a thread: a lock around its counters."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mutex = threading.Lock()
+
+    def run(self, spec):
+        with self.mutex:
+            return super().run(spec)
+
+
+@pytest.fixture
+def two_engines(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "variants.yaml"
+    path.write_text(PLAN_TEXT)
+    plan = load_plan(path)
+
+    def go(first: FakeEngine, second: FakeEngine, rounds: int = 3):
+        members = [Member(Target("one", None), first, {"name": "one", "cpu_model": "A"}),
+                   Member(Target("two", "unix:///x.sock"), second, {"name": "two", "cpu_model": "B"})]
+        arms = [Arm(n, plan.variants[n], "img") for n in ("ref", "fast")]
+        said = []
+        out = tmp_path / "results"
+        error = None
+        try:
+            measure_everywhere(members, arms, Protocol(rounds=rounds), plan.variants, out, "RID", said.append)
+        except Exception as exc:
+            error = exc
+        return error, results.read_run_meta(results.run_dir(out, "RID")), said, out
+
+    return go
+
+
+def test_every_engine_runs_every_round_into_its_own_part(two_engines):
+    error, meta, said, out = two_engines(Engine2(SCALES), Engine2(SCALES))
+    assert error is None
+    assert meta["kind"] == "engines" and meta["status"] == "complete"
+    assert meta["parts"] == {"one": "RID@one", "two": "RID@two"}
+    assert [(e["name"], e["cpu_model"], e["status"]) for e in meta["engines"]] == [
+        ("one", "A", "complete"), ("two", "B", "complete")]
+    for engine in ("one", "two"):
+        part = results.read_run_meta(results.run_dir(out, f"RID@{engine}"))
+        assert part["parent"] == "RID" and part["engine"]["name"] == engine and part["status"] == "complete"
+        docs = results.load_run(out, f"RID@{engine}")
+        assert {n: len(d["visits"]) for n, d in docs.items()} == {"ref": 3, "fast": 3}
+        assert all(d["engine"]["name"] == engine for d in docs.values())
+    assert any(line.startswith("[two] ") for line in said)
+
+
+def test_an_engine_lost_mid_run_stops_only_its_part_and_exits_6(two_engines):
+    error, meta, said, out = two_engines(Engine2(SCALES), Engine2(SCALES, lose_after=3))
+    assert isinstance(error, EnginesLost) and error.exit_code == 6
+    assert "two (unix:///x.sock)" in str(error)
+    assert meta["status"] == "failed" and "engine two: lost" in meta["reason"]
+    assert {e["name"]: e["status"] for e in meta["engines"]} == {"one": "complete", "two": "lost"}
+    first = results.load_run(out, "RID@one")
+    assert {n: len(d["visits"]) for n, d in first.items()} == {"ref": 3, "fast": 3}
+    second = results.read_run_meta(results.run_dir(out, "RID@two"))
+    assert second["status"] == "interrupted" and second["reason"].startswith("engine lost")
