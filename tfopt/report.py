@@ -486,21 +486,27 @@ def _md_cell(text: str) -> str:
 def to_markdown(sections: Sequence[Section], title: str) -> str:
     out = [f"# {title}", ""]
     for s in sections:
-        out += ["#" * s.level + " " + s.title, ""]
-        for p in s.paragraphs:
-            out += [p, ""]
-        if s.bullets:
-            out += [f"- {b}" for b in s.bullets] + [""]
-        for t in s.tables:
-            out.append("| " + " | ".join(_md_cell(h) for h in t.header) + " |")
-            out.append("|" + "---|" * len(t.header))
-            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
-            out.append("")
-        for n in s.notes:
-            out += [f"_{n}_", ""]
-        for name, alt in s.images:
-            out += [f"![{alt}]({name})", ""]
+        out += section_markdown(s)
     return "\n".join(out)
+
+
+def section_markdown(s: Section) -> List[str]:
+    """One section's Markdown lines."""
+    out = ["#" * s.level + " " + s.title, ""]
+    for p in s.paragraphs:
+        out += [p, ""]
+    if s.bullets:
+        out += [f"- {b}" for b in s.bullets] + [""]
+    for t in s.tables:
+        out.append("| " + " | ".join(_md_cell(h) for h in t.header) + " |")
+        out.append("|" + "---|" * len(t.header))
+        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
+        out.append("")
+    for n in s.notes:
+        out += [f"_{n}_", ""]
+    for name, alt in s.images:
+        out += [f"![{alt}]({name})", ""]
+    return out
 
 
 CSS = """
@@ -542,29 +548,37 @@ def _cell_class(text: str) -> str:
 
 
 def to_html(sections: Sequence[Section], title: str) -> str:
+    return html_page(title, [line for s in sections for line in section_html(s)])
+
+
+def html_page(title: str, body: Sequence[str], css: str = CSS) -> str:
     e = html.escape
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           f"<title>{e(title)}</title><style>{CSS}</style></head><body>", f"<h1>{e(title)}</h1>"]
-    for s in sections:
-        out.append(f"<h{s.level}>{e(s.title)}</h{s.level}>")
-        out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
-        if s.bullets:
-            out.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in s.bullets) + "</ul>")
-        for t in s.tables:
-            out.append("<table>")
-            if any(t.header):
-                out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in t.header) + "</tr>")
-            for row in t.rows:
-                cells = []
-                for c in row:
-                    cls = _cell_class(c)
-                    cells.append(f'<td class="{cls}">{e(c)}</td>' if cls else f"<td>{e(c)}</td>")
-                out.append("<tr>" + "".join(cells) + "</tr>")
-            out.append("</table>")
-        out += [f'<p class="note">{e(n)}</p>' for n in s.notes]
-        out += [f'<img src="{e(name)}" alt="{e(alt)}">' for name, alt in s.images]
-    out.append("</body></html>")
-    return "\n".join(out)
+    return "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+                      f"<title>{e(title)}</title><style>{css}</style></head><body>", f"<h1>{e(title)}</h1>",
+                      *body, "</body></html>"])
+
+
+def section_html(s: Section) -> List[str]:
+    """One section's HTML lines."""
+    e = html.escape
+    out = [f"<h{s.level}>{e(s.title)}</h{s.level}>"]
+    out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
+    if s.bullets:
+        out.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in s.bullets) + "</ul>")
+    for t in s.tables:
+        out.append("<table>")
+        if any(t.header):
+            out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in t.header) + "</tr>")
+        for row in t.rows:
+            cells = []
+            for c in row:
+                cls = _cell_class(c)
+                cells.append(f'<td class="{cls}">{e(c)}</td>' if cls else f"<td>{e(c)}</td>")
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</table>")
+    out += [f'<p class="note">{e(n)}</p>' for n in s.notes]
+    out += [f'<img src="{e(name)}" alt="{e(alt)}">' for name, alt in s.images]
+    return out
 
 
 def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
