@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import plots, report, stats
+from . import gate, plots, report, stats
 from .measurements import EngineFacts, EnginesRun, Run
 from .report import Section, Table
 
@@ -130,19 +130,30 @@ def cross_section(run: EnginesRun, speedups: Sequence[EngineSpeedups], chart: Op
             reference = _reference(run, name)
             if reference == name:
                 continue
-            rows.append([name, f"{family} · {reference}"] + [s.cell(name, family) for s in speedups])
+            rows.append([name, f"{family} · {reference}"] + [s.cell(name, family) for s in speedups]
+                        + [predictions(run, name)])
     paragraphs = ["Each cell is the variant's speedup against its family's reference on that engine: "
                   "the reference's time divided by the variant's, both measured on the same engine in "
                   "the same rounds (95% CI, same statistics as each engine's own report)."]
     if not rows:
         paragraphs.append("No engine measured a variant beside its reference, so there is no speedup to show.")
     return Section("Speedup against the reference, engine by engine", paragraphs=paragraphs,
-                   tables=[Table(["variant", "family · reference"] + [s.engine for s in speedups], rows)]
+                   tables=[Table(["variant", "family · reference"] + [s.engine for s in speedups]
+                                 + ["predictions"], rows)]
                    if rows else [],
                    notes=["Times are never compared across engines: engines differ in CPU, clock and load, "
                           "so only ratios measured inside one engine are put side by side. 'not measured': "
                           "that engine has no result for the variant (lost, failed, or not selected)."],
                    images=[(chart, "speedup against the reference, engine by engine")] if chart else [])
+
+
+def predictions(run: EnginesRun, name: str) -> str:
+    """'✓' when the variant predicts what its reference does on every engine that measured it."""
+    states = {engine: gate.status(part.docs, name) for engine, part in run.parts.items() if name in part.docs}
+    differs = [engine for engine, state in states.items() if state == gate.DIFFERS]
+    if differs:
+        return f"✗ differs on {', '.join(differs)}"
+    return "✓" if all(state == gate.OK for state in states.values()) else "? unchecked"
 
 
 def _reference(run: EnginesRun, name: str) -> str:
@@ -247,7 +258,8 @@ def chart(run: EnginesRun, out_dir: Path, speedups: Optional[Sequence[EngineSpee
             reference = _reference(run, name)
             if reference == name:
                 continue
-            rows.append((f"{name}\nvs {reference}",
+            differs = predictions(run, name).startswith("✗")
+            rows.append((f"{name}\nvs {reference}" + (f"\n{plots.DIFFERS_MARK}" if differs else ""),
                          {s.engine: s.by_variant[name].overall if s.by_variant.get(name) else None
                           for s in speedups}))
     labels = [(e.name, f"{e.name}: {e.cpu_model or 'CPU unknown'}") for e in run.engines]

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import compute_bound, gate, plots, stats
-from .measurements import Run
+from .measurements import Run, engine_facts
 from .results import read_run_meta, run_dir
 
 Results = Dict[str, dict]
@@ -176,9 +176,20 @@ def _summary_section(results: Results, families: Dict[str, List[str]], floors: D
         if run.status != "complete":
             paragraphs.append(f"This run is {run.status}: variants may have fewer rounds than "
                               f"planned, and some may be missing.")
+        if run.meta.get("parent"):
+            paragraphs.append(_part_of(run))
     paragraphs.append("± is the half-width of the 95% confidence interval (its longer side), "
                       "not a standard deviation.")
     return Section("Summary", bullets=bullets, paragraphs=paragraphs)
+
+
+def _part_of(run: Run) -> str:
+    engine = run.engine
+    facts = ", ".join(x for x in (engine and engine.cpu_model, engine and engine.host_name and
+                                  f"host {engine.host_name}", engine and engine.endpoint) if x)
+    return (f"This run is one part of the multi-engine run {run.meta['parent']}: everything here was "
+            f"measured on engine {engine.name if engine else '?'}" + (f" ({facts})" if facts else "")
+            + f". That run's report (results/runs/{run.meta['parent']}/report.html) shows every engine side by side.")
 
 
 def _macs(n: Optional[int]) -> str:
@@ -345,22 +356,26 @@ def _aa_section(aa: Optional[Results], families: Sequence[str]) -> Tuple[Section
 def _environment_section(results: Results) -> Section:
     docs = list(results.values())
     hosts = [d.get("host") or {} for d in docs]
+    engines = [engine_facts(d["engine"]) for d in docs if isinstance(d.get("engine"), dict)]
+    machines = [d.get("engine") or d.get("host") or {} for d in docs]  # an engine's CPU is read on its machine
     profiles = [p for d in docs for p in stats.profiles(d)]
-    flags = sorted({f for h in hosts for f in _flags(h.get("cpu_flags"))})
+    flags = sorted({f for h in machines for f in _flags(h.get("cpu_flags"))})
     cgroups = [p.get("cgroup") or {} for p in profiles]
     quotas = {(c.get("cpu_quota_us"), c.get("cpu_period_us")) for c in cgroups
               if c.get("cpu_quota_us")}
     rows = [
-        ["CPU", _distinct(h.get("cpu_model") for h in hosts)],
+        ["CPU", _distinct(h.get("cpu_model") for h in machines)],
         ["relevant CPU flags", ", ".join(flags) or "none of avx/avx2/fma/avx512*"],
-        ["kernel", _distinct(h.get("kernel") for h in hosts)],
-        ["Docker", _distinct(h.get("docker_version") for h in hosts)],
+        ["kernel", _distinct(h.get("kernel") for h in machines)],
+        ["Docker", _distinct(h.get("docker_version") for h in machines)],
         ["container limits", plots.limits_label(results)],
         ["cgroup", f"v{_distinct(c.get('version') for c in cgroups)}; CPU quota "
                    + (", ".join(f"{q} µs per {p} µs" for q, p in sorted(quotas)) or "none")],
         ["tfopt", _distinct(f"{h.get('tfopt_version')} ({str(h.get('git_commit'))[:10]})"
                             for h in hosts if h.get("tfopt_version"))],
     ]
+    if engines:
+        rows.insert(0, ["Docker engine", _distinct(f"{e.name} at {e.endpoint} (host {e.host_name})" for e in engines)])
     for family, names in stats.families(results).items():
         versions = _distinct((p.get("tensorflow") or {}).get("version")
                              for n in names for p in stats.profiles(results[n]))

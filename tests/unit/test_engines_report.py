@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from factories import linear_ms, make_result
+from factories import OTHER_DIGEST, linear_ms, make_result
 from tfopt import engines_report, measurements, results, views
 from tfopt.errors import ConfigError
 
@@ -44,11 +44,12 @@ def _parent(root, engines, status="complete", reason=None):
 
 @pytest.fixture
 def two_engines(tmp_path):
-    """local: fast is 2.5x faster than stock; second: fast is 1.25x faster, and second was lost
-    after two rounds (it measured neither 'slow' nor a third round)."""
+    """local: fast is 2.5x faster than stock, slow is slower and predicts something else; second:
+    fast is 1.25x faster, and second was lost after two rounds (no 'slow', no third round)."""
     _part(tmp_path, "local", LOCAL, [make_result("stock", seed=1),
                                      make_result("fast", parent="stock", median_ms=linear_ms(40, 100), seed=2),
-                                     make_result("slow", parent="stock", median_ms=linear_ms(200, 500), seed=3)],
+                                     make_result("slow", parent="stock", median_ms=linear_ms(200, 500), seed=3,
+                                                 digest=OTHER_DIGEST)],
           status="complete", rounds_done=3)
     _part(tmp_path, "second", SECOND, [make_result("stock", visits=2, median_ms=linear_ms(300, 750), seed=4),
                                        make_result("fast", parent="stock", visits=2,
@@ -131,11 +132,12 @@ def test_report_of_the_latest_run_shows_engines_cross_view_and_both_parts(two_en
     assert f"lost: {LOST_REASON}" in engines["second"] and "| 2 |" in engines["second"]
 
     cross = md.split("## Speedup against the reference, engine by engine")[1].split("## Each engine")[0]
-    assert "| variant | family · reference | local | second |" in cross
+    assert "| variant | family · reference | local | second | predictions |" in cross
     fast = _rows(cross, "fast")[0].split("|")
     assert re.match(r" 2\.\d+ ± [\d.]+x faster", fast[3]) and re.match(r" 1\.2\d ± [\d.]+x faster", fast[4])
     slow = _rows(cross, "slow")[0].split("|")
     assert "slower" in slow[3] and slow[4].strip() == "not measured"
+    assert fast[5].strip() == "✓" and slow[5].strip() == "✗ differs on local"
     assert not _rows(cross, "stock")  # a reference against itself says nothing
     assert "Times are never compared across engines" in cross
     assert "![speedup against the reference, engine by engine](engines-speedup.png)" in cross
@@ -154,8 +156,13 @@ def test_each_part_gets_its_own_ordinary_report(two_engines):
     local = (results.run_dir(two_engines, f"{RID}@local") / "report.md").read_text()
     assert f"Run {RID}@local, status: complete" in local
     assert "| slow |" in local and "latency-tf1.13.png" in local
+    assert (f"This run is one part of the multi-engine run {RID}: everything here was measured on engine "
+            "local (Intel Xeon Gold 6230, host box-a, unix:///run/local.sock)") in local
     second = (results.run_dir(two_engines, f"{RID}@second") / "report.md").read_text()
     assert "status: interrupted (engine lost: the Docker engine stopped answering)" in second
+    # the machine is the engine's (its CPU read on that engine), not the controlling host's
+    assert "| Docker engine | second at unix:///run/second.sock (host box-b) |" in second
+    assert "| CPU | AMD EPYC 7B13 |" in second and "Synthetic CPU" not in second
 
 
 def test_html_puts_the_engines_side_by_side_and_links_their_reports(two_engines):
