@@ -165,6 +165,12 @@ def test_each_part_gets_its_own_ordinary_report(two_engines):
     assert "| CPU | AMD EPYC 7B13 |" in second and "Synthetic CPU" not in second
 
 
+def test_a_part_alone_reports_as_an_ordinary_run(two_engines):
+    written = views.render_report(two_engines, f"{RID}@second")
+    assert {p.parent for p in written} == {results.run_dir(two_engines, f"{RID}@second")}
+    assert not (results.run_dir(two_engines, RID) / "report.md").exists()
+
+
 def test_html_puts_the_engines_side_by_side_and_links_their_reports(two_engines):
     views.render_report(two_engines, RID)
     page = (results.run_dir(two_engines, RID) / "report.html").read_text()
