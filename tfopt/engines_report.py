@@ -22,10 +22,10 @@ COMPACT_COLUMNS = ("variant", "ms, 1 word", "ms, 20 words", "vs reference", "pre
 NOT_MEASURED = "not measured"
 
 CSS = report.CSS + """
-.engines { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 1.2em;
-           align-items: start; }
-.engine { border: 1px solid #d0d0d0; border-top: 4px solid #1565c0; border-radius: 6px;
+.engines { display: flex; flex-wrap: wrap; gap: 1.2em; align-items: flex-start; }
+.engine { flex: 1 1 420px; border: 1px solid #d0d0d0; border-top: 4px solid #1565c0; border-radius: 6px;
           padding: .2em 1em .6em; background: #fff; min-width: 0; }
+.engine.empty { flex: 0 1 300px; }
 .engine.troubled { border-top-color: #c62828; }
 .engine h3 { margin: .4em 0 .1em; }
 .engine h4 { margin: 1.1em 0 .2em; }
@@ -235,7 +235,7 @@ def _html(head: Sequence[Section], cols: Sequence[Column], title: str) -> str:
     body = [line for s in head for line in report.section_html(s)]
     body += [f"<h2>{e(EACH_ENGINE[0])}</h2>", f"<p>{e(EACH_ENGINE[1])}</p>", '<div class="engines">']
     for col in cols:
-        state = " troubled" if col.troubled else ""
+        state = (" troubled" if col.troubled else "") + ("" if col.part.docs else " empty")
         status_class = "troubled" if col.troubled else "complete"
         body += [f'<section class="engine{state}" data-engine="{e(col.engine.name)}">',
                  f"<h3>Engine {e(col.engine.name)}</h3>", f'<p class="facts">{e(col.heading())}</p>',
@@ -262,7 +262,8 @@ def chart(run: EnginesRun, out_dir: Path, speedups: Optional[Sequence[EngineSpee
             rows.append((f"{name}\nvs {reference}" + (f"\n{plots.DIFFERS_MARK}" if differs else ""),
                          {s.engine: s.by_variant[name].overall if s.by_variant.get(name) else None
                           for s in speedups}))
-    labels = [(e.name, f"{e.name}: {e.cpu_model or 'CPU unknown'}") for e in run.engines]
+    labels = [(e.name, f"{e.name}: {e.cpu_model or 'CPU unknown'}") for e in run.engines
+              if run.parts[e.name].docs]  # an engine that measured nothing only fills the chart with gaps
     return plots.engines_speedup_chart(rows, labels, Path(out_dir) / CHART)
 
 

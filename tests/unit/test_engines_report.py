@@ -174,7 +174,7 @@ def test_a_part_alone_reports_as_an_ordinary_run(two_engines):
 def test_html_puts_the_engines_side_by_side_and_links_their_reports(two_engines):
     views.render_report(two_engines, RID)
     page = (results.run_dir(two_engines, RID) / "report.html").read_text()
-    assert ".engines { display: grid" in page
+    assert ".engines { display: flex" in page
     grid = page.split('<div class="engines">')[1].split("<h2>")[0]
     columns = re.findall(r'<section class="engine( troubled)?" data-engine="(\w+)">', grid)
     assert columns == [("", "local"), (" troubled", "second")]
@@ -201,6 +201,8 @@ def test_an_engine_lost_before_it_measured_anything_is_shown_with_its_reason(tmp
     assert f"Status: lost: {reason} · 0 round(s) done; nothing measured" in second
     assert "Full report" not in second
     assert _rows(md.split("## Each engine")[0], "fast")[0].split("|")[4].strip() == "not measured"
+    page = (results.run_dir(tmp_path, RID) / "report.html").read_text()
+    assert '<section class="engine troubled empty" data-engine="second">' in page
 
 
 def test_plot_of_a_parent_draws_each_part_and_the_cross_engine_chart(two_engines, tmp_path):
