@@ -111,7 +111,8 @@ def engines_section(run: EnginesRun) -> Section:
                      _value(e.docker_version), _value(e.kernel), _status_text(e, part),
                      str(part.rounds_done)])
     started, finished = run.meta.get("started_at"), run.meta.get("finished_at")
-    when = f" Started {started}" + (f", finished {finished}." if finished else ", no end recorded.") if started else ""
+    when = (f" Started {started}" + (f", finished {finished}." if finished else ", no end recorded.")
+            if started else "")
     return Section("Engines", paragraphs=[
         f"Run {run.run_id}, status: {run.describe_status()}. Every engine ran the whole interleaved "
         f"matrix on its own, as one ordinary run (its part).{when}"],
@@ -241,7 +242,8 @@ def _html(head: Sequence[Section], cols: Sequence[Column], title: str) -> str:
                  f"<h3>Engine {e(col.engine.name)}</h3>", f'<p class="facts">{e(col.heading())}</p>',
                  f'<p class="status {status_class}">{e(col.status_line())}</p>']
         if col.link:
-            body.append(f'<p><a href="{e(col.link)}">Full report of this engine ({e(col.part.run_id)}) →</a></p>')
+            body.append(f'<p><a href="{e(col.link)}">Full report of this engine '
+                        f'({e(col.part.run_id)}) →</a></p>')
         body += ['<div class="scroll">'] + [line for s in col.sections for line in report.section_html(s)]
         body.append("</div></section>")
     body.append("</div>")

@@ -240,8 +240,8 @@ def load_engines_run(results_dir: Path, run_id: str) -> EnginesRun:
         raise ConfigError(f"run {run_id!r} is not a multi-engine run ({found})",
                           hint="invoke report --run ID renders single-engine runs and parts as well")
     parts_by_name = meta.get("parts") or {}
-    listed = [dict(e, part=e.get("part") or parts_by_name.get(e.get("name")) or store.part_id(run_id, e.get("name")))
-              for e in meta.get("engines") or []]
+    listed = [dict(e, part=e.get("part") or parts_by_name.get(e.get("name"))
+                   or store.part_id(run_id, e.get("name"))) for e in meta.get("engines") or []]
     listed += [{"name": name, "part": part} for name, part in parts_by_name.items()
                if name not in {e.get("name") for e in listed}]
     engines = tuple(engine_facts(e) for e in listed)

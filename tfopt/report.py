@@ -189,7 +189,8 @@ def _part_of(run: Run) -> str:
                                   f"host {engine.host_name}", engine and engine.endpoint) if x)
     return (f"This run is one part of the multi-engine run {run.meta['parent']}: everything here was "
             f"measured on engine {engine.name if engine else '?'}" + (f" ({facts})" if facts else "")
-            + f". That run's report (results/runs/{run.meta['parent']}/report.html) shows every engine side by side.")
+            + f". That run's report (results/runs/{run.meta['parent']}/report.html) shows every engine "
+              f"side by side.")
 
 
 def _macs(n: Optional[int]) -> str:
@@ -375,7 +376,8 @@ def _environment_section(results: Results) -> Section:
                             for h in hosts if h.get("tfopt_version"))],
     ]
     if engines:
-        rows.insert(0, ["Docker engine", _distinct(f"{e.name} at {e.endpoint} (host {e.host_name})" for e in engines)])
+        rows.insert(0, ["Docker engine", _distinct(f"{e.name} at {e.endpoint} (host {e.host_name})"
+                                                   for e in engines)])
     for family, names in stats.families(results).items():
         versions = _distinct((p.get("tensorflow") or {}).get("version")
                              for n in names for p in stats.profiles(results[n]))
