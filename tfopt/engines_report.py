@@ -91,7 +91,7 @@ def engine_status(engine: EngineFacts, part: Run) -> Tuple[str, Optional[str]]:
 
 def _status_text(engine: EngineFacts, part: Run) -> str:
     status, reason = engine_status(engine, part)
-    return f"{status}: {reason}" if reason else status
+    return f"{status} ({reason})" if reason else status
 
 
 def _value(x) -> str:

@@ -129,7 +129,7 @@ def test_report_of_the_latest_run_shows_engines_cross_view_and_both_parts(two_en
     assert "Intel Xeon Gold 6230" in engines["local"] and "box-a" in engines["local"]
     assert "avx512 (bw, f, vnni)" in engines["local"] and "avx512" not in engines["second"]
     assert "28.2.2" in engines["second"] and "AMD EPYC 7B13" in engines["second"]
-    assert f"lost: {LOST_REASON}" in engines["second"] and "| 2 |" in engines["second"]
+    assert f"lost ({LOST_REASON})" in engines["second"] and "| 2 |" in engines["second"]
 
     cross = md.split("## Speedup against the reference, engine by engine")[1].split("## Each engine")[0]
     assert "| variant | family · reference | local | second | predictions |" in cross
@@ -147,7 +147,7 @@ def test_report_of_the_latest_run_shows_engines_cross_view_and_both_parts(two_en
     assert f"Full report: [{RID}@local](../{RID}@local/report.md)" in local
     assert "| variant | ms, 1 word | ms, 20 words | vs reference | predictions |" in local
     assert len(_rows(local, "slow")) == 1 and not _rows(second, "slow")
-    assert f"Status: lost: {LOST_REASON} · 2 round(s) done" in second
+    assert f"Status: lost ({LOST_REASON}) · 2 round(s) done" in second
     assert "Family tf1.13" in second and len(_rows(second, "fast")) == 1
 
 
@@ -198,7 +198,7 @@ def test_an_engine_lost_before_it_measured_anything_is_shown_with_its_reason(tmp
     assert all("@second" not in p.as_posix() for p in written)
     md = (results.run_dir(tmp_path, RID) / "report.md").read_text()
     second = md.split("### Engine second")[1]
-    assert f"Status: lost: {reason} · 0 round(s) done; nothing measured" in second
+    assert f"Status: lost ({reason}) · 0 round(s) done; nothing measured" in second
     assert "Full report" not in second
     assert _rows(md.split("## Each engine")[0], "fast")[0].split("|")[4].strip() == "not measured"
     page = (results.run_dir(tmp_path, RID) / "report.html").read_text()
