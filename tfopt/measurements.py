@@ -1,6 +1,7 @@
 """Typed view of the results store: the one place that reads result and run documents' keys.
 
-Loaders are versioned by each document's "schema" field. Known: tfopt.result/1 and
+Loaders are versioned by each document's "schema" field. A multi-engine run (results.py)
+loads as an EnginesRun: its parent's record and each engine's part, an ordinary Run. Known: tfopt.result/1 and
 tfopt.run/1 (a run.json without "status" predates run status: it is inferred and
 marked as such). Anything else is refused with a ConfigError that names the file.
 """
@@ -89,6 +90,38 @@ def variant_result(doc: dict) -> VariantResult:
 
 
 @dataclass(frozen=True)
+class EngineFacts:
+    """One Docker engine a run measured on, as recorded (CPU facts read inside a container on
+    that engine). `part`, `status` and `reason` are set in a multi-engine run's parent only."""
+
+    name: str
+    endpoint: Optional[str] = None
+    host_name: Optional[str] = None
+    cpu_model: Optional[str] = None
+    cpu_flags: Tuple[str, ...] = ()
+    ncpu: Optional[int] = None
+    memory_bytes: Optional[int] = None
+    docker_version: Optional[str] = None
+    kernel: Optional[str] = None
+    os: Optional[str] = None
+    architecture: Optional[str] = None
+    part: Optional[str] = None
+    status: Optional[str] = None  # complete | interrupted | failed | lost
+    reason: Optional[str] = None
+
+
+def engine_facts(doc: dict) -> EngineFacts:
+    """Engine facts from a run.json or result document; unknown keys are ignored."""
+    flags = doc.get("cpu_flags") or ()
+    return EngineFacts(
+        name=str(doc.get("name") or "?"), endpoint=doc.get("endpoint"), host_name=doc.get("host_name"),
+        cpu_model=doc.get("cpu_model"), cpu_flags=tuple(flags.split() if isinstance(flags, str) else flags),
+        ncpu=doc.get("ncpu"), memory_bytes=doc.get("memory_bytes"), docker_version=doc.get("docker_version"),
+        kernel=doc.get("kernel"), os=doc.get("os"), architecture=doc.get("architecture"),
+        part=doc.get("part"), status=doc.get("status"), reason=doc.get("reason"))
+
+
+@dataclass(frozen=True)
 class Run:
     """One run: its variants and its A/A arms, never mixed with another run's."""
 
@@ -105,6 +138,27 @@ class Run:
     def variants(self) -> Dict[str, VariantResult]:
         return {n: variant_result(d) for n, d in self.docs.items()}
 
+    @property
+    def engine(self) -> Optional[EngineFacts]:
+        """The engine this run measured on: a part's "engine", a single-engine run's only
+        entry of "engines"; None when not recorded (runs before engines were recorded)."""
+        if isinstance(self.meta.get("engine"), dict):
+            return engine_facts(self.meta["engine"])
+        listed = self.meta.get("engines") or []
+        return engine_facts(listed[0]) if len(listed) == 1 and not self.is_parent else None
+
+    @property
+    def is_parent(self) -> bool:
+        """A multi-engine run's parent: no results of its own, one part run per engine."""
+        return is_parent_meta(self.meta)
+
+    @property
+    def rounds_done(self) -> int:
+        """Rounds recorded in run.json, else the rounds any visit ran in."""
+        if isinstance(self.meta.get("rounds_done"), int):
+            return self.meta["rounds_done"]
+        return len({c.round for v in self.variants.values() for c in v.containers})
+
     def describe_status(self) -> str:
         if not self.status_recorded:
             return f"{self.status} (inferred: this run.json predates recorded run status)"
@@ -112,6 +166,10 @@ class Run:
             return "running (no end recorded: still going, or stopped without a chance to record it)"
         reason = self.meta.get("reason")
         return f"{self.status} ({reason})" if reason else self.status
+
+
+def is_parent_meta(meta: dict) -> bool:
+    return meta.get("kind") == "engines" or bool(meta.get("parts"))
 
 
 def _status(meta: dict) -> Tuple[str, bool]:
@@ -150,8 +208,51 @@ def load_run(results_dir: Path, run_id: str) -> Run:
                arm_docs={n: d for n, d in docs.items() if d["variant"].get("arm_of")})
 
 
+@dataclass(frozen=True)
+class EnginesRun:
+    """A multi-engine run: the parent's record and one ordinary run per engine (its part).
+    Comparisons are only ever made inside one part."""
+
+    run_id: str
+    status: str
+    meta: dict
+    engines: Tuple[EngineFacts, ...]  # in the order the run listed them
+    parts: Dict[str, Run]  # by engine name; a lost engine's part may have no results at all
+
+    def describe_status(self) -> str:
+        reason = self.meta.get("reason")
+        return f"{self.status} ({reason})" if reason else self.status
+
+
+def _part(results_dir: Path, engine: EngineFacts) -> Run:
+    """The engine's part run; an empty one when the engine was lost before the part was recorded."""
+    if store.run_dir(results_dir, engine.part).is_dir():
+        return load_run(results_dir, engine.part)
+    return Run(run_id=engine.part, kind="profile", status=engine.status or "unknown", status_recorded=False,
+               protocol={}, meta={}, docs={}, arm_docs={})
+
+
+def load_engines_run(results_dir: Path, run_id: str) -> EnginesRun:
+    """A multi-engine run by its (parent) id; ConfigError when `run_id` is no such run."""
+    meta = read_meta(results_dir, run_id)
+    if not is_parent_meta(meta):
+        found = "no run.json" if not meta else f"a {meta.get('kind', 'profile')} run"
+        raise ConfigError(f"run {run_id!r} is not a multi-engine run ({found})",
+                          hint="invoke report --run ID renders single-engine runs and parts as well")
+    parts_by_name = meta.get("parts") or {}
+    listed = [dict(e, part=e.get("part") or parts_by_name.get(e.get("name"))
+                   or store.part_id(run_id, e.get("name"))) for e in meta.get("engines") or []]
+    listed += [{"name": name, "part": part} for name, part in parts_by_name.items()
+               if name not in {e.get("name") for e in listed}]
+    engines = tuple(engine_facts(e) for e in listed)
+    status, _ = _status(meta)
+    return EnginesRun(run_id=run_id, status=status, meta=meta, engines=engines,
+                      parts={e.name: _part(results_dir, e) for e in engines})
+
+
 def latest_run_id(results_dir: Path) -> Optional[str]:
-    """The newest run with at least one measured visit."""
-    measured = {d["run_id"] for d in store.iter_results(results_dir)}
-    ids = [r for r in store.list_run_ids(results_dir) if r in measured]
+    """The newest run with at least one measured visit. A multi-engine run's parts are never
+    chosen themselves: the parent counts as measured when one of its parts is."""
+    measured = {store.parent_of(d["run_id"]) for d in store.iter_results(results_dir)}
+    ids = [r for r in store.list_run_ids(results_dir) if r in measured and not store.is_part(r)]
     return ids[-1] if ids else None

@@ -1,8 +1,9 @@
-"""Charts of a set of results: latency by word count and speedup, one pair per family."""
+"""Charts of a set of results: latency by word count and speedup, one pair per family; and
+of a multi-engine run, each variant's speedup engine by engine."""
 
 import json
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import matplotlib
 
@@ -173,6 +174,60 @@ def speedup_chart(results: Results, family: str, names: Sequence[str], path: Pat
 def _methods(rows) -> str:
     found = sorted({s.method for _, s in rows if s.method != stats.NONE})
     return ", ".join("blocked by round" if m == stats.BLOCKED else "Welch t" for m in found) or "none"
+
+
+def engines_speedup_chart(rows: Sequence[Tuple[str, Dict[str, Optional[stats.Ratio]]]],
+                          engines: Sequence[Tuple[str, str]], path: Path) -> Optional[Path]:
+    """Grouped bars of a multi-engine run: per variant (rows: label, {engine: its speedup against
+    its reference on that engine, or None}), one bar per engine (engines: name, legend label).
+    Nothing is drawn without a single speedup."""
+    ratios = [r for _, by_engine in rows for r in by_engine.values() if r is not None]
+    if not ratios:
+        return None
+    colors = dict(zip((name for name, _ in engines), _colors(len(engines))))
+    bar = 0.8 / len(engines)
+    fig, ax = plt.subplots(figsize=(11, max(3.0, len(rows) * (0.35 + 0.32 * len(engines)) + 1.8)))
+    extremes = [r.low for r in ratios] + [r.high for r in ratios] + [1.0]
+    lo, hi = min(extremes), max(extremes)
+    log = hi / lo > 4
+    for y, (_, by_engine) in enumerate(rows):
+        for j, (engine, _) in enumerate(engines):
+            pos = y - 0.4 + bar * (j + 0.5)
+            r = by_engine.get(engine)
+            if r is None:
+                ax.annotate("not measured", (1.0, pos), xytext=(4, 0), textcoords="offset points",
+                            va="center", fontsize=8, color=SAME)
+                continue
+            ax.barh(pos, r.value - 1.0, left=1.0, height=bar * 0.9, color=colors[engine],
+                    alpha=0.9 if r.significant else 0.35, edgecolor=colors[engine],
+                    hatch=None if r.significant else "...")
+            if r.has_interval:
+                ax.errorbar(r.value, pos, xerr=[[r.value - r.low], [r.high - r.value]], fmt="none",
+                            ecolor="black", capsize=3, linewidth=1.0)
+            right = r.value >= 1.0
+            ax.annotate(f"{r.value:.2f}x", (max(r.high, 1.0) if right else min(r.low, 1.0), pos),
+                        xytext=(5 if right else -5, 0), textcoords="offset points", va="center",
+                        ha="left" if right else "right", fontsize=8)
+    ax.axvline(1.0, color="black", linewidth=1.2)
+    if log:
+        ax.set_xscale("log")
+        ax.set_xlim(lo / 1.4, hi * 2.5)
+        _plain_log_axis(ax.xaxis, lo / 1.4, hi * 2.5, "x")
+    else:
+        span = hi - lo
+        ax.set_xlim(lo - 0.1 * span - 0.02, hi + 0.25 * span + 0.05)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([label for label, _ in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)  # first variant on top
+    ax.grid(True, axis="x", which="both", alpha=0.3)
+    ax.set_xlabel("speedup against the variant's reference on the same engine: reference time / "
+                  "variant time" + (" (log scale)" if log else "") + "; > 1 is faster")
+    ax.set_title("Speedup against the reference, engine by engine\nevery ratio is between two variants "
+                 "measured on one engine in the same rounds; whiskers: 95% CI over containers; "
+                 "faded: no significant difference", fontsize=11)
+    handles = [Patch(color=colors[name], label=label) for name, label in engines]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="engine")
+    return _save(fig, path)
 
 
 def published_chart(seed_results: Path, path: Path) -> Path:

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import compute_bound, gate, plots, stats
-from .measurements import Run
+from .measurements import Run, engine_facts
 from .results import read_run_meta, run_dir
 
 Results = Dict[str, dict]
@@ -176,9 +176,21 @@ def _summary_section(results: Results, families: Dict[str, List[str]], floors: D
         if run.status != "complete":
             paragraphs.append(f"This run is {run.status}: variants may have fewer rounds than "
                               f"planned, and some may be missing.")
+        if run.meta.get("parent"):
+            paragraphs.append(_part_of(run))
     paragraphs.append("± is the half-width of the 95% confidence interval (its longer side), "
                       "not a standard deviation.")
     return Section("Summary", bullets=bullets, paragraphs=paragraphs)
+
+
+def _part_of(run: Run) -> str:
+    engine = run.engine
+    facts = ", ".join(x for x in (engine and engine.cpu_model, engine and engine.host_name and
+                                  f"host {engine.host_name}", engine and engine.endpoint) if x)
+    return (f"This run is one part of the multi-engine run {run.meta['parent']}: everything here was "
+            f"measured on engine {engine.name if engine else '?'}" + (f" ({facts})" if facts else "")
+            + f". That run's report (results/runs/{run.meta['parent']}/report.html) shows every engine "
+              f"side by side.")
 
 
 def _macs(n: Optional[int]) -> str:
@@ -345,22 +357,27 @@ def _aa_section(aa: Optional[Results], families: Sequence[str]) -> Tuple[Section
 def _environment_section(results: Results) -> Section:
     docs = list(results.values())
     hosts = [d.get("host") or {} for d in docs]
+    engines = [engine_facts(d["engine"]) for d in docs if isinstance(d.get("engine"), dict)]
+    machines = [d.get("engine") or d.get("host") or {} for d in docs]  # an engine's CPU is read on its machine
     profiles = [p for d in docs for p in stats.profiles(d)]
-    flags = sorted({f for h in hosts for f in _flags(h.get("cpu_flags"))})
+    flags = sorted({f for h in machines for f in _flags(h.get("cpu_flags"))})
     cgroups = [p.get("cgroup") or {} for p in profiles]
     quotas = {(c.get("cpu_quota_us"), c.get("cpu_period_us")) for c in cgroups
               if c.get("cpu_quota_us")}
     rows = [
-        ["CPU", _distinct(h.get("cpu_model") for h in hosts)],
+        ["CPU", _distinct(h.get("cpu_model") for h in machines)],
         ["relevant CPU flags", ", ".join(flags) or "none of avx/avx2/fma/avx512*"],
-        ["kernel", _distinct(h.get("kernel") for h in hosts)],
-        ["Docker", _distinct(h.get("docker_version") for h in hosts)],
+        ["kernel", _distinct(h.get("kernel") for h in machines)],
+        ["Docker", _distinct(h.get("docker_version") for h in machines)],
         ["container limits", plots.limits_label(results)],
         ["cgroup", f"v{_distinct(c.get('version') for c in cgroups)}; CPU quota "
                    + (", ".join(f"{q} µs per {p} µs" for q, p in sorted(quotas)) or "none")],
         ["tfopt", _distinct(f"{h.get('tfopt_version')} ({str(h.get('git_commit'))[:10]})"
                             for h in hosts if h.get("tfopt_version"))],
     ]
+    if engines:
+        rows.insert(0, ["Docker engine", _distinct(f"{e.name} at {e.endpoint} (host {e.host_name})"
+                                                   for e in engines)])
     for family, names in stats.families(results).items():
         versions = _distinct((p.get("tensorflow") or {}).get("version")
                              for n in names for p in stats.profiles(results[n]))
@@ -486,21 +503,27 @@ def _md_cell(text: str) -> str:
 def to_markdown(sections: Sequence[Section], title: str) -> str:
     out = [f"# {title}", ""]
     for s in sections:
-        out += ["#" * s.level + " " + s.title, ""]
-        for p in s.paragraphs:
-            out += [p, ""]
-        if s.bullets:
-            out += [f"- {b}" for b in s.bullets] + [""]
-        for t in s.tables:
-            out.append("| " + " | ".join(_md_cell(h) for h in t.header) + " |")
-            out.append("|" + "---|" * len(t.header))
-            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
-            out.append("")
-        for n in s.notes:
-            out += [f"_{n}_", ""]
-        for name, alt in s.images:
-            out += [f"![{alt}]({name})", ""]
+        out += section_markdown(s)
     return "\n".join(out)
+
+
+def section_markdown(s: Section) -> List[str]:
+    """One section's Markdown lines."""
+    out = ["#" * s.level + " " + s.title, ""]
+    for p in s.paragraphs:
+        out += [p, ""]
+    if s.bullets:
+        out += [f"- {b}" for b in s.bullets] + [""]
+    for t in s.tables:
+        out.append("| " + " | ".join(_md_cell(h) for h in t.header) + " |")
+        out.append("|" + "---|" * len(t.header))
+        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
+        out.append("")
+    for n in s.notes:
+        out += [f"_{n}_", ""]
+    for name, alt in s.images:
+        out += [f"![{alt}]({name})", ""]
+    return out
 
 
 CSS = """
@@ -542,29 +565,37 @@ def _cell_class(text: str) -> str:
 
 
 def to_html(sections: Sequence[Section], title: str) -> str:
+    return html_page(title, [line for s in sections for line in section_html(s)])
+
+
+def html_page(title: str, body: Sequence[str], css: str = CSS) -> str:
     e = html.escape
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           f"<title>{e(title)}</title><style>{CSS}</style></head><body>", f"<h1>{e(title)}</h1>"]
-    for s in sections:
-        out.append(f"<h{s.level}>{e(s.title)}</h{s.level}>")
-        out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
-        if s.bullets:
-            out.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in s.bullets) + "</ul>")
-        for t in s.tables:
-            out.append("<table>")
-            if any(t.header):
-                out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in t.header) + "</tr>")
-            for row in t.rows:
-                cells = []
-                for c in row:
-                    cls = _cell_class(c)
-                    cells.append(f'<td class="{cls}">{e(c)}</td>' if cls else f"<td>{e(c)}</td>")
-                out.append("<tr>" + "".join(cells) + "</tr>")
-            out.append("</table>")
-        out += [f'<p class="note">{e(n)}</p>' for n in s.notes]
-        out += [f'<img src="{e(name)}" alt="{e(alt)}">' for name, alt in s.images]
-    out.append("</body></html>")
-    return "\n".join(out)
+    return "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+                      f"<title>{e(title)}</title><style>{css}</style></head><body>", f"<h1>{e(title)}</h1>",
+                      *body, "</body></html>"])
+
+
+def section_html(s: Section) -> List[str]:
+    """One section's HTML lines."""
+    e = html.escape
+    out = [f"<h{s.level}>{e(s.title)}</h{s.level}>"]
+    out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
+    if s.bullets:
+        out.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in s.bullets) + "</ul>")
+    for t in s.tables:
+        out.append("<table>")
+        if any(t.header):
+            out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in t.header) + "</tr>")
+        for row in t.rows:
+            cells = []
+            for c in row:
+                cls = _cell_class(c)
+                cells.append(f'<td class="{cls}">{e(c)}</td>' if cls else f"<td>{e(c)}</td>")
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</table>")
+    out += [f'<p class="note">{e(n)}</p>' for n in s.notes]
+    out += [f'<img src="{e(name)}" alt="{e(alt)}">' for name, alt in s.images]
+    return out
 
 
 def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,

@@ -9,6 +9,10 @@ Layout::
                                             "widest_ci" (docs/running.md)
     results/runs/<run_id>/<variant>.json    one result document per variant
 
+A multi-engine run is a parent folder (run.json with "kind": "engines", "engines" and
+"parts", no result documents) plus one ordinary run per engine, its "part", in
+results/runs/<run_id>@<engine name>/ (see part_id).
+
 A result document (schema "tfopt.result/1")::
 
     {
@@ -45,6 +49,23 @@ RUN_SCHEMA = "tfopt.run/1"
 
 def new_run_id() -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(2)
+
+
+PART_SEPARATOR = "@"  # a multi-engine run's part on engine NAME is "<run id>@NAME"
+
+
+def part_id(run_id: str, engine: str) -> str:
+    """The id of a multi-engine run's part measured on `engine`."""
+    return f"{run_id}{PART_SEPARATOR}{engine}"
+
+
+def is_part(run_id: str) -> bool:
+    return PART_SEPARATOR in run_id
+
+
+def parent_of(run_id: str) -> str:
+    """The multi-engine run a part belongs to (a run that is no part is its own)."""
+    return run_id.split(PART_SEPARATOR, 1)[0]
 
 
 def runs_dir(results_dir: Path) -> Path:

@@ -5,6 +5,10 @@ what makes the comparisons fair).
 Output goes to the run's own folder (results/runs/<id>/report.md, report.html, PNGs) unless
 `out` says otherwise, so a user's runs never rewrite the committed reference report
 (results/report.md, regenerated with `invoke report --run ID --out results`).
+
+A multi-engine run (its parent id) renders every engine's part into the part's own folder
+(results/runs/<id>@<engine>/, or <out>/<id>@<engine>/ with `out`), then the parent's report
+that puts the engines side by side (tfopt/engines_report.py).
 """
 
 from pathlib import Path
@@ -29,16 +33,55 @@ def output_dir(results_dir: Path, run: measurements.Run, out: Optional[Path] = N
     return Path(out) if out else results.run_dir(results_dir, run.run_id)
 
 
+def part_dir(results_dir: Path, part_id: str, out: Optional[Path] = None) -> Path:
+    """Where a multi-engine run's part is rendered: its own run folder, or out/<part id>/."""
+    return Path(out) / part_id if out else results.run_dir(results_dir, part_id)
+
+
 def render_plots(results_dir: Path, run_id: Optional[str] = None, out: Optional[Path] = None) -> List[Path]:
     from .plots import render
 
     run = choose_run(results_dir, run_id)
+    if run.is_parent:
+        return _engines_plots(results_dir, run.run_id, out)
     return render(run.docs, output_dir(results_dir, run, out), published=PUBLISHED_2019)
 
 
 def render_report(results_dir: Path, run_id: Optional[str] = None, out: Optional[Path] = None) -> List[Path]:
+    run = choose_run(results_dir, run_id)
+    if run.is_parent:
+        return _engines_report(results_dir, run.run_id, out)
+    return _single_report(run, output_dir(results_dir, run, out))
+
+
+def _single_report(run: measurements.Run, out_dir: Path) -> List[Path]:
     from .report import write
 
-    run = choose_run(results_dir, run_id)
-    return write(run.docs, output_dir(results_dir, run, out), aa=run.arm_docs, run=run,
-                 published=PUBLISHED_2019)
+    return write(run.docs, out_dir, aa=run.arm_docs, run=run, published=PUBLISHED_2019)
+
+
+def _engines_report(results_dir: Path, run_id: str, out: Optional[Path]) -> List[Path]:
+    """Each part's own report in its folder (to drill down), then the parent's side-by-side report."""
+    from . import engines_report
+
+    run = measurements.load_engines_run(results_dir, run_id)
+    written: List[Path] = []
+    part_reports = {}
+    for name, part in run.parts.items():
+        if part.docs or part.arm_docs:
+            folder = part_dir(results_dir, part.run_id, out)
+            written += _single_report(part, folder)
+            part_reports[name] = folder / "report.html"
+    return written + engines_report.write(run, Path(out) if out else results.run_dir(results_dir, run_id),
+                                          part_reports)
+
+
+def _engines_plots(results_dir: Path, run_id: str, out: Optional[Path]) -> List[Path]:
+    from . import engines_report
+    from .plots import render
+
+    run = measurements.load_engines_run(results_dir, run_id)
+    written = [p for part in run.parts.values() if part.docs
+               for p in render(part.docs, part_dir(results_dir, part.run_id, out), published=PUBLISHED_2019)]
+    chart = engines_report.chart(run, Path(out) if out else results.run_dir(results_dir, run_id))
+    return written + ([chart] if chart else [])
