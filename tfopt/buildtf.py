@@ -146,12 +146,15 @@ def build_tf(plan: Plan, variant_name: str, *, force: bool = False, dry_run: boo
         out(f"{variant.name}: the registered wheel is missing or its sha256 changed; rebuilding")
     from .engine import Engine  # the engine is only needed past this point
 
+    from .fleet import holding
+
     engine = Engine.connect()
     check_network(engine, recipe)
-    if fetch_only:
-        _fetch(engine, recipe, out)
-        return None
-    return _build(engine, recipe, out)
+    with holding(engine, f"build-tf-{variant.name}", out):
+        if fetch_only:
+            _fetch(engine, recipe, out)
+            return None
+        return _build(engine, recipe, out)
 
 
 def check_network(engine, recipe: Recipe) -> None:

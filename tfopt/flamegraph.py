@@ -15,6 +15,7 @@ from . import paths
 from .config import Plan
 from .engine import Engine
 from .errors import RunError
+from .fleet import holding
 from .prepare import prepare
 from .runs import Protocol, container_spec, Arm, profile_command
 from .wheels import ensure_lock
@@ -41,27 +42,28 @@ def record(plan: Plan, name: str, results_dir: Path, duration: int = 30,
            say: Callable[[str], None] = print) -> Path:
     variant = plan.select([name])[0]
     engine = Engine.connect()
-    prepared = prepare(engine, [variant], say)[name]
-    if prepared.image is None:
-        raise RunError(f"{name} cannot run here: {prepared.skipped}")
-    binary = py_spy_binary(variant.python, say)
-    protocol = Protocol(rounds=1, repeats=50, warmups=1)
-    with tempfile.TemporaryDirectory(prefix="tfopt-flame-") as out:
-        Path(out).chmod(0o777)
-        spec = container_spec(Arm(name, variant, prepared.image), protocol, run_id="flamegraph")
-        spec.command = ["/opt/py-spy/py-spy", "record", "--output", "/out/flame.svg", "--duration", str(duration),
-                        "--nonblocking", "--", *profile_command(variant, protocol)]
-        spec.cap_add = ["SYS_PTRACE"]
-        spec.volumes = {str(binary.parent): {"bind": "/opt/py-spy", "mode": "ro"},
-                        out: {"bind": "/out", "mode": "rw"}}
-        spec.timeout_s = duration + 600
-        say(f"recording {name} with py-spy for up to {duration}s")
-        outcome = engine.run(spec)
-        svg = Path(out) / "flame.svg"
-        if not svg.exists():
-            tail = "\n    ".join(outcome.stderr.strip().splitlines()[-5:])
-            raise RunError(f"py-spy wrote no flame graph (exit {outcome.exit_code}):\n    {tail}")
-        target = Path(results_dir) / f"flame-{name}.svg"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(svg, target)
+    with holding(engine, f"flamegraph-{name}", say):
+        prepared = prepare(engine, [variant], say)[name]
+        if prepared.image is None:
+            raise RunError(f"{name} cannot run here: {prepared.skipped}")
+        binary = py_spy_binary(variant.python, say)
+        protocol = Protocol(rounds=1, repeats=50, warmups=1)
+        with tempfile.TemporaryDirectory(prefix="tfopt-flame-") as out:
+            Path(out).chmod(0o777)
+            spec = container_spec(Arm(name, variant, prepared.image), protocol, run_id="flamegraph")
+            spec.command = ["/opt/py-spy/py-spy", "record", "--output", "/out/flame.svg", "--duration", str(duration),
+                            "--nonblocking", "--", *profile_command(variant, protocol)]
+            spec.cap_add = ["SYS_PTRACE"]
+            spec.volumes = {str(binary.parent): {"bind": "/opt/py-spy", "mode": "ro"},
+                            out: {"bind": "/out", "mode": "rw"}}
+            spec.timeout_s = duration + 600
+            say(f"recording {name} with py-spy for up to {duration}s")
+            outcome = engine.run(spec)
+            svg = Path(out) / "flame.svg"
+            if not svg.exists():
+                tail = "\n    ".join(outcome.stderr.strip().splitlines()[-5:])
+                raise RunError(f"py-spy wrote no flame graph (exit {outcome.exit_code}):\n    {tail}")
+            target = Path(results_dir) / f"flame-{name}.svg"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(svg, target)
     return target

@@ -224,6 +224,12 @@ class locked:
         return False
 
 
+def holding(engine: Engine, job: str, say: Callable[[str], None]) -> locked:
+    """The lock of one connected engine for a job that is not a profiling run (a flame graph,
+    a source build): it too would disturb a run measuring there."""
+    return locked([Member(Target(LOCAL, engine.url), engine)], job, say)
+
+
 # ---------------------------------------------------------------- images and facts
 
 def ship(source: Member, target: Member, tags: Sequence[str], say: Callable[[str], None]) -> None:
