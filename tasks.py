@@ -3,6 +3,7 @@
     invoke variants                      list variants with their resolved settings
     invoke profile --variant NAME ...    build (or reuse) images and profile them
     invoke profile --all                 the whole matrix
+    invoke engines [--engine URL ...]    check the Docker engines a run would use
     invoke plot / invoke report          charts and the report of one run (latest, or --run ID)
     invoke build-tf --variant NAME       build TensorFlow from source for a variant
     invoke clean                         remove what tfopt made
@@ -120,6 +121,18 @@ def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, 
                            for key, value in (("race_margin", race_margin), ("race_tie", race_tie)) if value})
     run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa or [], verbose=verbose,
                 engines=engine or [])
+
+
+@task(iterable=["engine"], help={"engine": "an engine URL, NAME=URL or a name from engines: (repeatable; "
+                                           "default: the file's engines:, else the local engine)",
+                                 "file": "the variants file"})
+@fatal_errors
+def engines(c, engine=None, file=VARIANTS_FILE):
+    """Check that each engine answers; say what it is and whether a run holds it."""
+    from tfopt import fleet
+
+    for line in fleet.status_lines(fleet.connect(fleet.targets(engine or [], _plan(file, yes=True).engines))):
+        _say(line)
 
 
 @task(help={"run": "the run id (default: the latest run)", "results": "results folder (default results/)",

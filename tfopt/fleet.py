@@ -280,3 +280,16 @@ def describe(facts: Mapping[str, object]) -> str:
     return (f"{facts.get('name')}: {facts.get('endpoint')} · host {facts.get('host_name')} · "
             f"{facts.get('cpu_model') or 'CPU unknown'} · {facts.get('ncpu')} CPU(s) · "
             f"Docker {facts.get('docker_version')}")
+
+
+def status_lines(members: Sequence[Member]) -> List[str]:
+    """`invoke engines`: each engine, what it says it is, and who holds its lock."""
+    lines = []
+    for m in members:
+        info = m.engine.info()
+        held = m.engine.marker_labels(LOCK_NAME)
+        lines.append(f"{m.name}: {m.engine.endpoint} · host {info.host_name} · {info.ncpu} CPU(s) · "
+                     f"{info.memory_bytes / 2**30:.0f} GiB · {info.os} · {info.architecture} · "
+                     f"Docker {info.docker_version} · "
+                     + (f"in use by {_holder(held)}" + (" (stale)" if _stale(held) else "") if held else "free"))
+    return lines

@@ -86,6 +86,10 @@ def test_a_two_engine_run_measures_everything_on_both_and_records_each_engine(pr
             [e["name"] for e in meta["engines"]].index(name)]["endpoint"] for d in docs.values())
         assert results.read_run_meta(results.run_dir(results_dir, part))["parent"] == run_id
     assert _locks() == [] and _locks(second_engine.url) == []  # both locks released
+    tasks.engines(Context(), engine=["local", f"second={second_engine.url}"])
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in listed] == ["local", "second"]
+    assert all(line.endswith("· free") for line in listed) and second_engine.url in listed[1]
 
     tasks.report(Context(), run=run_id, results=str(results_dir))
     report = (results.run_dir(results_dir, run_id) / "report.md").read_text()
