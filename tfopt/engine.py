@@ -155,9 +155,10 @@ def client_arguments(url: Optional[str]) -> Dict[str, object]:
 class Engine:
     """A thin layer over docker-py: build, import, run, copy out, ship images, clean."""
 
-    def __init__(self, client, url: Optional[str] = None):
+    def __init__(self, client, url: Optional[str] = None, resolved: Optional[str] = None):
         self.client = client
-        self.url = url
+        self.url = url  # as the user gave it: a URL or a Docker context's name
+        self.resolved = resolved  # the URL it stands for
 
     @classmethod
     def connect(cls, base_url: Optional[str] = None) -> "Engine":
@@ -179,12 +180,12 @@ class Engine:
                                     hint=ENGINE_HINT if not base_url else
                                     f"check that dockerd runs there and that this user may reach {base_url}"
                                     ) from None
-        return cls(client, base_url)
+        return cls(client, base_url, str(arguments.get("base_url") or "") or None)
 
     @property
     def endpoint(self) -> str:
         """The URL this engine was reached at (the local engine's: DOCKER_HOST, else the socket)."""
-        return self.url or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+        return self.resolved or os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
 
     def version(self) -> str:
         return self.client.version().get("Version", "unknown")

@@ -111,7 +111,7 @@ def targets(values: Sequence[str], declared: Mapping[str, str] = ()) -> List[Tar
                               hint="name them: --engine NAME=URL")
     urls = [t.url or "local" for t in chosen]
     for t in chosen:
-        if urls.count(t.url) > 1:
+        if urls.count(t.url or "local") > 1:
             raise ConfigError(f"engine {t.url or 'local'} is listed twice", hint="list each engine once")
     return chosen
 
@@ -167,6 +167,12 @@ def _stale(labels: Dict[str, str]) -> bool:
     return int(pid) == os.getpid() or not process_alive(int(pid))
 
 
+def _docker_cli(url: Optional[str]) -> str:
+    if not url:
+        return "docker"
+    return f"docker -H {url}" if "://" in url else f"docker --context {url}"
+
+
 def acquire(member: Member, run_id: str, say: Callable[[str], None]) -> None:
     engine = member.engine
     labels = {"tfopt.kind": "lock", "tfopt.run": run_id, "tfopt.pid": str(os.getpid()),
@@ -183,7 +189,7 @@ def acquire(member: Member, run_id: str, say: Callable[[str], None]) -> None:
             raise EngineBusy(f"engine {member.target.shown} is in use by {_holder(held)}",
                              hint="one run per engine at a time: wait for that run to end. If its process "
                                   f"is gone for good (its machine rebooted), remove the lock: "
-                                  f"docker{' -H ' + member.target.url if member.target.url else ''} rm {LOCK_NAME}")
+                                  f"{_docker_cli(member.target.url)} rm {LOCK_NAME}")
         say(f"engine {member.name}: taking over a stale lock of {_holder(held)}")
         engine.remove_container(LOCK_NAME)
     raise EngineBusy(f"engine {member.target.shown}: could not take its lock", hint="try again")

@@ -180,3 +180,19 @@ def test_an_engine_in_use_by_another_run_is_refused_and_a_stale_lock_is_taken_ov
     out = capsys.readouterr().out
     assert "taking over a stale lock of run 20260101T000000Z-other" in out
     assert _locks(second_engine.url) == []
+
+
+def test_a_docker_context_names_an_engine(second_engine, capsys):
+    import docker
+
+    name = "tfopt-test-second"
+    docker.ContextAPI.create_context(name, host=second_engine.url)
+    try:
+        tasks.engines(Context(), engine=[name])
+    finally:
+        docker.ContextAPI.remove_context(name)
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{name}: {second_engine.url} · host ")
+    with pytest.raises(Exit) as info:
+        tasks.engines(Context(), engine=[name])  # gone now: refused, naming what exists
+    assert info.value.code == 3 and f"no Docker context named {name!r}" in str(info.value.message)

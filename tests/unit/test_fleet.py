@@ -45,6 +45,8 @@ def test_bad_engine_lists_are_refused_with_what_to_do():
     assert "--engine NAME=URL" in info.value.hint
     with pytest.raises(ConfigError, match="listed twice"):
         fleet.targets(["a=ssh://me@box", "b=ssh://me@box"])
+    with pytest.raises(ConfigError, match="engine local is listed twice"):
+        fleet.targets(["local", "other=local"])
 
 
 def test_engines_key_in_the_variants_file_is_validated_with_its_line(tmp_path):
