@@ -6,23 +6,13 @@ import time
 
 import pytest
 
+from test_race import PLAN_TEXT
 from test_run_loop import FakeEngine
 from tfopt import measurements, race_vs_full, results, runs
 from tfopt.config import load_plan
 from tfopt.errors import ConfigError
 from tfopt.runs import Arm, Protocol, measure
 
-PLAN_TEXT = """
-variants:
-  ref:
-    python: "3.11"
-    tensorflow: {pypi: tensorflow-cpu==2.21.0}
-matrix:
-  g:
-    extends: ref
-    axes:
-      allocator: [system, tcmalloc, jemalloc]
-"""
 VISIT_S = 30.0
 RACE_SCALES = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}
 
