@@ -108,6 +108,11 @@ def _share(s: Optional[float]) -> str:
     return f"{s:.0%}" if s is not None else "—"
 
 
+def _reference(run: Run) -> str:
+    found = {d.reference for d in run.variants.values()}
+    return ", ".join(sorted(n for n in found if n)) or "—"
+
+
 def to_markdown(c: Comparison) -> str:
     race_cost, full_cost = cost(c.raced), cost(c.full)
     r, v = c.record, c.verdict
@@ -123,9 +128,11 @@ def to_markdown(c: Comparison) -> str:
              f"- **Full run** (every variant in each of {grid_rounds} rounds, the race's {c.raced.rounds_done}"
              + ("" if grid_rounds == c.raced.rounds_done else ": NOT the same number of rounds") + "): "
              f"fastest by estimate {v.best}; not significantly slower than it: "
-             f"{', '.join(v.contenders)}. Its report's summary: "
-             + (f"fastest against the reference {', '.join(v.report_fastest)}."
-                if v.report_fastest else "no variant significantly faster than the reference."), ""]
+             f"{', '.join(v.contenders)}. Its report's summary, which ranks speedups against the "
+             f"reference {_reference(c.full)} and ties those whose CIs overlap the best one's: "
+             + (f"tied for fastest {', '.join(v.report_fastest)}." if len(v.report_fastest) > 1 else
+                f"fastest {v.report_fastest[0]}." if v.report_fastest else
+                "no variant significantly faster than the reference."), ""]
     lines += ["## Drops", "", "| variant | race | full run: against its best |", "|---|---|---|"]
     dropped = {d.name: d for d in r.dropped}
     for name in v.ranked:
@@ -144,8 +151,9 @@ def to_markdown(c: Comparison) -> str:
               f"{_share(saving(race_cost.container_minutes, full_cost.container_minutes))} |",
               f"| wall minutes (run.json start to end) | {_minutes(race_cost.wall_minutes)} | "
               f"{_minutes(full_cost.wall_minutes)} | {_share(saving(race_cost.wall_minutes, full_cost.wall_minutes))} |",
-              "", f"The race's own estimate, from its rounds alone, was {r.visits} of {r.full_visits} visits "
-              f"({r.saved:.0%} saved).", "", "## Does the full run agree?", ""]
+              "", f"The race's own estimate, from its rounds alone, was {r.visits} of {r.full_visits} visits"
+              + (f", {r.minutes:.1f} of ~{r.full_minutes:.1f} container-minutes" if r.minutes is not None else "")
+              + f" ({r.saved:.0%} saved).", "", "## Does the full run agree?", ""]
     if c.agrees:
         lines.append(f"Yes. The full run's fastest, {v.best}, is "
                      + ("the race's winner" if r.winner else "among the race's survivors")
