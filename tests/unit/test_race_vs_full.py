@@ -87,3 +87,16 @@ def test_the_runs_must_be_a_race_and_a_full_run_of_the_same_grid(profile):
     smaller = profile({"ref": 1.0, "g-system": 0.5}, Protocol(rounds=3))
     with pytest.raises(ConfigError, match="profiled different variants.*g-jemalloc, g-tcmalloc in only one"):
         race_vs_full.compare(raced, smaller)
+
+
+def test_the_committed_comparison_is_what_the_committed_runs_say():
+    import re
+
+    from tfopt import paths
+
+    folder = paths.PROJECT_ROOT / "results"
+    text = (folder / "race-vs-full.md").read_text()
+    race_id, full_id = re.match(r"# Racing against profiling fully: run (\S+) against run (\S+)\n", text).groups()
+    c = race_vs_full.compare(measurements.load_run(folder, race_id), measurements.load_run(folder, full_id))
+    assert race_vs_full.to_markdown(c) == text, "regenerate: invoke race-vs-full --race RACE --full FULL"
+    assert c.agrees and c.full.rounds_done == c.raced.rounds_done
