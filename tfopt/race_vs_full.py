@@ -67,6 +67,11 @@ class Comparison:
     verdict: FullVerdict
 
     @property
+    def kept(self) -> List[str]:
+        """The race's answer: its winner, or its survivors when it named none."""
+        return [self.record.winner] if self.record.winner else list(self.record.survivors)
+
+    @property
     def wrong_drops(self) -> List[str]:
         """Variants the race dropped that the full run cannot call slower than its best."""
         return [d.name for d in self.record.dropped if d.name in self.verdict.contenders]
@@ -75,14 +80,12 @@ class Comparison:
     def agrees(self) -> bool:
         """The full run's best is among the race's survivors (its winner, when it named one),
         and no variant the race dropped is a contender in the full run."""
-        kept = [self.record.winner] if self.record.winner else list(self.record.survivors)
-        return self.verdict.best in kept and not self.wrong_drops
+        return self.verdict.best in self.kept and not self.wrong_drops
 
     @property
     def consistent(self) -> bool:
         """Weaker than `agrees`: no wrong drop, and the race's answer is a contender in the full run."""
-        kept = [self.record.winner] if self.record.winner else list(self.record.survivors)
-        return not self.wrong_drops and any(n in self.verdict.contenders for n in kept)
+        return not self.wrong_drops and any(n in self.verdict.contenders for n in self.kept)
 
 
 def compare(raced: Run, full: Run) -> Comparison:

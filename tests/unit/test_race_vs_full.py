@@ -100,3 +100,14 @@ def test_the_committed_comparison_is_what_the_committed_runs_say():
     c = race_vs_full.compare(measurements.load_run(folder, race_id), measurements.load_run(folder, full_id))
     assert race_vs_full.to_markdown(c) == text, "regenerate: invoke race-vs-full --race RACE --full FULL"
     assert c.agrees and c.full.rounds_done == c.raced.rounds_done
+
+
+def test_a_full_run_whose_best_the_race_did_not_pick_but_cannot_separate_is_partial(profile):
+    raced = profile(RACE_SCALES, Protocol(rounds=3, race=True, max_rounds=12))
+    # in the full run g-system and the race's winner g-tcmalloc are equally fast
+    full = profile({**RACE_SCALES, "g-system": 0.5}, Protocol(rounds=raced.rounds_done))
+    c = race_vs_full.compare(raced, full)
+    assert c.verdict.best == "g-system" and "g-tcmalloc" in c.verdict.contenders
+    assert not c.agrees and c.consistent and c.wrong_drops == []
+    assert "## Does the full run agree?\n\nPartly. The full run's fastest by estimate is g-system" \
+        in race_vs_full.to_markdown(c)
