@@ -245,3 +245,17 @@ def compare_runs(c, run=None, out=None, results=None):
     folder = _results_dir(results)
     path = write(load_run(folder, run[0]), load_run(folder, run[1]), Path(out) if out else folder / "back-to-back.md")
     _say(f"wrote {path}")
+
+
+@task(help={"race": "the run made with `invoke profile --race`", "full": "the same variants profiled fully "
+            "for the race's rounds (`--rounds R`)", "out": "the Markdown file to write (default: "
+            "results/race-vs-full.md)", "results": "results folder (default results/)"})
+@fatal_errors
+def race_vs_full(c, race, full, out=None, results=None):
+    """What racing saved against profiling the same grid fully, and whether the full run agrees."""
+    from tfopt.measurements import load_run
+    from tfopt.race_vs_full import write
+
+    folder = _results_dir(results)
+    path = write(load_run(folder, race), load_run(folder, full), Path(out) if out else folder / "race-vs-full.md")
+    _say(f"wrote {path}")

@@ -7,6 +7,7 @@ marked as such). Anything else is refused with a ConfigError that names the file
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -57,6 +58,25 @@ class VariantResult:
     @property
     def env(self) -> Dict[str, str]:
         return dict(self.settings.get("env") or {})
+
+
+def _instant(text) -> Optional[datetime]:
+    """A recorded UTC time ('…Z', with up to nanosecond fractions, which datetime cannot hold)."""
+    try:
+        return datetime.fromisoformat(str(text)[:26].rstrip("Z") + "+00:00")
+    except (TypeError, ValueError):
+        return None
+
+
+def seconds_between(started_at, finished_at) -> Optional[float]:
+    """Seconds from one recorded time to another; None when either is missing or unreadable."""
+    start, end = _instant(started_at), _instant(finished_at)
+    return (end - start).total_seconds() if start and end else None
+
+
+def visit_seconds(visit: dict) -> Optional[float]:
+    """How long one visit's container ran (its engine's start and finish times)."""
+    return seconds_between(visit.get("started_at"), visit.get("finished_at"))
 
 
 def _container(visit: dict) -> Optional[Container]:
@@ -159,6 +179,31 @@ class Run:
             return self.meta["rounds_done"]
         return len({c.round for v in self.variants.values() for c in v.containers})
 
+    @property
+    def race(self) -> Optional["RaceRecord"]:
+        """The race record of a `--race` run; None for a run that profiled every variant fully."""
+        return RaceRecord.of(self.meta["race"]) if self.meta.get("race") else None
+
+    @property
+    def stop_reason(self) -> Optional[str]:
+        return self.meta.get("stop_reason")
+
+    @property
+    def wall_minutes(self) -> Optional[float]:
+        """From the run's start to its end as run.json records them (the round loop, images ready)."""
+        seconds = seconds_between(self.meta.get("started_at"), self.meta.get("finished_at"))
+        return seconds / 60 if seconds is not None else None
+
+    @property
+    def visit_count(self) -> int:
+        return sum(len(d.get("visits") or ()) for d in self.docs.values())
+
+    @property
+    def container_minutes(self) -> Optional[float]:
+        """Every visit's container time summed; None when a visit has no recorded times."""
+        seconds = [visit_seconds(v) for d in self.docs.values() for v in d.get("visits") or ()]
+        return sum(seconds) / 60 if seconds and None not in seconds else None
+
     def describe_status(self) -> str:
         if not self.status_recorded:
             return f"{self.status} (inferred: this run.json predates recorded run status)"
@@ -170,6 +215,40 @@ class Run:
 
 def is_parent_meta(meta: dict) -> bool:
     return meta.get("kind") == "engines" or bool(meta.get("parts"))
+
+
+@dataclass(frozen=True)
+class RaceDrop:
+    name: str
+    after_round: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RaceRecord:
+    """run.json's `race` (tfopt/race.py): who was dropped when and why, the verdict, the cost."""
+
+    margin: float
+    tie: float
+    survivors_per_round: Tuple[int, ...]
+    dropped: Tuple[RaceDrop, ...]
+    survivors: Tuple[str, ...]  # ranked, fastest first
+    winner: Optional[str]
+    verdict: Optional[str]
+    visits: int
+    full_visits: int  # every variant in every round the race took
+    minutes: Optional[float]  # container-minutes
+    full_minutes: Optional[float]  # estimated from each variant's mean visit
+    saved: float
+
+    @classmethod
+    def of(cls, raw: dict) -> "RaceRecord":
+        return cls(margin=raw["margin"], tie=raw["tie"],
+                   survivors_per_round=tuple(raw.get("survivors_per_round") or ()),
+                   dropped=tuple(RaceDrop(d["name"], d["after_round"], d["reason"]) for d in raw.get("dropped") or ()),
+                   survivors=tuple(raw.get("survivors") or ()), winner=raw.get("winner"),
+                   verdict=raw.get("verdict"), visits=raw["visits"], full_visits=raw["full_visits"],
+                   minutes=raw.get("minutes"), full_minutes=raw.get("full_minutes"), saved=raw["saved"])
 
 
 def _status(meta: dict) -> Tuple[str, bool]:

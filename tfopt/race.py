@@ -18,10 +18,10 @@ the repeated looks; the margin is what keeps a lucky round from dropping a conte
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Callable, Dict, List, Optional
 
 from . import stats
+from .measurements import visit_seconds
 
 DEFAULT_MARGIN = 0.02
 DEFAULT_TIE = 0.02
@@ -121,7 +121,7 @@ def race_cost(docs: Dict[str, dict], rounds_done: int) -> dict:
     full_visits = rounds_done * len(docs)
     minutes, full_minutes = 0.0, 0.0
     for doc in docs.values():
-        durations = [d for d in (_duration_s(v) for v in doc["visits"]) if d is not None]
+        durations = [d for d in (visit_seconds(v) for v in doc["visits"]) if d is not None]
         if not durations:
             minutes = full_minutes = None
             break
@@ -139,11 +139,3 @@ def describe_cost(cost: dict) -> str:
         text += f", {cost['minutes']:.1f} of ~{cost['full_minutes']:.1f} container-minutes"
     return text + f" that profiling every variant for the same rounds takes ({cost['saved']:.0%} saved)"
 
-
-def _duration_s(visit: dict) -> Optional[float]:
-    try:
-        start, end = (datetime.fromisoformat(visit[k][:26].rstrip("Z") + "+00:00")
-                      for k in ("started_at", "finished_at"))
-    except (KeyError, TypeError, ValueError):
-        return None
-    return (end - start).total_seconds()

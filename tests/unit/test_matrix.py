@@ -200,3 +200,15 @@ def test_the_commented_example_in_variants_yaml_works(tmp_path):
     assert [v.name for v in grid][::5] == ["tf2-alloc-system-0", "tf2-alloc-jemalloc-1"] and len(grid) == 6
     assert {v.build_key() for v in grid} == {plan.variants["tf2-1thread"].build_key()}
     assert len(load_plan(ROOT / "variants.yaml").variants) == len(plan.variants) - 6
+
+
+def test_the_example_grid_file_is_the_issue_grid_on_tf2_1threads_image():
+    grid = load_plan(ROOT / "examples" / "grids.yaml")
+    shipped = load_plan(ROOT / "variants.yaml").variants
+    assert list(grid.variants) == [f"tf2-alloc-{a}-{o}" for a in ("system", "tcmalloc", "jemalloc") for o in "01"]
+    stock = shipped["tf2-1thread"]
+    for v in grid.variants.values():
+        assert v.build_key() == stock.build_key()  # the image variants.yaml builds for tf2-1thread
+        assert v.knobs == stock.knobs and v.family == stock.family and v.reference == "tf2-alloc-system-1"
+    assert grid.variants["tf2-alloc-jemalloc-0"].run_environment() == {
+        "TF_ENABLE_ONEDNN_OPTS": "0", "LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"}
