@@ -526,7 +526,8 @@ def describe(variant: Variant) -> List[str]:
     tf = variant.tensorflow.describe()
     return [
         f"{variant.name}  [{variant.family}]  {variant.description}",
-        f"    extends {variant.parent or '-'} · reference {variant.reference} · image {variant.build_key()}"
+        f"    extends {variant.parent or '-'} · reference {variant.reference} · "
+        f"build key {variant.build_key()} (same key: same image)"
         + (f" · from matrix {variant.matrix}" if variant.matrix else ""),
         f"    python {variant.python} ({'distro' if variant.python_from_distro else 'host prefix'}, {variant.suite})"
         + (f" · tensorflow {tf} · form {variant.form}" if variant.form else f" · converted with tensorflow {tf}"),
