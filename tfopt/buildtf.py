@@ -17,7 +17,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Iterable, List, Optional
 
 from . import paths
 from .config import Plan, Variant
@@ -38,19 +38,22 @@ def built_wheel(variant: Variant, plan: Optional[Plan] = None) -> Optional[Manif
     return entry if entry is not None and entry.verified() else None
 
 
-def check_host_supports(entry: ManifestEntry, cpuinfo: Path = Path("/proc/cpuinfo")) -> None:
-    """Raise UnsupportedHost when the wheel needs CPU instructions this host lacks."""
+def check_host_supports(entry: ManifestEntry, cpuinfo: Path = Path("/proc/cpuinfo"), *,
+                        flags: Optional[Iterable[str]] = None, where: str = "this host") -> None:
+    """Raise UnsupportedHost when the wheel needs CPU instructions this host lacks (or, given
+    `flags`, the machine `where` names: an engine's CPU, read on that engine)."""
     needed = set(entry.isa.get("required_cpu_flags") or [])
     if not needed:
         return
-    have = isa.host_cpu_flags(cpuinfo)
+    have = set(flags) if flags is not None else isa.host_cpu_flags(cpuinfo)
     if not have:
         return  # not Linux/x86 as far as we can tell; the import itself will say more
     missing = sorted(needed - have)
     if missing:
+        source = "its CPU flags" if flags is not None else f"the flags in {cpuinfo}"
         raise UnsupportedHost(
             f"the {entry.variant} wheel ({Path(entry.wheel).name}, copts '{entry.flags.get('copts', '')}') "
-            f"uses CPU instructions this host lacks: {', '.join(missing)} (not among the flags in {cpuinfo}); "
+            f"uses CPU instructions {where} lacks: {', '.join(missing)} (not among {source}); "
             f"importing it would die with SIGILL",
             hint="run on a CPU that has them, or build with a lower -march (e.g. -march=x86-64-v2) "
                  "in the variant's tensorflow.source.copts")

@@ -80,6 +80,7 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
                 fleet.ship(members[0], member, [a.image for a in arms], say)
         for member in members:
             say("engine " + fleet.describe(fleet.probe(member, arms[0].image, run_id)))
+            _check_instructions(member, arms)
         kind = "aa" if not names else "profile"
         if len(members) == 1:
             reports = {members[0].name: measure(members[0].engine, arms, protocol, plan.variants, results_dir,
@@ -109,6 +110,16 @@ def _arms(names: List[str], aa: List[str], prepared, say: Callable[[str], None])
         arms += [Arm(f"{name}@{side}", prepared[name].variant, prepared[name].image, arm_of=name)
                  for side in ("A", "B")]
     return arms
+
+
+def _check_instructions(member: fleet.Member, arms: List[Arm]) -> None:
+    """A source-built wheel must find its instructions on every engine's CPU, not only here."""
+    from .buildtf import built_wheel, check_host_supports
+
+    for variant in {a.variant.name: a.variant for a in arms if a.variant.tensorflow.kind == "source"}.values():
+        entry = built_wheel(variant)
+        if entry is not None and member.facts.get("cpu_flags"):
+            check_host_supports(entry, flags=member.facts["cpu_flags"], where=f"engine {member.name}")
 
 
 def _gate(results_dir: Path, report: RunReport, arm_names: List[str], say: Callable[[str], None]) -> None:

@@ -108,6 +108,15 @@ def test_check_host_supports_names_missing_instructions(tmp_path):
     assert caught.value.exit_code == 8
 
 
+def test_an_engines_own_cpu_flags_are_checked_when_given(tmp_path):
+    from tfopt.buildtf import check_host_supports
+
+    with pytest.raises(UnsupportedHost, match="uses CPU instructions engine zen2 lacks: avx512f"):
+        check_host_supports(entry(["avx2", "avx512f"]), cpuinfo(tmp_path, ["avx2", "avx512f"]),
+                            flags=["avx", "avx2", "fma"], where="engine zen2")
+    check_host_supports(entry(["avx2"]), cpuinfo(tmp_path, ["avx"]), flags=["avx", "avx2"], where="engine x")
+
+
 def test_check_host_supports_passes_when_present(tmp_path):
     from tfopt.buildtf import check_host_supports
 
