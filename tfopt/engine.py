@@ -180,7 +180,10 @@ class Engine:
                                     hint=ENGINE_HINT if not base_url else
                                     f"check that dockerd runs there and that this user may reach {base_url}"
                                     ) from None
-        return cls(client, base_url, str(arguments.get("base_url") or "") or None)
+        resolved = str(arguments.get("base_url") or "") or None
+        if resolved and resolved.startswith("http+unix://"):  # how a context stores a socket
+            resolved = "unix://" + resolved[len("http+unix://"):]
+        return cls(client, base_url, resolved)
 
     @property
     def endpoint(self) -> str:

@@ -6,6 +6,8 @@ Both engines share this machine's CPUs, so their parts run side by side on the s
 these tests are about the mechanics (engines, shipping, records, the report, failures, the
 lock), never about which engine is faster."""
 
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -62,7 +64,6 @@ def test_a_two_engine_run_measures_everything_on_both_and_records_each_engine(pr
     run, results_dir = profile
     run()
     out = capsys.readouterr().out
-    print(out)
     run_id = [r for r in results.list_run_ids(results_dir) if "@" not in r][-1]
     meta = results.read_run_meta(results.run_dir(results_dir, run_id))
     assert meta["kind"] == "engines" and meta["status"] == "complete"
@@ -95,6 +96,71 @@ def test_a_two_engine_run_measures_everything_on_both_and_records_each_engine(pr
     report = (results.run_dir(results_dir, run_id) / "report.md").read_text()
     assert "local" in report and "second" in report and second_engine.url in report
     assert "ort-incremental" in report and "numpy-incremental" in report
+
+
+@pytest.fixture
+def ssh_to_second_engine(second_engine, tmp_path, monkeypatch):
+    """An sshd of the test's own on 127.0.0.1 whose sessions see DOCKER_HOST = the second
+    engine (authorized_keys environment=), and an `ssh` first on PATH that uses the test's
+    key: `ssh://root@127.0.0.1:PORT` then reaches the second engine the way a remote
+    machine's engine is reached. Needs root and openssh-server (.ci/run installs it)."""
+    sshd = shutil.which("sshd") or "/usr/sbin/sshd"
+    if not os.path.exists(sshd) or os.geteuid() != 0:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI=true but no sshd (apt-get install openssh-server) or not root")
+        pytest.skip("needs root and sshd")
+    for name in ("host", "user"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / name)], check=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "authorized_keys").write_text(
+        f'environment="DOCKER_HOST={second_engine.url}" ' + (tmp_path / "user.pub").read_text())
+    (tmp_path / "sshd_config").write_text("\n".join([
+        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {tmp_path / 'host'}",
+        f"AuthorizedKeysFile {tmp_path / 'authorized_keys'}", "PasswordAuthentication no",
+        "PermitRootLogin prohibit-password", "PermitUserEnvironment yes", "UsePAM no", "StrictModes no",
+        f"PidFile {tmp_path / 'sshd.pid'}", ""]))
+    (tmp_path / "ssh_config").write_text(f"Host *\n  IdentityFile {tmp_path / 'user'}\n  StrictHostKeyChecking no\n"
+                                         "  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n")
+    wrapper = tmp_path / "bin" / "ssh"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f"#!/bin/sh\nexec {shutil.which('ssh')} -F {tmp_path / 'ssh_config'} \"$@\"\n")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}:{os.environ['PATH']}")
+    os.makedirs("/run/sshd", exist_ok=True)
+    server = subprocess.Popen([sshd, "-D", "-f", str(tmp_path / "sshd_config"), "-E", str(tmp_path / "sshd.log")])
+    try:
+        deadline = time.monotonic() + 20
+        while subprocess.run(["ssh", "-p", str(port), "root@127.0.0.1", "true"]).returncode != 0:
+            assert time.monotonic() < deadline, (tmp_path / "sshd.log").read_text()
+            time.sleep(0.3)
+        yield f"ssh://root@127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def test_an_engine_reached_over_ssh_gets_its_images_through_ssh_and_runs_its_part(
+        profile, second_engine, ssh_to_second_engine, capsys):
+    import docker
+
+    run, results_dir = profile
+    there = docker.DockerClient(base_url=second_engine.url)
+    tags = [t for i in there.images.list(filters={"label": "tfopt.managed=true"}) for t in i.tags
+            if t.startswith("tfopt-g2p:")]
+    assert tags, "the first test leaves the run's images on the second engine"
+    there.images.remove(tags[0], force=True)  # one image taken away: it must come back over ssh
+    run(engines=["local", f"box={ssh_to_second_engine}"], rounds=1)
+    out = capsys.readouterr().out
+    assert f"box: {tags[0]} shipped from local" in out
+    run_id = [r for r in results.list_run_ids(results_dir) if "@" not in r][-1]
+    meta = results.read_run_meta(results.run_dir(results_dir, run_id))
+    assert meta["status"] == "complete"
+    box = [e for e in meta["engines"] if e["name"] == "box"][0]
+    assert box["endpoint"] == ssh_to_second_engine and box["cpu_flags"]
+    docs = results.load_run(results_dir, meta["parts"]["box"])
+    assert {n: len(d["visits"]) for n, d in docs.items()} == {v: 1 for v in VARIANTS}
 
 
 def test_an_engine_stopped_mid_run_ends_only_its_part_and_exit_6_names_it(profile, second_engine, capsys):
