@@ -114,7 +114,7 @@ def two_engines(tmp_path, monkeypatch):
         error = None
         try:
             measure_everywhere(members, arms, Protocol(rounds=rounds), plan.variants, out, "RID", said.append)
-        except Exception as exc:
+        except BaseException as exc:  # noqa: B036 - KeyboardInterrupt is one of the outcomes tested
             error = exc
         return error, results.read_run_meta(results.run_dir(out, "RID")), said, out
 
@@ -147,3 +147,35 @@ def test_an_engine_lost_mid_run_stops_only_its_part_and_exits_6(two_engines):
     assert {n: len(d["visits"]) for n, d in first.items()} == {"ref": 3, "fast": 3}
     second = results.read_run_meta(results.run_dir(out, "RID@two"))
     assert second["status"] == "interrupted" and second["reason"].startswith("engine lost")
+
+
+def test_ctrl_c_stops_every_engine_after_its_current_container_and_marks_all_interrupted(
+        two_engines, monkeypatch):
+    from tfopt import multi_engine
+
+    joins = {"n": 0}
+    original = multi_engine._Part.join
+
+    def join(self, timeout=None):
+        joins["n"] += 1
+        if joins["n"] == 2:  # the user presses Ctrl-C while the engines measure
+            raise KeyboardInterrupt
+        return original(self, timeout)
+
+    class Slow(Engine2):
+        def run(self, spec):
+            import time as clock
+
+            clock.sleep(0.05)
+            return super().run(spec)
+
+    monkeypatch.setattr(multi_engine._Part, "join", join)
+    first, second = Slow(SCALES), Slow(SCALES)
+    error, meta, said, out = two_engines(first, second, rounds=50)
+    assert isinstance(error, KeyboardInterrupt)
+    assert meta["status"] == "interrupted"
+    assert {e["name"]: e["status"] for e in meta["engines"]} == {"one": "interrupted", "two": "interrupted"}
+    assert len(first.specs) < 100 and len(second.specs) < 100  # stopped long before 50 rounds × 2
+    for engine in ("one", "two"):
+        assert results.read_run_meta(results.run_dir(out, f"RID@{engine}"))["status"] == "interrupted"
+    assert any("stopping: each engine finishes the container it is running" in line for line in said)
