@@ -153,8 +153,8 @@ ISA_LABEL = "tfopt.tf_isa"
 
 def tf_isa_labels(inputs: ImageInputs, say: Callable[[str], None]) -> Dict[str, str]:
     """The TF wheel's instruction counts as a label, e.g. avx=111664,avx2=0,fma=0,avx512f=0
-    (tfopt.tfbuild.isa, computed once per wheel sha256 and cached)."""
-    from .tfbuild import isa
+    (tfopt.source_build.isa, computed once per wheel sha256 and cached)."""
+    from .source_build import isa
 
     if inputs.runtime != "tensorflow":
         return {}  # TensorFlow only converted the model; it does not run in this image
@@ -177,7 +177,7 @@ def tf_isa_of_labels(labels: Dict[str, str]) -> Dict[str, int]:
     text = labels.get(ISA_LABEL)
     if text:
         return {k: int(v) for k, v in (item.split("=") for item in text.split(","))}
-    from .tfbuild import isa
+    from .source_build import isa
 
     sha = labels.get("tfopt.tf_wheel_sha256")
     return (isa.cached_isa(sha) or {}) if sha else {}

@@ -489,7 +489,7 @@ def _isa_section(results: Results) -> Section:
     return Section("Instruction sets of the TensorFlow wheels", tables=[Table(
         ["variants", "TensorFlow", "wheel sha256", "avx", "avx2", "fma", "avx512"], rows)],
         notes=["Instructions of each family in the wheel's TensorFlow libraries, by objdump -d "
-               "(`python -m tfopt.tfbuild.isa WHEEL`). Code that picks its instructions at run time "
+               "(`python -m tfopt.source_build.isa WHEEL`). Code that picks its instructions at run time "
                "(functions named *avx2*/*avx512*, BoringSSL's assembly) is not counted: a wheel with "
                "avx512 0 can still run AVX-512 kernels it dispatches to on a CPU that has them."])
 

@@ -12,7 +12,7 @@ import pytest
 
 from tfopt import gate, results
 from tfopt.images import tf_isa_of_labels
-from tfopt.tfbuild.isa import host_cpu_flags
+from tfopt.source_build.isa import host_cpu_flags
 
 pytestmark = pytest.mark.integration
 

@@ -255,7 +255,7 @@ def test_a_tensorflow_image_labels_the_instruction_counts_of_its_own_wheel(tmp_p
     from dataclasses import replace
 
     from tfopt import images
-    from tfopt.tfbuild import isa
+    from tfopt.source_build import isa
     from tfopt.wheels import files_dir
 
     counted = []

@@ -304,10 +304,10 @@ def host_cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> Set[str]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """python -m tfopt.tfbuild.isa FILE: which instruction families a wheel or .so really uses."""
+    """python -m tfopt.source_build.isa FILE: which instruction families a wheel or .so really uses."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m tfopt.tfbuild.isa", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tfopt.source_build.isa", description=main.__doc__)
     parser.add_argument("file", type=Path, help="a wheel (its TensorFlow libraries are read) or a .so")
     parser.add_argument("--library", action="append", metavar="GLOB",
                         help="wheel members to read (default: TensorFlow's own libraries, else every .so)")

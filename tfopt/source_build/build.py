@@ -19,16 +19,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, List, Optional
 
-from . import paths
-from .config import Plan, Variant
-from .errors import BuildError, FetchError, UnsupportedHost
-from .tfbuild import bazel as bazels
-from .tfbuild import bundle, isa, manifest
-from .tfbuild.manifest import ManifestEntry
-from .tfbuild.progress import BuildLog
-from .tfbuild.recipe import Recipe, resolve
+from .. import paths
+from ..config import Plan, Variant
+from ..errors import BuildError, FetchError, UnsupportedHost
+from . import bazel as bazels
+from . import bundle, isa, manifest
+from .manifest import ManifestEntry
+from .progress import BuildLog
+from .recipe import Recipe, resolve
 
-__all__ = ["build_tf", "built_wheel", "check_host_supports", "describe_build", "resolve", "ManifestEntry"]
 
 
 def built_wheel(variant: Variant, plan: Optional[Plan] = None) -> Optional[ManifestEntry]:
@@ -147,9 +146,9 @@ def build_tf(plan: Plan, variant_name: str, *, force: bool = False, dry_run: boo
                 f"(sha256 {existing.sha256[:12]}…); --force rebuilds it")
             return existing
         out(f"{variant.name}: the registered wheel is missing or its sha256 changed; rebuilding")
-    from .engine import Engine  # the engine is only needed past this point
+    from ..engine import Engine  # the engine is only needed past this point
 
-    from .fleet import holding
+    from ..fleet import holding
 
     engine = Engine.connect()
     check_network(engine, recipe)
@@ -180,7 +179,7 @@ def bundle_dir(recipe: Recipe) -> Path:
 
 def _fetch(engine, recipe: Recipe, out: Callable[[str], None]) -> Path:
     """--fetch-only: run prepare, configure and fetch; turn what Bazel downloaded into a bundle."""
-    from .tfbuild import container
+    from . import container
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     stem = paths.logs_dir() / "build-tf" / f"{recipe.variant}-fetch-{stamp}"
@@ -204,7 +203,7 @@ def _fetch(engine, recipe: Recipe, out: Callable[[str], None]) -> Path:
 
 def _prepare_engine(engine, recipe: Recipe, log: BuildLog, stem: Path):
     """Base image, Bazel on the host, builder image and cache volume: what every container run needs."""
-    from .tfbuild import container
+    from . import container
 
     base = container.base_image(engine, recipe, log.note)
     binary = bazels.fetch(recipe.bazel, log.note) if recipe.bazel else None
@@ -213,7 +212,7 @@ def _prepare_engine(engine, recipe: Recipe, log: BuildLog, stem: Path):
 
 
 def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
-    from .tfbuild import container
+    from . import container
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     stem = paths.logs_dir() / "build-tf" / f"{recipe.variant}-{recipe.recipe_hash}-{stamp}"

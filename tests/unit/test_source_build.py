@@ -12,7 +12,7 @@ import yaml
 from tfopt import paths
 from tfopt.config import load_plan
 from tfopt.errors import ConfigError
-from tfopt.tfbuild import recipe as recipes
+from tfopt.source_build import recipe as recipes
 
 ROOT = paths.PROJECT_ROOT
 TF_RECIPE = ROOT / "builders" / "tensorflow"
@@ -103,7 +103,7 @@ def test_unknown_row_key_is_rejected(tmp_path):
 
 
 def test_a_pypi_variant_is_not_a_source_build(tmp_path):
-    from tfopt.buildtf import build_tf
+    from tfopt.source_build import build_tf
 
     path = tmp_path / "variants.yaml"
     path.write_text("variants:\n  stock: {python: '3.11', tensorflow: {pypi: tensorflow-cpu==2.21.0}}\n")
@@ -159,7 +159,7 @@ def test_dockerfile_parses(folder):
 def test_build_context_holds_the_recipe(tmp_path):
     import tarfile
 
-    from tfopt.tfbuild.container import build_context
+    from tfopt.source_build.container import build_context
 
     recipe = resolved(tmp_path)
     with tarfile.open(fileobj=build_context(recipe)) as tar:
@@ -169,7 +169,7 @@ def test_build_context_holds_the_recipe(tmp_path):
 
 # --- the dry run ------------------------------------------------------------------
 def dry_run(name, file=ROOT / "variants.yaml"):
-    from tfopt.buildtf import build_tf
+    from tfopt.source_build import build_tf
 
     lines = []
     assert build_tf(load_plan(file), name, dry_run=True, out=lines.append) is None
@@ -379,7 +379,7 @@ def test_builder_pins_setuptools_and_wheel():
 
 # --- offline bundles and remote caches --------------------------------------------------
 def fixture_dry_run(name="bazel-haswell", **access):
-    from tfopt.buildtf import build_tf
+    from tfopt.source_build import build_tf
 
     lines = []
     build_tf(load_plan(ROOT / "tests" / "fixtures" / "variants-fixture.yaml"), name, dry_run=True,
@@ -388,7 +388,7 @@ def fixture_dry_run(name="bazel-haswell", **access):
 
 
 def test_distdir_turns_the_network_off_and_mounts_the_bundle(tmp_path):
-    from tfopt.tfbuild import container
+    from tfopt.source_build import container
 
     (tmp_path / "bundle").mkdir()
     (tmp_path / "bundle" / "fixture-dep-1.0.tar.gz").write_bytes(b"x")
@@ -418,7 +418,7 @@ def test_an_empty_or_missing_distdir_is_refused_before_any_work(tmp_path):
     ("2.1.0", "grpcs://cache.example:9092", "--remote_cache=grpcs://cache.example:9092"),
 ])
 def test_remote_cache_flag_follows_the_bazel_version(bazel, url, flag):
-    from tfopt.tfbuild.bazel import remote_cache_flag
+    from tfopt.source_build.bazel import remote_cache_flag
 
     assert remote_cache_flag(bazel, url) == flag
 
@@ -442,7 +442,7 @@ def test_fetch_only_runs_fetch_instead_of_build():
 
 def test_without_container_network_the_tf_build_stops_at_once(monkeypatch):
     """--bridge=none here: a clear FetchError before the builder image or hours of Bazel."""
-    from tfopt.buildtf import build_tf
+    from tfopt.source_build import build_tf
     from tfopt.engine import Engine
     from tfopt.errors import FetchError
 
@@ -487,7 +487,7 @@ def test_fetch_output_becomes_a_bundle_with_a_manifest(tmp_path):
     import json
     import tarfile
 
-    from tfopt.tfbuild import bundle
+    from tfopt.source_build import bundle
 
     blobs = {b"the archive": None, b"fetched by ctx.download": None}
     cache = tmp_path / "rc"
