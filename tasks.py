@@ -183,7 +183,7 @@ def readme_figures(c, write=False, readme=None, results=None):
 def build_tf(c, variant, force=False, dry_run=False, file=VARIANTS_FILE, fetch_only=False, distdir=None,
              remote_cache=None):
     """Build TensorFlow from source for a variant; the wheel goes into the wheelhouse."""
-    from tfopt.source_build import build_tf as build
+    from tfopt.source_build.build import build_tf as build
 
     build(_plan(file, yes=True), variant, force=force, dry_run=dry_run, fetch_only=fetch_only, distdir=distdir,
           remote_cache=remote_cache, out=_say)

@@ -114,7 +114,7 @@ def _arms(names: List[str], aa: List[str], prepared, say: Callable[[str], None])
 
 def _check_instructions(member: fleet.Member, arms: List[Arm]) -> None:
     """A source-built wheel must find its instructions on every engine's CPU, not only here."""
-    from .source_build import built_wheel, check_host_supports
+    from .source_build.build import built_wheel, check_host_supports
 
     for variant in {a.variant.name: a.variant for a in arms if a.variant.tensorflow.kind == "source"}.values():
         entry = built_wheel(variant)

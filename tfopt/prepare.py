@@ -34,7 +34,7 @@ def _tensorflow_requirement(variant: Variant, say) -> Tuple[Optional[str], Optio
     if tf.kind == "wheel":
         path = fetch_wheel(tf.wheel, tf.sha256, say)
         return str(path), tf.sha256, None
-    from .source_build import built_wheel, check_host_supports
+    from .source_build.build import built_wheel, check_host_supports
 
     entry = built_wheel(variant)
     if entry is None:

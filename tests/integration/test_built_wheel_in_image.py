@@ -14,7 +14,7 @@ VARIANTS = ROOT / "tests" / "fixtures" / "variants-fixture.yaml"
 
 
 def test_built_fixture_wheel_installs_into_a_variant_image_that_runs(engine, tmp_path):
-    from tfopt.source_build import build_tf, built_wheel
+    from tfopt.source_build.build import build_tf, built_wheel
 
     plan = load_plan(VARIANTS)
     build_tf(plan, "fixture-haswell", out=lambda line: None)

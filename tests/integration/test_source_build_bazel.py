@@ -54,7 +54,7 @@ def fresh_volume(engine):
 
 
 def build(plan, name, **options):
-    from tfopt.source_build import build_tf
+    from tfopt.source_build.build import build_tf
 
     lines = []
     entry = build_tf(plan, name, out=lines.append, **options)
@@ -104,7 +104,7 @@ def test_x86_64_copts_give_neither_fma_nor_avx2(engine, cache, plan, haswell):
 
 @pytest.fixture(scope="module")
 def bundle(engine, cache, plan, haswell, dep_server):
-    from tfopt.source_build import bundle_dir, resolve
+    from tfopt.source_build.build import bundle_dir, resolve
 
     fresh_volume(engine)
     before = dep_server.counts["GET fixture-dep-1.0.tar.gz hit"]
@@ -123,7 +123,7 @@ def test_fetch_only_makes_a_bundle_with_a_manifest(bundle):
 
 
 def test_offline_build_from_the_bundle_with_the_network_off(engine, cache, plan, bundle, dep_server):
-    from tfopt.source_build import resolve
+    from tfopt.source_build.build import resolve
 
     recipe = resolve(plan.variants["bazel-haswell"], plan, {"distdir": str(bundle)})
     assert recipe.network is False and recipe.network_mode is None

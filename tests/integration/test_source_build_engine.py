@@ -34,7 +34,7 @@ def plan():
 
 @pytest.fixture(scope="module")
 def haswell(engine, cache, plan):
-    from tfopt.source_build import build_tf
+    from tfopt.source_build.build import build_tf
 
     lines = []
     entry = build_tf(plan, "fixture-haswell", out=lines.append)
@@ -43,7 +43,7 @@ def haswell(engine, cache, plan):
 
 @pytest.fixture(scope="module")
 def x86_64(engine, cache, plan):
-    from tfopt.source_build import build_tf
+    from tfopt.source_build.build import build_tf
 
     return build_tf(plan, "fixture-x86-64", out=lambda line: None)
 
@@ -93,7 +93,7 @@ def test_both_builds_share_builder_image_and_cache_volume(engine, haswell, x86_6
 
 
 def test_manifest_and_built_wheel(engine, cache, plan, haswell, x86_64):
-    from tfopt.source_build import built_wheel, check_host_supports
+    from tfopt.source_build.build import built_wheel, check_host_supports
 
     entry, _ = haswell
     recorded = {(e["variant"], e["recipe_hash"]) for e in manifest_entries(cache)}
@@ -105,7 +105,7 @@ def test_manifest_and_built_wheel(engine, cache, plan, haswell, x86_64):
 
 
 def test_second_build_is_skipped_and_force_rebuilds(engine, cache, plan, haswell):
-    from tfopt.source_build import build_tf
+    from tfopt.source_build.build import build_tf
 
     entry, _ = haswell
     logs_before = sorted((cache / "logs" / "build-tf").glob("*.log"))
@@ -122,7 +122,7 @@ def test_second_build_is_skipped_and_force_rebuilds(engine, cache, plan, haswell
 
 
 def test_tampered_wheel_is_rebuilt(engine, cache, plan, x86_64):
-    from tfopt.source_build import build_tf, built_wheel
+    from tfopt.source_build.build import build_tf, built_wheel
 
     with open(x86_64.wheel, "ab") as f:
         f.write(b"tampered")
@@ -132,7 +132,7 @@ def test_tampered_wheel_is_rebuilt(engine, cache, plan, x86_64):
 
 
 def test_failing_recipe_fails_cleanly(engine, cache, plan):
-    from tfopt.source_build import build_tf, built_wheel
+    from tfopt.source_build.build import build_tf, built_wheel
 
     with pytest.raises(BuildError) as caught:
         build_tf(plan, "fixture-broken", out=lambda line: None)

@@ -103,7 +103,7 @@ def test_unknown_row_key_is_rejected(tmp_path):
 
 
 def test_a_pypi_variant_is_not_a_source_build(tmp_path):
-    from tfopt.source_build import build_tf
+    from tfopt.source_build.build import build_tf
 
     path = tmp_path / "variants.yaml"
     path.write_text("variants:\n  stock: {python: '3.11', tensorflow: {pypi: tensorflow-cpu==2.21.0}}\n")
@@ -169,7 +169,7 @@ def test_build_context_holds_the_recipe(tmp_path):
 
 # --- the dry run ------------------------------------------------------------------
 def dry_run(name, file=ROOT / "variants.yaml"):
-    from tfopt.source_build import build_tf
+    from tfopt.source_build.build import build_tf
 
     lines = []
     assert build_tf(load_plan(file), name, dry_run=True, out=lines.append) is None
@@ -379,7 +379,7 @@ def test_builder_pins_setuptools_and_wheel():
 
 # --- offline bundles and remote caches --------------------------------------------------
 def fixture_dry_run(name="bazel-haswell", **access):
-    from tfopt.source_build import build_tf
+    from tfopt.source_build.build import build_tf
 
     lines = []
     build_tf(load_plan(ROOT / "tests" / "fixtures" / "variants-fixture.yaml"), name, dry_run=True,
@@ -442,7 +442,7 @@ def test_fetch_only_runs_fetch_instead_of_build():
 
 def test_without_container_network_the_tf_build_stops_at_once(monkeypatch):
     """--bridge=none here: a clear FetchError before the builder image or hours of Bazel."""
-    from tfopt.source_build import build_tf
+    from tfopt.source_build.build import build_tf
     from tfopt.engine import Engine
     from tfopt.errors import FetchError
 

@@ -99,7 +99,7 @@ def cpuinfo(tmp_path, flags):
 
 
 def test_check_host_supports_names_missing_instructions(tmp_path):
-    from tfopt.source_build import check_host_supports
+    from tfopt.source_build.build import check_host_supports
 
     with pytest.raises(UnsupportedHost) as caught:
         check_host_supports(entry(["avx", "avx2", "fma"]), cpuinfo(tmp_path, ["avx"]))
@@ -109,7 +109,7 @@ def test_check_host_supports_names_missing_instructions(tmp_path):
 
 
 def test_an_engines_own_cpu_flags_are_checked_when_given(tmp_path):
-    from tfopt.source_build import check_host_supports
+    from tfopt.source_build.build import check_host_supports
 
     with pytest.raises(UnsupportedHost, match="uses CPU instructions engine zen2 lacks: avx512f"):
         check_host_supports(entry(["avx2", "avx512f"]), cpuinfo(tmp_path, ["avx2", "avx512f"]),
@@ -118,7 +118,7 @@ def test_an_engines_own_cpu_flags_are_checked_when_given(tmp_path):
 
 
 def test_check_host_supports_passes_when_present(tmp_path):
-    from tfopt.source_build import check_host_supports
+    from tfopt.source_build.build import check_host_supports
 
     check_host_supports(entry(["avx", "avx2", "fma"]), cpuinfo(tmp_path, ["avx", "avx2", "fma", "avx512f"]))
     check_host_supports(entry([]), cpuinfo(tmp_path, []))

@@ -58,7 +58,7 @@ def test_register_replaces_and_keeps_others():
 
 
 def test_built_wheel_is_the_verified_entry_for_the_current_recipe(plan):
-    from tfopt.source_build import built_wheel
+    from tfopt.source_build.build import built_wheel
 
     variant = plan.variants["fx"]
     assert built_wheel(variant) is None
@@ -73,7 +73,7 @@ def test_built_wheel_is_the_verified_entry_for_the_current_recipe(plan):
 
 
 def test_build_is_skipped_without_an_engine_when_the_wheel_is_registered(plan):
-    from tfopt.source_build import build_tf
+    from tfopt.source_build.build import build_tf
 
     entry = register_fake_wheel("fx", resolve(plan.variants["fx"]).recipe_hash)
     lines = []
@@ -82,7 +82,7 @@ def test_build_is_skipped_without_an_engine_when_the_wheel_is_registered(plan):
 
 
 def test_force_and_tampering_go_to_the_engine(plan):
-    from tfopt.source_build import build_tf
+    from tfopt.source_build.build import build_tf
 
     entry = register_fake_wheel("fx", resolve(plan.variants["fx"]).recipe_hash)
     with pytest.raises(AssertionError, match="Docker engine"):

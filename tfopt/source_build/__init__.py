@@ -9,9 +9,3 @@
     isa        copts → promised instructions; objdump counts; /proc/cpuinfo
     manifest   wheelhouse/built/manifest.json
 """
-
-from .build import build_tf, built_wheel, bundle_dir, check_host_supports, describe_build, resolve
-from .manifest import ManifestEntry
-
-__all__ = ["build_tf", "built_wheel", "bundle_dir", "check_host_supports", "describe_build", "resolve",
-           "ManifestEntry"]
