@@ -9,7 +9,7 @@ export) and describes them in DIR/g2p-model.json:
     {"runtime", "decoding", "form", "tool", "files", "exported_with": {"python",
      "tensorflow", ...}, "created_at", ... whatever the exporter adds}
 
-Exporters are a registry, one module per runtime (:data:`EXPORTERS`), each with
+Exporters are one module per runtime, ``g2p.exporters.<runtime>`` (see g2p/exporters/), each with
 
     export(decoding, form, out, weights_dir) -> dict   # metadata: at least "tool", "files"
 
@@ -31,12 +31,6 @@ from .errors import G2PError, ModelError, RuntimeMissingError, UsageError
 from .knobs import DECODINGS, DEFAULT_DECODING, DEFAULT_RUNTIME, RUNTIMES
 from .modeldir import METADATA, OLD_METADATA
 
-EXPORTERS = {
-    "tensorflow": "g2p.exporters.tensorflow",
-    "numpy": "g2p.exporters.numpy",
-    "onnxruntime": "g2p.convert.onnxruntime",
-    "openvino": "g2p.convert.openvino",
-}
 # The packages an exporter needs, beyond TensorFlow, and how to get them.
 CONVERTER_PACKAGES = {
     "onnxruntime": [("tf2onnx", "pip install tf2onnx==1.17.*"), ("onnx", "pip install onnx")],
@@ -106,7 +100,7 @@ def export(runtime, decoding, out, form=None, weights_dir=None):
     weights_dir = Path(weights_dir) if weights_dir else ensure_weights()
     out = Path(out)
     prepare_out(out)
-    exporter = importlib.import_module(EXPORTERS[runtime])
+    exporter = importlib.import_module("g2p.exporters." + runtime)
     meta = {"runtime": runtime, "decoding": decoding, "form": form, "tool": None,
             "exported_with": exported_with(), "created_at": _now()}
     meta.update(exporter.export(decoding, form, out, weights_dir))

@@ -20,7 +20,7 @@ SUPPORT = {
                 "as incremental; use decoding incremental",
         "incremental": None,
     },
-    # Rows of the converted runtimes are owned by the converter (g2p/convert/).
+    # Rows of the converted runtimes are owned by their exporters (g2p/exporters/).
     "onnxruntime": {"rerun": None, "loop": None, "incremental": None},
     "openvino": {"rerun": None, "loop": None, "incremental": None},
 }

@@ -18,7 +18,7 @@ same order, so each value is computed exactly as in the checkpoint graph:
   fed the previous position's prediction (its GRU state and attention vector carried
   over), so every position is computed once. No control flow: a plain static graph.
 
-Converters (g2p/convert/) use :func:`frozen_graph_def` as their TensorFlow source.
+Exporters (g2p/exporters/) use :func:`frozen_graph_def` as their TensorFlow source.
 """
 
 from .errors import ModelError

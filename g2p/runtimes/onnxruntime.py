@@ -1,4 +1,4 @@
-"""Runtime ``onnxruntime``: ``model.onnx`` (from g2p.convert.onnxruntime) in an InferenceSession.
+"""Runtime ``onnxruntime``: ``model.onnx`` (from g2p.exporters.onnxruntime) in an InferenceSession.
 
 Knobs (g2p/knobs.py) -> ``onnxruntime.SessionOptions``:
 

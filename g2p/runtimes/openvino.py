@@ -1,4 +1,4 @@
-"""Runtime ``openvino``: OpenVINO IR (from g2p.convert.openvino) compiled for the CPU plugin.
+"""Runtime ``openvino``: OpenVINO IR (from g2p.exporters.openvino) compiled for the CPU plugin.
 
 Knobs (g2p/knobs.py) -> ``compile_model(model, "CPU", config)``:
 

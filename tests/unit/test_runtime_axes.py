@@ -271,3 +271,13 @@ def test_a_tensorflow_image_labels_the_instruction_counts_of_its_own_wheel(tmp_p
     assert images.tf_isa_of_labels(labels) == {k: 7 for k in isa.COUNTED}
     converted = replace(_inputs(tmp_path, "onnxruntime", None, None), tf_sha256="0" * 64)
     assert images.tf_isa_labels(converted, lambda line: None) == {}  # TF only converted that model
+
+
+def test_every_runtime_has_its_exporter_and_runtime_module():
+    """g2p.export imports g2p.exporters.<runtime>; a runtime without one would fail only at image build."""
+    import importlib.util
+
+    for runtime in g2p_knobs.RUNTIMES:
+        for package in ("g2p.exporters", "g2p.runtimes"):
+            assert importlib.util.find_spec(f"{package}.{runtime}") is not None, (package, runtime)
+    assert importlib.util.find_spec("g2p.convert") is None  # one home for exporters
