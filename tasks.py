@@ -19,6 +19,7 @@ from invoke import Exit, task
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+from tfopt.log import log  # noqa: E402  (stdlib only: `invoke --list` stays fast)
 
 VARIANTS_FILE = str(ROOT / "variants.yaml")
 
@@ -39,10 +40,6 @@ def fatal_errors(fn):
                        "containers were removed", code=130)
 
     return wrapper
-
-
-def _say(message: str) -> None:
-    print(message, flush=True)
 
 
 def _plan(file, yes=False):
@@ -67,14 +64,14 @@ def variants(c, file=VARIANTS_FILE, yes=False):
 
     plan = _plan(file, yes)
     for family, members in plan.families().items():
-        _say(f"== {family}")
+        log.info(f"== {family}")
         for v in members:
             for line in describe(v):
-                _say(line)
+                log.info(line)
     if plan.aliases:
-        _say("== aliases")
+        log.info("== aliases")
         for alias, name in plan.aliases.items():
-            _say(f"{alias} → {name}")
+            log.info(f"{alias} → {name}")
 
 
 @task(iterable=["variant", "aa", "engine"], auto_shortflags=False, help={
@@ -119,8 +116,7 @@ def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, 
                         max_minutes=float(max_minutes) if max_minutes else None, race=race,
                         **{key: parse_percent(value, "--" + key.replace("_", "-"))
                            for key, value in (("race_margin", race_margin), ("race_tie", race_tie)) if value})
-    run_profile(plan, names, protocol, _results_dir(results), _say, aa=aa or [], verbose=verbose,
-                engines=engine or [])
+    run_profile(plan, names, protocol, _results_dir(results), aa=aa or [], verbose=verbose, engines=engine or [])
 
 
 @task(iterable=["engine"], help={"engine": "an engine URL, NAME=URL or a name from engines: (repeatable; "
@@ -132,7 +128,7 @@ def engines(c, engine=None, file=VARIANTS_FILE):
     from tfopt import fleet
 
     for line in fleet.status_lines(fleet.connect(fleet.targets(engine or [], _plan(file, yes=True).engines))):
-        _say(line)
+        log.info(line)
 
 
 @task(help={"run": "the run id (default: the latest run)", "results": "results folder (default results/)",
@@ -143,7 +139,7 @@ def plot(c, run=None, results=None, out=None):
     from tfopt.views import render_plots
 
     for path in render_plots(_results_dir(results), run, out):
-        _say(f"wrote {path}")
+        log.info(f"wrote {path}")
 
 
 @task(help={"run": "the run id (default: the latest run)", "results": "results folder (default results/)",
@@ -154,7 +150,7 @@ def report(c, run=None, results=None, out=None):
     from tfopt.views import render_report
 
     for path in render_report(_results_dir(results), run, out):
-        _say(f"wrote {path}")
+        log.info(f"wrote {path}")
 
 
 @task(help={"write": "regenerate the marked figures in README.md (default: only check)",
@@ -168,10 +164,10 @@ def readme_figures(c, write=False, readme=None, results=None):
     problems = sync(Path(readme) if readme else ROOT / "README.md",
                     lambda run_id: load_run(_results_dir(results), run_id), write)
     for problem in problems:
-        _say(problem)
+        log.info(problem)
     if problems and not write:
         raise Exit("README figures differ from the run: invoke readme-figures --write", code=2)
-    _say("README figures regenerated" if problems else "README figures match the run")
+    log.info("README figures regenerated" if problems else "README figures match the run")
 
 
 @task(help={"variant": "the source-build variant", "force": "rebuild even if a wheel exists",
@@ -186,7 +182,7 @@ def build_tf(c, variant, force=False, dry_run=False, file=VARIANTS_FILE, fetch_o
     from tfopt.source_build.build import build_tf as build
 
     build(_plan(file, yes=True), variant, force=force, dry_run=dry_run, fetch_only=fetch_only, distdir=distdir,
-          remote_cache=remote_cache, out=_say)
+          remote_cache=remote_cache)
 
 
 @task(help={"variant": "the variant to record", "duration": "seconds of profiling (default 30)",
@@ -196,8 +192,8 @@ def flamegraph(c, variant, duration=30, file=VARIANTS_FILE, results=None):
     """py-spy flame graph of the profiler inside the variant's container."""
     from tfopt.flamegraph import record
 
-    path = record(_plan(file, yes=True), variant, _results_dir(results), duration=int(duration), say=_say)
-    _say(f"wrote {path}")
+    path = record(_plan(file, yes=True), variant, _results_dir(results), duration=int(duration))
+    log.info(f"wrote {path}")
 
 
 @task(help={"wheelhouse": "also remove the wheelhouse and base-image caches (default yes)"})
@@ -206,7 +202,7 @@ def clean(c, wheelhouse=True):
     """Remove what tfopt made: labelled containers, images, volumes, and the wheelhouse."""
     from tfopt.clean import clean as do_clean
 
-    do_clean(wheelhouse=wheelhouse, say=_say)
+    do_clean(wheelhouse=wheelhouse)
 
 
 @task
@@ -244,7 +240,7 @@ def compare_runs(c, run=None, out=None, results=None):
         raise ConfigError("give exactly two runs: --run FIRST --run SECOND", hint="`ls results/runs` lists them")
     folder = _results_dir(results)
     path = write(load_run(folder, run[0]), load_run(folder, run[1]), Path(out) if out else folder / "back-to-back.md")
-    _say(f"wrote {path}")
+    log.info(f"wrote {path}")
 
 
 @task(help={"race": "the run made with `invoke profile --race`", "full": "the same variants profiled fully "
@@ -258,4 +254,4 @@ def race_vs_full(c, race, full, out=None, results=None):
 
     folder = _results_dir(results)
     path = write(load_run(folder, race), load_run(folder, full), Path(out) if out else folder / "race-vs-full.md")
-    _say(f"wrote {path}")
+    log.info(f"wrote {path}")

@@ -16,12 +16,13 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from . import __version__, paths
 from .config import SUITE_PYTHON
 from .engine import Engine
 from .errors import BuildError, ConfigError
+from .log import log
 from .pythons import find_host_python, full_version, python_prefix
 
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -115,18 +116,19 @@ def _packages_for_prefix(prefix: Path, suite: str) -> List[str]:
 
 
 def ensure_base(engine: Engine, suite: str = "bookworm", python: Optional[str] = None,
-                packages: Sequence[str] = (), say: Callable[[str], None] = print) -> str:
+                packages: Sequence[str] = ()) -> str:
     """The tag of a base image for (suite, python, packages), bootstrapping it if needed."""
-    return provide_base(engine, BaseSpec(suite, python or SUITE_PYTHON[suite], tuple(packages)), say).tag
+    return provide_base(engine, BaseSpec(suite, python or SUITE_PYTHON[suite], tuple(packages))).tag
 
 
-def provide_base(engine: Engine, spec: BaseSpec, say: Callable[[str], None] = print) -> ResolvedBase:
+def provide_base(engine: Engine, spec: BaseSpec) -> ResolvedBase:
     """Reuse the base image; else build it on the registry's Debian image when a registry
     answers; else debootstrap it here."""
     base = resolve(spec)
-    if engine.image(base.tag) is None and not _from_registry(engine, base, say):
-        say(f"bootstrapping base image {base.tag} (debootstrap {spec.suite}, about a minute)")
-        _bootstrap(engine, base, say)
+    if engine.image(base.tag) is None and not _from_registry(engine, base):
+        with log.step(f"bootstrapping base image {base.tag} (debootstrap {spec.suite}, about a minute)",
+                      done=f"base image {base.tag} bootstrapped"):
+            _bootstrap(engine, base)
     return base
 
 
@@ -142,13 +144,13 @@ def _environment(base: ResolvedBase) -> List[str]:
             "LANG=C.UTF-8", f"TFOPT_BASE_PYTHON={base.interpreter}"]
 
 
-def _from_registry(engine: Engine, base: ResolvedBase, say) -> bool:
+def _from_registry(engine: Engine, base: ResolvedBase) -> bool:
     """Build the base FROM debian:<suite>-slim with the same packages; False when that can't be done."""
     if base.prefix is not None:
         return False  # a host prefix needs the host's own libraries: bootstrap the host's suite
     reference = f"debian:{base.spec.suite}-slim"
     if not engine.pull(reference):
-        say(f"no registry answers for {reference}; the base image is bootstrapped locally")
+        log.info(f"no registry answers for {reference}; the base image is bootstrapped locally")
         return False
     dockerfile = "\n".join([
         f"FROM {reference}",
@@ -164,16 +166,16 @@ def _from_registry(engine: Engine, base: ResolvedBase, say) -> bool:
         tar.addfile(info, io.BytesIO(dockerfile))
     context.seek(0)
     log_path = paths.logs_dir() / f"base-{base.key()}.log"
-    say(f"building base image {base.tag} on {reference}")
     try:
-        engine.build(context, base.tag, _labels(base), log_path, lambda line: None)
+        with log.step(f"building base image {base.tag} on {reference}", done=f"base image {base.tag} built"):
+            engine.build(context, base.tag, _labels(base), log_path, lambda line: None)
     except BuildError as exc:
-        say(f"building on {reference} failed ({exc}); the base image is bootstrapped locally")
+        log.info(f"building on {reference} failed ({exc}); the base image is bootstrapped locally")
         return False
     return True
 
 
-def _bootstrap(engine: Engine, base: ResolvedBase, say) -> None:
+def _bootstrap(engine: Engine, base: ResolvedBase) -> None:
     if shutil.which("debootstrap") is None:
         raise ConfigError("debootstrap is not installed", hint="apt-get install -y debootstrap")
     if os.geteuid() != 0:
@@ -183,12 +185,12 @@ def _bootstrap(engine: Engine, base: ResolvedBase, say) -> None:
     log_path = paths.logs_dir() / f"base-{base.key()}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with open(log_path, "w") as log:
+        with open(log_path, "w") as debootstrap_log:
             command = ["debootstrap", "--variant=minbase", f"--include={','.join(base.packages)}",
                        base.spec.suite, str(rootfs), base.mirror]
-            log.write("$ " + " ".join(command) + "\n")
-            log.flush()
-            result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
+            debootstrap_log.write("$ " + " ".join(command) + "\n")
+            debootstrap_log.flush()
+            result = subprocess.run(command, stdout=debootstrap_log, stderr=subprocess.STDOUT)
         if result.returncode != 0:
             raise BuildError(f"debootstrap {base.spec.suite} failed (exit {result.returncode})",
                              hint=f"its log: {log_path}")

@@ -9,13 +9,13 @@ import stat
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Callable
 
 from . import paths
 from .config import Plan
 from .engine import Engine
 from .errors import RunError
 from .fleet import holding
+from .log import log
 from .prepare import prepare
 from .runs import Protocol, container_spec, Arm, profile_command
 from .wheels import ensure_lock
@@ -23,8 +23,8 @@ from .wheels import ensure_lock
 PY_SPY = "py-spy==0.4.1"
 
 
-def py_spy_binary(python: str, say: Callable[[str], None]) -> Path:
-    lock = ensure_lock(python, [PY_SPY], say)
+def py_spy_binary(python: str) -> Path:
+    lock = ensure_lock(python, [PY_SPY])
     wheel = next(p for p in lock.files() if p.name.startswith("py_spy-"))
     tools = paths.cache_dir() / "tools" / wheel.stem
     binary = tools / "py-spy"
@@ -38,15 +38,14 @@ def py_spy_binary(python: str, say: Callable[[str], None]) -> Path:
     return binary
 
 
-def record(plan: Plan, name: str, results_dir: Path, duration: int = 30,
-           say: Callable[[str], None] = print) -> Path:
+def record(plan: Plan, name: str, results_dir: Path, duration: int = 30) -> Path:
     variant = plan.select([name])[0]
     engine = Engine.connect()
-    with holding(engine, f"flamegraph-{name}", say):
-        prepared = prepare(engine, [variant], say)[name]
+    with holding(engine, f"flamegraph-{name}"):
+        prepared = prepare(engine, [variant])[name]
         if prepared.image is None:
             raise RunError(f"{name} cannot run here: {prepared.skipped}")
-        binary = py_spy_binary(variant.python, say)
+        binary = py_spy_binary(variant.python)
         protocol = Protocol(rounds=1, repeats=50, warmups=1)
         with tempfile.TemporaryDirectory(prefix="tfopt-flame-") as out:
             Path(out).chmod(0o777)
@@ -57,7 +56,7 @@ def record(plan: Plan, name: str, results_dir: Path, duration: int = 30,
             spec.volumes = {str(binary.parent): {"bind": "/opt/py-spy", "mode": "ro"},
                             out: {"bind": "/out", "mode": "rw"}}
             spec.timeout_s = duration + 600
-            say(f"recording {name} with py-spy for up to {duration}s")
+            log.info(f"recording {name} with py-spy for up to {duration}s")
             outcome = engine.run(spec)
             svg = Path(out) / "flame.svg"
             if not svg.exists():

@@ -23,11 +23,12 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from .config import _did_you_mean
 from .engine import ContainerSpec, Engine, container_name, process_alive
 from .errors import BuildError, ConfigError, EngineBusy, EngineUnavailable
+from .log import log
 
 LOCAL = "local"
 SCHEMES = ("unix://", "tcp://", "ssh://")
@@ -173,7 +174,7 @@ def _docker_cli(url: Optional[str]) -> str:
     return f"docker -H {url}" if "://" in url else f"docker --context {url}"
 
 
-def acquire(member: Member, run_id: str, say: Callable[[str], None]) -> None:
+def acquire(member: Member, run_id: str) -> None:
     engine = member.engine
     labels = {"tfopt.kind": "lock", "tfopt.run": run_id, "tfopt.pid": str(os.getpid()),
               "tfopt.controller": socket.gethostname(),
@@ -190,7 +191,7 @@ def acquire(member: Member, run_id: str, say: Callable[[str], None]) -> None:
                              hint="one run per engine at a time: wait for that run to end. If its process "
                                   f"is gone for good (its machine rebooted), remove the lock: "
                                   f"{_docker_cli(member.target.url)} rm {LOCK_NAME}")
-        say(f"engine {member.name}: taking over a stale lock of {_holder(held)}")
+        log.info(f"engine {member.name}: taking over a stale lock of {_holder(held)}")
         engine.remove_container(LOCK_NAME)
     raise EngineBusy(f"engine {member.target.shown}: could not take its lock", hint="try again")
 
@@ -207,16 +208,16 @@ def release(member: Member, run_id: str) -> None:
 
 
 class locked:
-    """`with locked(members, run_id, say):` holds every engine's lock; released in any case."""
+    """`with locked(members, run_id):` holds every engine's lock; released in any case."""
 
-    def __init__(self, members: Sequence[Member], run_id: str, say: Callable[[str], None]):
-        self.members, self.run_id, self.say = list(members), run_id, say
+    def __init__(self, members: Sequence[Member], run_id: str):
+        self.members, self.run_id = list(members), run_id
         self.held: List[Member] = []
 
     def __enter__(self):
         try:
             for member in self.members:
-                acquire(member, self.run_id, self.say)
+                acquire(member, self.run_id)
                 self.held.append(member)
         except BaseException:
             self.__exit__()
@@ -230,15 +231,15 @@ class locked:
         return False
 
 
-def holding(engine: Engine, job: str, say: Callable[[str], None]) -> locked:
+def holding(engine: Engine, job: str) -> locked:
     """The lock of one connected engine for a job that is not a profiling run (a flame graph,
     a source build): it too would disturb a run measuring there."""
-    return locked([Member(Target(LOCAL, engine.url), engine)], job, say)
+    return locked([Member(Target(LOCAL, engine.url), engine)], job)
 
 
 # ---------------------------------------------------------------- images and facts
 
-def ship(source: Member, target: Member, tags: Sequence[str], say: Callable[[str], None]) -> None:
+def ship(source: Member, target: Member, tags: Sequence[str]) -> None:
     """Each image goes from `source` to `target` by save → load, streamed; after loading, the
     tag (a hash of the image's inputs) must name the very image `source` has."""
     for tag in dict.fromkeys(tags):
@@ -246,15 +247,16 @@ def ship(source: Member, target: Member, tags: Sequence[str], say: Callable[[str
         if wanted is None:
             raise BuildError(f"{tag} is not on engine {source.name}, so it cannot be shipped")
         if target.engine.image_id(tag) == wanted:
-            say(f"  {target.name}: {tag} is there already")
+            log.info(f"  {target.name}: {tag} is there already")
             continue
-        started = time.monotonic()
-        target.engine.load_image(source.engine.save_image(tag))
-        got = target.engine.image_id(tag)
-        if got != wanted:
-            raise BuildError(f"after loading {tag} into engine {target.name}, the tag names {got or 'nothing'}, "
-                             f"not {wanted}", hint="remove the image there (docker rmi) and run again")
-        say(f"  {target.name}: {tag} shipped from {source.name} in {time.monotonic() - started:.0f} s")
+        with log.step(f"  {target.name}: shipping {tag} from {source.name}",
+                      done=f"{target.name}: {tag} shipped from {source.name}"):
+            target.engine.load_image(source.engine.save_image(tag))
+            got = target.engine.image_id(tag)
+            if got != wanted:
+                raise BuildError(f"after loading {tag} into engine {target.name}, the tag names "
+                                 f"{got or 'nothing'}, not {wanted}",
+                                 hint="remove the image there (docker rmi) and run again")
 
 
 def _cpuinfo(text: str) -> Dict[str, object]:

@@ -10,15 +10,15 @@ import io
 import json
 import tarfile
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from . import __version__, paths
 from .config import Variant
 from .engine import Engine
 from .errors import TfoptError
+from .log import log
 from .wheels import Lock
 
 RECIPE_DIR = paths.PROJECT_ROOT / "builders" / "g2p"
@@ -151,7 +151,7 @@ def _context(inputs: ImageInputs, out) -> None:
 ISA_LABEL = "tfopt.tf_isa"
 
 
-def tf_isa_labels(inputs: ImageInputs, say: Callable[[str], None]) -> Dict[str, str]:
+def tf_isa_labels(inputs: ImageInputs) -> Dict[str, str]:
     """The TF wheel's instruction counts as a label, e.g. avx=111664,avx2=0,fma=0,avx512f=0
     (tfopt.source_build.isa, computed once per wheel sha256 and cached)."""
     from .source_build import isa
@@ -163,11 +163,11 @@ def tf_isa_labels(inputs: ImageInputs, say: Callable[[str], None]) -> Dict[str, 
                   if inputs.tf_sha256 and w["sha256"] == inputs.tf_sha256 and f.is_file()), None)
     if wheel is None:
         return {}
-    say(f"counting the instructions in {wheel.name} (once per wheel; cached by sha256)")
+    log.info(f"counting the instructions in {wheel.name} (once per wheel; cached by sha256)")
     try:
         counts = isa.wheel_isa(wheel, inputs.tf_sha256)
     except TfoptError as exc:
-        say(f"  no ISA counts for {wheel.name}: {exc}")
+        log.info(f"  no ISA counts for {wheel.name}: {exc}")
         return {}
     return {ISA_LABEL: ",".join(f"{k}={counts[k]}" for k in isa.COUNTED)}
 
@@ -184,39 +184,37 @@ def tf_isa_of_labels(labels: Dict[str, str]) -> Dict[str, int]:
 
 
 def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
-                 say: Callable[[str], None] = print, verbose: bool = False) -> str:
+                 verbose: bool = False) -> str:
     """The image tag for these variants, built only when no image has these inputs."""
     digest = inputs.digest()  # hashes every input file: once
     tag = f"{IMAGE_REPOSITORY}:{digest}"
     names = ", ".join(v.name for v in variants)
     if engine.image(tag) is not None:
-        say(f"image {tag} reused ({names}): inputs unchanged")
+        log.info(f"image {tag} reused ({names}): inputs unchanged")
         return tag
     labels = {
         "tfopt.kind": "variant", "tfopt.version": __version__, "tfopt.inputs": digest,
         "tfopt.variants": ",".join(v.name for v in variants), "tfopt.form": inputs.form or "",
         "tfopt.runtime": inputs.runtime, "tfopt.decoding": inputs.decoding,
         "tfopt.base": inputs.base_tag, "tfopt.tf_wheel_sha256": inputs.tf_sha256 or "",
-        **tf_isa_labels(inputs, say), **inputs.extra_labels,
+        **tf_isa_labels(inputs), **inputs.extra_labels,
     }
     log_path = paths.logs_dir() / f"image-{digest}.log"
-    say(f"building image {tag} for {names} (log: {log_path})")
-    started = time.monotonic()
+    with log.step(f"building image {tag} for {names} (log: {log_path})", done=f"built {tag}") as step, \
+            tempfile.TemporaryFile(dir=paths.cache_dir()) as context:
 
-    def progress(line: str) -> None:
-        if verbose or line.startswith("Step "):
-            say(f"  [{time.monotonic() - started:6.0f}s] {line}")
+        def progress(line: str) -> None:
+            if verbose or line.startswith("Step "):
+                log.info(f"  [{step.elapsed():6.0f}s] {line}")
 
-    with tempfile.TemporaryFile(dir=paths.cache_dir()) as context:
         _context(inputs, context)
         stage = inputs.shared_stage_tag()
         if engine.image(stage) is None:
             context.seek(0)
             stage_log = paths.logs_dir() / f"{stage.split(':')[1]}.log"
-            say(f"building the shared TensorFlow stage {stage} (log: {stage_log})")
+            log.info(f"building the shared TensorFlow stage {stage} (log: {stage_log})")
             engine.build(context, stage, {"tfopt.kind": "stage", "tfopt.base": inputs.base_tag}, stage_log,
                          progress, buildargs=inputs.buildargs(), target="tensorflow")
         context.seek(0)
         engine.build(context, tag, labels, log_path, progress, buildargs=inputs.buildargs())
-    say(f"built {tag} in {time.monotonic() - started:.0f}s")
     return tag

@@ -16,6 +16,7 @@ from . import results
 from .config import Variant
 from .errors import EngineUnavailable, EnginesLost, RunError
 from .fleet import Member
+from .log import log
 from .runs import Arm, Protocol, RunReport, measure
 
 LOST = "lost"
@@ -52,28 +53,22 @@ class _Part(threading.Thread):
 
 def measure_everywhere(members: List[Member], arms: List[Arm], protocol: Protocol,
                        plan_variants: Dict[str, Variant], results_dir: Path, run_id: str,
-                       say: Callable[[str], None], kind: str = "profile") -> Dict[str, RunReport]:
+                       kind: str = "profile") -> Dict[str, RunReport]:
     """Each engine's part, concurrently; returns the reports of the parts that ended normally."""
-    lock = threading.Lock()
-
-    def said_by(name: str) -> Callable[[str], None]:
-        def say_line(text: str) -> None:
-            with lock:
-                say(f"[{name}] {text}")
-        return say_line
 
     def run_part(member: Member, stop: threading.Event) -> RunReport:
-        return measure(member.engine, arms, protocol, plan_variants, results_dir, said_by(member.name), kind,
-                       run_id=part_id(run_id, member.name), engine_facts=member.facts,
-                       meta={"parent": run_id}, stop=stop)
+        with log.prefixed(f"[{member.name}] "):
+            return measure(member.engine, arms, protocol, plan_variants, results_dir, kind,
+                           run_id=part_id(run_id, member.name), engine_facts=member.facts,
+                           meta={"parent": run_id}, stop=stop)
 
     engines = [dict(m.facts, part=part_id(run_id, m.name), status=results.RUNNING, reason=None) for m in members]
     results.write_run_meta(results_dir, run_id, {
         "kind": "engines", "arms": [a.name for a in arms], "protocol": vars(protocol), "engines": engines,
         "parts": {m.name: part_id(run_id, m.name) for m in members}, "started_at": _now(),
         "status": results.RUNNING, "reason": None})
-    say(f"run {run_id}: {len(members)} engines, each running every round on its own: "
-        + ", ".join(f"{m.name} → {part_id(run_id, m.name)}" for m in members))
+    log.info(f"run {run_id}: {len(members)} engines, each running every round on its own: "
+             + ", ".join(f"{m.name} → {part_id(run_id, m.name)}" for m in members))
     stop = threading.Event()
     parts = [_Part(m, run_part, stop) for m in members]
     for part in parts:
@@ -84,7 +79,7 @@ def measure_everywhere(members: List[Member], arms: List[Arm], protocol: Protoco
                 part.join(0.5)
     except KeyboardInterrupt:
         stop.set()
-        say("stopping: each engine finishes the container it is running, then its part ends")
+        log.info("stopping: each engine finishes the container it is running, then its part ends")
         for part in parts:
             part.join()
         _record(results_dir, run_id, parts, results.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)")
@@ -97,8 +92,8 @@ def measure_everywhere(members: List[Member], arms: List[Arm], protocol: Protoco
     else:
         _record(results_dir, run_id, parts, results.COMPLETE, None)
     for p in parts:
-        say(f"engine {p.member.name}: {p.status}" + (f" ({p.reason})" if p.reason else "")
-            + f" · results: {results.run_dir(results_dir, part_id(run_id, p.member.name))}")
+        log.info(f"engine {p.member.name}: {p.status}" + (f" ({p.reason})" if p.reason else "")
+                 + f" · results: {results.run_dir(results_dir, part_id(run_id, p.member.name))}")
     if lost:
         names = ", ".join(f"{p.member.name} ({p.member.target.url or 'local'})" for p in lost)
         raise EnginesLost(f"engine(s) {names} stopped answering during run {run_id}; "

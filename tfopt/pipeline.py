@@ -1,12 +1,13 @@
 """The profile job end to end: plan → images → interleaved runs → gate."""
 
 from pathlib import Path
-from typing import Callable, List, Sequence
+from typing import List, Sequence
 
 from . import fleet, results
 from .config import Plan, describe
 from .engine import Engine
 from .errors import ConfigError, RunError
+from .log import log
 from .multi_engine import measure_everywhere
 from .prepare import prepare
 from .runs import Arm, Protocol, RunReport, check_target_has_pairs, measure
@@ -17,19 +18,19 @@ DEFAULT_VARIANTS = ("tf2-stock", "tf2-incremental", "ort-incremental", "numpy-in
 DEMO_PROTOCOL = {"rounds": 3, "repeats": 3}
 
 
-def print_plan(plan: Plan, names: List[str], protocol: Protocol, say: Callable[[str], None],
+def print_plan(plan: Plan, names: List[str], protocol: Protocol,
                engines: Sequence[fleet.Target] = ()) -> None:
     variants = plan.select(names)
     images = len({v.build_key() for v in variants})
-    say(f"plan: {len(variants)} variant(s) from {plan.path}, {images} image(s); "
-        f"{protocol.rounds} round(s) × {protocol.repeats} repeat(s) after {protocol.warmups} warmup(s), "
-        f"seed {protocol.seed}" + (f", pinned to cpuset {protocol.pin}" if protocol.pin else ""))
+    log.info(f"plan: {len(variants)} variant(s) from {plan.path}, {images} image(s); "
+             f"{protocol.rounds} round(s) × {protocol.repeats} repeat(s) after {protocol.warmups} warmup(s), "
+             f"seed {protocol.seed}" + (f", pinned to cpuset {protocol.pin}" if protocol.pin else ""))
     if len(engines) > 1:
-        say(f"  on {len(engines)} engines, each running every round on its own: "
-            + ", ".join(t.shown for t in engines))
+        log.info(f"  on {len(engines)} engines, each running every round on its own: "
+                 + ", ".join(t.shown for t in engines))
     for v in variants:
         for line in describe(v):
-            say("  " + line)
+            log.info("  " + line)
 
 
 def unchecked_notes(measured: dict, names: List[str]) -> List[str]:
@@ -46,7 +47,7 @@ def unchecked_notes(measured: dict, names: List[str]) -> List[str]:
 
 
 def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
-            say: Callable[[str], None] = print, aa: Sequence[str] = (),
+            aa: Sequence[str] = (),
             verbose: bool = False, engines: Sequence[str] = ()) -> RunReport:
     """Profile `names`; each variant in `aa` is also measured as two arms (NAME@A, NAME@B)
     interleaved with the others in the same rounds. `aa` alone is an A/A-only run.
@@ -63,34 +64,34 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
     check_target_has_pairs(protocol, plan.select(names))
     wanted = list(dict.fromkeys(names + aa))
     chosen = fleet.targets(engines, plan.engines)
-    print_plan(plan, wanted, protocol, say, chosen)
+    print_plan(plan, wanted, protocol, chosen)
     members = fleet.connect(chosen)
     run_id = results.new_run_id()
-    with fleet.locked(members, run_id, say):
+    with fleet.locked(members, run_id):
         for member in members:
-            remove_leftovers(member.engine, say)
-        prepared = prepare(members[0].engine, plan.select(wanted), say, verbose)
-        arms = _arms(names, aa, prepared, say)
+            remove_leftovers(member.engine)
+        prepared = prepare(members[0].engine, plan.select(wanted), verbose)
+        arms = _arms(names, aa, prepared)
         if not arms:
-            say("nothing to run: every chosen variant was skipped")
+            log.info("nothing to run: every chosen variant was skipped")
             return RunReport(run_id="")
         if len(members) > 1:
-            say(f"images to the other engines ({len({a.image for a in arms})} image(s)):")
+            log.info(f"images to the other engines ({len({a.image for a in arms})} image(s)):")
             for member in members[1:]:
-                fleet.ship(members[0], member, [a.image for a in arms], say)
+                fleet.ship(members[0], member, [a.image for a in arms])
         for member in members:
-            say("engine " + fleet.describe(fleet.probe(member, arms[0].image, run_id)))
+            log.info("engine " + fleet.describe(fleet.probe(member, arms[0].image, run_id)))
             _check_instructions(member, arms)
         kind = "aa" if not names else "profile"
         if len(members) == 1:
             reports = {members[0].name: measure(members[0].engine, arms, protocol, plan.variants, results_dir,
-                                                say, kind=kind, run_id=run_id, engine_facts=members[0].facts)}
+                                                kind=kind, run_id=run_id, engine_facts=members[0].facts)}
         else:
-            reports = measure_everywhere(members, arms, protocol, plan.variants, results_dir, run_id, say, kind)
+            reports = measure_everywhere(members, arms, protocol, plan.variants, results_dir, run_id, kind)
     for name, report in reports.items():
-        say(f"results{' of ' + name if len(reports) > 1 else ''}: {results.run_dir(results_dir, report.run_id)}")
+        log.info(f"results{' of ' + name if len(reports) > 1 else ''}: {results.run_dir(results_dir, report.run_id)}")
         if names:
-            _gate(results_dir, report, [a.name for a in arms], say)
+            _gate(results_dir, report, [a.name for a in arms])
     failures = {f"{name}@{engine}" if len(reports) > 1 else name: why
                 for engine, report in reports.items() for name, why in report.failures.items()}
     if failures:
@@ -99,13 +100,13 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
     return reports[members[0].name]
 
 
-def _arms(names: List[str], aa: List[str], prepared, say: Callable[[str], None]) -> List[Arm]:
+def _arms(names: List[str], aa: List[str], prepared) -> List[Arm]:
     arms = [Arm(n, prepared[n].variant, prepared[n].image) for n in names if prepared[n].image]
     for name in aa:
         if not prepared[name].image:
             if not names:
                 raise ConfigError(f"{name} cannot run here: {prepared[name].skipped}")
-            say(f"no A/A arms for {name}: it was skipped")
+            log.info(f"no A/A arms for {name}: it was skipped")
             continue
         arms += [Arm(f"{name}@{side}", prepared[name].variant, prepared[name].image, arm_of=name)
                  for side in ("A", "B")]
@@ -122,7 +123,7 @@ def _check_instructions(member: fleet.Member, arms: List[Arm]) -> None:
             check_host_supports(entry, flags=member.facts["cpu_flags"], where=f"engine {member.name}")
 
 
-def _gate(results_dir: Path, report: RunReport, arm_names: List[str], say: Callable[[str], None]) -> None:
+def _gate(results_dir: Path, report: RunReport, arm_names: List[str]) -> None:
     from .gate import enforce
 
     mine = results.load_run(results_dir, report.run_id)
@@ -132,14 +133,14 @@ def _gate(results_dir: Path, report: RunReport, arm_names: List[str], say: Calla
     for allowed in enforce(measured):
         if allowed.variant not in arm_names:
             continue
-        say(f"predictions of {allowed.variant} differ from {allowed.reference} (allowed): {allowed.detail}")
+        log.info(f"predictions of {allowed.variant} differ from {allowed.reference} (allowed): {allowed.detail}")
     for line in unchecked_notes(measured, arm_names):
-        say(line)
+        log.info(line)
 
 
-def remove_leftovers(engine: Engine, say: Callable[[str], None] = print) -> List[str]:
+def remove_leftovers(engine: Engine) -> List[str]:
     """Containers an interrupted run or a lost engine left behind (their tfopt process is gone)."""
     leftovers = engine.remove_leftovers({"tfopt.kind": "profile"})
     if leftovers:
-        say(f"removed {len(leftovers)} container(s) left behind by an interrupted run: {', '.join(leftovers)}")
+        log.info(f"removed {len(leftovers)} container(s) left behind by an interrupted run: {', '.join(leftovers)}")
     return leftovers

@@ -3,13 +3,14 @@
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from . import runtimes
 from .base import BaseSpec, provide_base
 from .config import Variant
 from .engine import Engine
 from .images import ImageInputs, StageInstall, ensure_image
+from .log import log
 from .wheels import ensure_lock, fetch_wheel
 
 
@@ -26,13 +27,13 @@ def weights_dir() -> Path:
     return Path(ensure_weights())
 
 
-def _tensorflow_requirement(variant: Variant, say) -> Tuple[Optional[str], Optional[str], Optional[str]]:
+def _tensorflow_requirement(variant: Variant) -> Tuple[Optional[str], Optional[str], Optional[str]]:
     """(requirement, wheel sha256 if known, skip reason)."""
     tf = variant.tensorflow
     if tf.kind == "pypi":
         return tf.requirement, None, None
     if tf.kind == "wheel":
-        path = fetch_wheel(tf.wheel, tf.sha256, say)
+        path = fetch_wheel(tf.wheel, tf.sha256)
         return str(path), tf.sha256, None
     from .source_build.build import built_wheel, check_host_supports
 
@@ -44,25 +45,23 @@ def _tensorflow_requirement(variant: Variant, say) -> Tuple[Optional[str], Optio
     return entry.wheel, entry.sha256, None
 
 
-def _installs(variant: Variant, tf_requirement: str, say) -> Tuple[StageInstall, Optional[StageInstall],
-                                                                    StageInstall]:
+def _installs(variant: Variant, tf_requirement: str) -> Tuple[StageInstall, Optional[StageInstall], StageInstall]:
     """The image's three pip installs (builders/g2p/runtimes.yaml): the variant's TensorFlow,
     the converter's packages resolved together with it, and the final image's set."""
     packages = runtimes.packages(variant.runtime)
     requirements = [tf_requirement] + list(variant.requirements)
-    tensorflow = StageInstall(requirements, ensure_lock(variant.python, requirements, say))
+    tensorflow = StageInstall(requirements, ensure_lock(variant.python, requirements))
     converter = None
     if packages.converter:
         with_converter = requirements + list(packages.converter)
-        converter = StageInstall(with_converter, ensure_lock(variant.python, with_converter, say))
+        converter = StageInstall(with_converter, ensure_lock(variant.python, with_converter))
     if packages.final is None:
         return tensorflow, converter, tensorflow
     final = list(packages.final)
-    return tensorflow, converter, StageInstall(final, ensure_lock(variant.python, final, say))
+    return tensorflow, converter, StageInstall(final, ensure_lock(variant.python, final))
 
 
-def prepare(engine: Engine, variants: List[Variant], say: Callable[[str], None] = print,
-            verbose: bool = False) -> Dict[str, Prepared]:
+def prepare(engine: Engine, variants: List[Variant], verbose: bool = False) -> Dict[str, Prepared]:
     """Build or reuse one image per build key; variants sharing a key share the image."""
     by_key: Dict[str, List[Variant]] = {}
     for v in variants:
@@ -71,14 +70,14 @@ def prepare(engine: Engine, variants: List[Variant], say: Callable[[str], None] 
     prepared: Dict[str, Prepared] = {}
     for group in by_key.values():
         first = group[0]
-        requirement, tf_sha, skip = _tensorflow_requirement(first, say)
+        requirement, tf_sha, skip = _tensorflow_requirement(first)
         if skip:
             for v in group:
-                say(f"skipping {v.name}: {skip}")
+                log.info(f"skipping {v.name}: {skip}")
                 prepared[v.name] = Prepared(v, None, skip)
             continue
-        tensorflow, converter, final = _installs(first, requirement, say)
-        base = provide_base(engine, BaseSpec(first.suite, first.python), say)
+        tensorflow, converter, final = _installs(first, requirement)
+        base = provide_base(engine, BaseSpec(first.suite, first.python))
         tf_distribution = re.split(r"[=<>!~ \[]", requirement)[0]
         inputs = ImageInputs(
             base_tag=base.tag, python=base.interpreter, tensorflow=tensorflow, converter=converter,
@@ -86,7 +85,7 @@ def prepare(engine: Engine, variants: List[Variant], say: Callable[[str], None] 
             weights_dir=weights, tf_sha256=tf_sha or tensorflow.lock.sha256_of(tf_distribution),
             extra_labels={},
         )
-        tag = ensure_image(engine, group, inputs, say, verbose)
+        tag = ensure_image(engine, group, inputs, verbose)
         for v in group:
             prepared[v.name] = Prepared(v, tag)
     return prepared

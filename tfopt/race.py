@@ -18,9 +18,10 @@ the repeated looks; the margin is what keeps a lucky round from dropping a conte
 """
 
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Dict, List, Optional
 
 from . import stats
+from .log import log
 from .measurements import visit_seconds
 
 DEFAULT_MARGIN = 0.02
@@ -58,8 +59,7 @@ class Race:
                 speed[name] = s.overall.value
         return sorted(speed, key=lambda n: -speed[n])
 
-    def after_round(self, round_no: int, measured: Dict[str, dict],
-                    say: Callable[[str], None] = print) -> List[Drop]:
+    def after_round(self, round_no: int, measured: Dict[str, dict]) -> List[Drop]:
         """Drop the survivors clearly slower than the best; record who is left. Nothing is
         dropped before stats.MIN_BLOCKS rounds: from then on the comparison is blocked by
         round, so drift shared by a round cancels instead of deciding a drop."""
@@ -73,7 +73,7 @@ class Race:
                     f"–{1 / ratio.low:.2f}x, beyond the {self.margin:.0%} margin)")))
         for drop in drops:
             self.dropped[drop.name] = drop
-            say(f"  ✂ dropped {drop.name} after round {round_no}: {drop.reason}")
+            log.info(f"  ✂ dropped {drop.name} after round {round_no}: {drop.reason}")
         self.survivors_per_round.append(len([n for n in ranked if self.alive(n)]))
         return drops
 

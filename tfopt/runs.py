@@ -22,12 +22,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from . import __version__, paths, results, runtimes
 from .config import Variant
 from .engine import ContainerSpec, Engine, container_name
 from .errors import ConfigError, EngineUnavailable, RunError
+from .log import log
 from .race import DEFAULT_MARGIN, DEFAULT_TIE, Race, describe_cost
 from .validate import validate_profile
 
@@ -179,7 +180,7 @@ def _result_doc(arm: Arm, run_id: str, image, host: dict, protocol: Protocol,
 
 
 def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: Dict[str, Variant],
-            results_dir: Path, say: Callable[[str], None] = print, kind: str = "profile", *,
+            results_dir: Path, kind: str = "profile", *,
             run_id: Optional[str] = None, engine_facts: Optional[dict] = None, meta: Optional[dict] = None,
             stop: Optional[threading.Event] = None) -> RunReport:
     """Interleaved rounds until the protocol says stop; run.json records how the run ended.
@@ -219,10 +220,10 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
         goal = (f"raced: drop a variant slower than the best by > {race.margin:.0%}; stop when separated or "
                 f"tied within ±{race.tie:.0%} ({protocol.rounds}..{protocol.round_limit} rounds"
                 + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")"))
-    say(f"run {run_id}: {len(arms)} variant(s) {goal}, seed {protocol.seed}")
+    log.info(f"run {run_id}: {len(arms)} variant(s) {goal}, seed {protocol.seed}")
     started = time.monotonic()
     with _sigterm_as_ctrl_c():
-        return _rounds(engine, arms, protocol, results_dir, say, report, docs, rng, orders, started, race, stop)
+        return _rounds(engine, arms, protocol, results_dir, report, docs, rng, orders, started, race, stop)
 
 
 @contextlib.contextmanager
@@ -239,7 +240,7 @@ def _sigterm_as_ctrl_c():
             signal.signal(signal.SIGTERM, previous)
 
 
-def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Path, say, report: RunReport,
+def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Path, report: RunReport,
             docs: Dict[str, dict], rng: random.Random, orders: List[List[str]], started: float,
             race: Optional[Race] = None, stop: Optional[threading.Event] = None) -> RunReport:
     run_id = report.run_id
@@ -262,22 +263,22 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
                 if stop is not None and stop.is_set():
                     raise KeyboardInterrupt
                 of = f"/{protocol.rounds}" if protocol.target_ci is None and race is None else ""
-                say(f"  round {round_index + 1}{of} · {name}")
+                log.info(f"  round {round_index + 1}{of} · {name}")
                 try:
                     visit = _visit(engine, by_name[name], protocol, run_id, round_index, position)
                 except RunError as exc:
                     report.failures[name] = str(exc)
-                    say(f"  ✗ {name}: {exc}")
+                    log.info(f"  ✗ {name}: {exc}")
                     continue
                 docs[name]["visits"].append(visit)
                 report.written[name] = results.write_result(results_dir, docs[name])
-                say("    " + _summary_line(visit["profile"]))
+                log.info("    " + _summary_line(visit["profile"]))
             measured = _measured(docs, report.failures)
             if race:
-                race.after_round(len(orders), measured, say)
+                race.after_round(len(orders), measured)
                 results.update_run_meta(results_dir, run_id, race=race.record(docs, len(orders)))
-            say(race.progress(len(orders), measured) if race
-                else progress_line(protocol, len(orders), time.monotonic() - started, measured))
+            log.info(race.progress(len(orders), measured) if race
+                     else progress_line(protocol, len(orders), time.monotonic() - started, measured))
     except KeyboardInterrupt:
         results.mark_ended(results_dir, run_id, results.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)",
                            rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
@@ -298,9 +299,9 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
                        rounds_done=len(orders), failures=report.failures,
                        widest_ci=_widest(measured)[0] if protocol.target_ci is not None else None,
                        race=race.record(docs, len(orders), stop_reason) if race else None)
-    say(f"stopped: {stop_reason}")
+    log.info(f"stopped: {stop_reason}")
     if race:
-        say(describe_cost(race.record(docs, len(orders), stop_reason)))
+        log.info(describe_cost(race.record(docs, len(orders), stop_reason)))
     return report
 
 

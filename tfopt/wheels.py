@@ -15,10 +15,11 @@ import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from . import paths, wheelfix
 from .errors import ConfigError, FetchError
+from .log import log
 from .pythons import find_host_python
 
 # glibc 2.36 (bookworm) runs every manylinux tag up to 2_36; pip download does
@@ -85,7 +86,7 @@ def load_lock(path: Path) -> Lock:
     return Lock(doc["key"], doc["python"], doc["requirements"], doc["wheels"], path)
 
 
-def ensure_lock(python: str, requirements: List[str], say: Callable[[str], None] = print) -> Lock:
+def ensure_lock(python: str, requirements: List[str]) -> Lock:
     """Reuse the lock for this requirement set when every locked file is intact, else download."""
     python = ".".join(python.split(".")[:2])
     key = lock_key(python, requirements)
@@ -93,31 +94,31 @@ def ensure_lock(python: str, requirements: List[str], say: Callable[[str], None]
     if path.exists():
         lock = load_lock(path)
         if _valid(lock):
-            say(f"wheelhouse: reusing lock {key} ({len(lock.wheels)} wheels for Python {python})")
+            log.info(f"wheelhouse: reusing lock {key} ({len(lock.wheels)} wheels for Python {python})")
             return lock
-        say(f"wheelhouse: lock {key} has missing or corrupt files; downloading again")
-    return _download(python, requirements, key, path, say)
+        log.info(f"wheelhouse: lock {key} has missing or corrupt files; downloading again")
+    return _download(python, requirements, key, path)
 
 
-def _download(python: str, requirements: List[str], key: str, path: Path, say) -> Lock:
+def _download(python: str, requirements: List[str], key: str, path: Path) -> Lock:
     files_dir().mkdir(parents=True, exist_ok=True)
     locks_dir().mkdir(parents=True, exist_ok=True)
-    say(f"wheelhouse: pip download for Python {python}: {' '.join(requirements)}")
     log_path = paths.logs_dir() / f"wheels-{key}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     resolvable, repaired = list(requirements), []
-    with tempfile.TemporaryDirectory(dir=paths.wheelhouse_dir()) as tmp:
+    with log.step(f"wheelhouse: pip download for Python {python}: {' '.join(requirements)}") as step, \
+            tempfile.TemporaryDirectory(dir=paths.wheelhouse_dir()) as tmp:
         while True:
             if _pip_download(python, resolvable, Path(tmp), log_path) == 0:
                 break
-            log = log_path.read_text()
-            broken = wheelfix.broken_distribution(log)
+            pip_log = log_path.read_text()
+            broken = wheelfix.broken_distribution(pip_log)
             if broken is None or any(r.startswith(broken + "==") for r in repaired):
-                tail = "\n    ".join(log.strip().splitlines()[-3:])
+                tail = "\n    ".join(pip_log.strip().splitlines()[-3:])
                 raise FetchError(f"pip could not download wheels for Python {python}: "
                                  f"{' '.join(requirements)}\n    {tail}",
                                  hint=f"check the requirement names and that a PyPI index answers; full log: {log_path}")
-            index, fixed = _repair(python, broken, resolvable, say)
+            index, fixed = _repair(python, broken, resolvable)
             resolvable[index] = str(fixed)
             repaired.append(requirements[index])
         wheels = []
@@ -128,10 +129,10 @@ def _download(python: str, requirements: List[str], key: str, path: Path, say) -
             if not target.exists():
                 os.replace(downloaded, target)
             wheels.append({"file": downloaded.name, "sha256": sha256_file(target)})
+        step.done = f"wheelhouse: locked {len(wheels)} wheels as {key}"
     lock = Lock(key, python, requirements, wheels, path)
     path.write_text(json.dumps({"key": key, "python": python, "requirements": requirements,
                                 "repaired": repaired, "wheels": wheels}, indent=1) + "\n")
-    say(f"wheelhouse: locked {len(wheels)} wheels as {key}")
     return lock
 
 
@@ -152,11 +153,11 @@ def _pip_download(python: str, requirements: List[str], dest: Path, log_path: Pa
         command += ["--abi", abi]
     for platform in PLATFORMS:
         command += ["--platform", platform]
-    with open(log_path, "w") as log:
-        return subprocess.run(command + requirements, stdout=log, stderr=subprocess.STDOUT).returncode
+    with open(log_path, "w") as pip_log:
+        return subprocess.run(command + requirements, stdout=pip_log, stderr=subprocess.STDOUT).returncode
 
 
-def _repair(python: str, distribution: str, requirements: List[str], say) -> Tuple[int, Path]:
+def _repair(python: str, distribution: str, requirements: List[str]) -> Tuple[int, Path]:
     """Fetch the pinned wheel pip refused, repair it, and return (its index, the repaired file)."""
     for index, requirement in enumerate(requirements):
         name, _, version = requirement.partition("==")
@@ -170,7 +171,7 @@ def _repair(python: str, distribution: str, requirements: List[str], say) -> Tup
     entry = wheelfix.find_wheel_url(name, version, abi_tags(python)[0], PLATFORMS)
     repaired = files_dir() / entry["filename"]
     if not repaired.exists():
-        say(f"wheelhouse: repairing {entry['filename']} (it ships two .dist-info folders)")
+        log.info(f"wheelhouse: repairing {entry['filename']} (it ships two .dist-info folders)")
         original = files_dir() / (entry["filename"] + ".orig")
         wheelfix.download(entry["url"], original)
         if sha256_file(original) != entry["sha256"]:
@@ -181,7 +182,7 @@ def _repair(python: str, distribution: str, requirements: List[str], say) -> Tup
     return index, repaired
 
 
-def fetch_wheel(location: str, sha256: str, say: Callable[[str], None] = print) -> Path:
+def fetch_wheel(location: str, sha256: str) -> Path:
     """A declared wheel file or URL, verified, copied into the wheelhouse."""
     name = location.rstrip("/").rsplit("/", 1)[-1]
     target = files_dir() / name
@@ -191,7 +192,7 @@ def fetch_wheel(location: str, sha256: str, say: Callable[[str], None] = print) 
     tmp = target.with_suffix(".part")
     try:
         if "://" in location:
-            say(f"wheelhouse: downloading {location}")
+            log.info(f"wheelhouse: downloading {location}")
             with urllib.request.urlopen(location, timeout=120) as response, open(tmp, "wb") as out:
                 shutil.copyfileobj(response, out)
         else:

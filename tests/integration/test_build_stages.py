@@ -44,7 +44,7 @@ def test_build_removes_its_intermediate_stage(second_engine, fixture_image, tmp_
     assert dangling(engine) == before
 
 
-def test_clean_removes_stages_an_older_build_left(second_engine, fixture_image, tmp_path, monkeypatch):
+def test_clean_removes_stages_an_older_build_left(second_engine, fixture_image, tmp_path, monkeypatch, capsys):
     engine = Engine.connect(second_engine.url)
     before = dangling(engine)
     # what builds did before: the install stage stays behind as <none>:<none>
@@ -60,7 +60,7 @@ def test_clean_removes_stages_an_older_build_left(second_engine, fixture_image, 
 
     monkeypatch.setenv("DOCKER_HOST", second_engine.url)
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
-    said = []
-    clean.clean(wheelhouse=False, say=said.append)
-    assert "removed 1 dangling build-stage image(s)" in said
+    capsys.readouterr()
+    clean.clean(wheelhouse=False)
+    assert "removed 1 dangling build-stage image(s)" in capsys.readouterr().out.splitlines()
     assert dangling(engine) == set()

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_stock_1_13_1_is_avx_without_avx2_fma_or_avx512():
-    lock = ensure_lock("3.7", ["tensorflow==1.13.1", "numpy<1.17", "protobuf<=3.20"], say=lambda line: None)
+    lock = ensure_lock("3.7", ["tensorflow==1.13.1", "numpy<1.17", "protobuf<=3.20"])
     wheel = next(f for f in lock.files() if f.name.startswith("tensorflow-1.13.1-"))
     counts = isa.wheel_isa(wheel, lock.sha256_of("tensorflow"))
     print(f"\n{wheel.name}: {counts}")

@@ -8,7 +8,9 @@ The fixture's one external archive and the remote cache are served by a server o
 host's loopback (tests/integration/loopback_http.py); build containers reach it through
 the host network (the engine here runs with --bridge=none: containers have no other)."""
 
+import contextlib
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -56,9 +58,9 @@ def fresh_volume(engine):
 def build(plan, name, **options):
     from tfopt.source_build.build import build_tf
 
-    lines = []
-    entry = build_tf(plan, name, out=lines.append, **options)
-    return entry, lines
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        entry = build_tf(plan, name, **options)
+    return entry, said.getvalue().splitlines()
 
 
 def bazel_summary(entry):

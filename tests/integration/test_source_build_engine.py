@@ -2,6 +2,8 @@
 the same code path as TensorFlow (version table → builder image → cache volume → build
 container → wheel → objdump → manifest), in seconds and without network."""
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -36,16 +38,16 @@ def plan():
 def haswell(engine, cache, plan):
     from tfopt.source_build.build import build_tf
 
-    lines = []
-    entry = build_tf(plan, "fixture-haswell", out=lines.append)
-    return entry, lines
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        entry = build_tf(plan, "fixture-haswell")
+    return entry, said.getvalue().splitlines()
 
 
 @pytest.fixture(scope="module")
 def x86_64(engine, cache, plan):
     from tfopt.source_build.build import build_tf
 
-    return build_tf(plan, "fixture-x86-64", out=lambda line: None)
+    return build_tf(plan, "fixture-x86-64")
 
 
 def managed_containers(engine):
@@ -104,18 +106,19 @@ def test_manifest_and_built_wheel(engine, cache, plan, haswell, x86_64):
         check_host_supports(found)
 
 
-def test_second_build_is_skipped_and_force_rebuilds(engine, cache, plan, haswell):
+def test_second_build_is_skipped_and_force_rebuilds(engine, cache, plan, haswell, capsys):
     from tfopt.source_build.build import build_tf
 
     entry, _ = haswell
     logs_before = sorted((cache / "logs" / "build-tf").glob("*.log"))
-    lines = []
-    again = build_tf(plan, "fixture-haswell", out=lines.append)
+    capsys.readouterr()
+    again = build_tf(plan, "fixture-haswell")
+    lines = capsys.readouterr().out.splitlines()
     assert again.built_at == entry.built_at and again.sha256 == entry.sha256
     assert any("is built" in line for line in lines), lines
     assert sorted((cache / "logs" / "build-tf").glob("*.log")) == logs_before
 
-    forced = build_tf(plan, "fixture-haswell", force=True, out=lambda line: None)
+    forced = build_tf(plan, "fixture-haswell", force=True)
     assert forced.log != entry.log and Path(forced.wheel).is_file()
     assert forced.isa["counts"]["fma"] > 0
     assert not managed_containers(engine)
@@ -127,7 +130,7 @@ def test_tampered_wheel_is_rebuilt(engine, cache, plan, x86_64):
     with open(x86_64.wheel, "ab") as f:
         f.write(b"tampered")
     assert built_wheel(plan.variants["fixture-x86-64"]) is None
-    rebuilt = build_tf(plan, "fixture-x86-64", out=lambda line: None)
+    rebuilt = build_tf(plan, "fixture-x86-64")
     assert rebuilt.log != x86_64.log and built_wheel(plan.variants["fixture-x86-64"]) is not None
 
 
@@ -135,7 +138,7 @@ def test_failing_recipe_fails_cleanly(engine, cache, plan):
     from tfopt.source_build.build import build_tf, built_wheel
 
     with pytest.raises(BuildError) as caught:
-        build_tf(plan, "fixture-broken", out=lambda line: None)
+        build_tf(plan, "fixture-broken")
     message = str(caught.value)
     logs = sorted((cache / "logs" / "build-tf").glob("fixture-broken-*[0-9]Z.log"))
     assert logs and str(logs[-1]) in message

@@ -22,7 +22,7 @@ class FakeEngine:
         return []
 
 
-def test_clean_removes_only_what_carries_tfopt_labels_and_keeps_results(tmp_path, monkeypatch):
+def test_clean_removes_only_what_carries_tfopt_labels_and_keeps_results(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
     paths.wheelhouse_dir().mkdir(parents=True)
     (paths.wheelhouse_dir() / "x.whl").write_text("x")
@@ -30,8 +30,8 @@ def test_clean_removes_only_what_carries_tfopt_labels_and_keeps_results(tmp_path
     results.mkdir()
     fake = FakeEngine()
     monkeypatch.setattr(clean.Engine, "connect", classmethod(lambda cls: fake))
-    said = []
-    clean.clean(say=said.append)
+    clean.clean()
+    said = capsys.readouterr().out.splitlines()
     assert [kind for kind, _ in fake.calls] == ["containers", "dangling", "images", "volumes"]
     assert fake.calls[1] == ("dangling", None)  # every dangling tfopt image, not one build's
     assert "removed 1 dangling build-stage image(s)" in said

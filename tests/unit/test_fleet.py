@@ -99,7 +99,7 @@ class Engine2(FakeEngine):
 
 
 @pytest.fixture
-def two_engines(tmp_path, monkeypatch):
+def two_engines(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
     path = tmp_path / "variants.yaml"
     path.write_text(PLAN_TEXT)
@@ -109,13 +109,14 @@ def two_engines(tmp_path, monkeypatch):
         members = [Member(Target("one", None), first, {"name": "one", "cpu_model": "A"}),
                    Member(Target("two", "unix:///x.sock"), second, {"name": "two", "cpu_model": "B"})]
         arms = [Arm(n, plan.variants[n], "img") for n in ("ref", "fast")]
-        said = []
         out = tmp_path / "results"
         error = None
+        capsys.readouterr()
         try:
-            measure_everywhere(members, arms, Protocol(rounds=rounds), plan.variants, out, "RID", said.append)
+            measure_everywhere(members, arms, Protocol(rounds=rounds), plan.variants, out, "RID")
         except BaseException as exc:  # noqa: B036 - KeyboardInterrupt is one of the outcomes tested
             error = exc
+        said = capsys.readouterr().out.splitlines()
         return error, results.read_run_meta(results.run_dir(out, "RID")), said, out
 
     return go

@@ -24,7 +24,7 @@ matrix:
 
 
 @pytest.fixture
-def race(tmp_path, monkeypatch):
+def race(tmp_path, monkeypatch, capsys):
     path = tmp_path / "variants.yaml"
     path.write_text(PLAN_TEXT)
     plan = load_plan(path)
@@ -35,9 +35,10 @@ def race(tmp_path, monkeypatch):
         monkeypatch.setattr(runs.time, "monotonic", lambda: engine.now)
         arms = [Arm(n, plan.variants[n], "img") for n in scales]
         arms += [Arm(f"{n}@{s}", plan.variants[n], "img", arm_of=n) for n in aa for s in "AB"]
-        said = []
         out = tmp_path / "results"
-        measure(engine, arms, protocol, plan.variants, out, said.append)
+        capsys.readouterr()
+        measure(engine, arms, protocol, plan.variants, out)
+        said = capsys.readouterr().out.splitlines()
         run_id = results.list_run_ids(out)[-1]
         return results.read_run_meta(results.run_dir(out, run_id)), said, engine
 

@@ -38,8 +38,7 @@ def profile(tmp_path, monkeypatch):
         engine = TimedEngine(scales, visit_s=VISIT_S)
         monkeypatch.setattr(runs.time, "monotonic", lambda: engine.now)
         before = set(results.list_run_ids(out)) if out.exists() else set()
-        measure(engine, [Arm(n, plan.variants[n], "img") for n in scales], protocol, plan.variants, out,
-                lambda line: None)
+        measure(engine, [Arm(n, plan.variants[n], "img") for n in scales], protocol, plan.variants, out)
         (run_id,) = set(results.list_run_ids(out)) - before
         return measurements.load_run(out, run_id)
 

@@ -79,20 +79,21 @@ def plan(tmp_path):
 
 
 @pytest.fixture
-def setup(plan, tmp_path, monkeypatch):
+def setup(plan, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
 
     def go(engine, protocol, names=("ref", "fast", "other"), aa=()):
         monkeypatch.setattr(runs.time, "monotonic", lambda: engine.now)
         arms = [Arm(n, plan.variants[n], "img") for n in names]
         arms += [Arm(f"{n}@{s}", plan.variants[n], "img", arm_of=n) for n in aa for s in "AB"]
-        said = []
         out = tmp_path / "results"
+        capsys.readouterr()
         try:
-            report = measure(engine, arms, protocol, plan.variants, out, said.append)
+            report = measure(engine, arms, protocol, plan.variants, out)
             error = None
         except BaseException as exc:  # noqa: B036 - KeyboardInterrupt is one of the outcomes tested
             report, error = None, exc
+        said = capsys.readouterr().out.splitlines()
         run_id = results.list_run_ids(out)[-1]
         return report, error, results.read_run_meta(results.run_dir(out, run_id)), said, out, run_id
 
@@ -240,10 +241,9 @@ def test_pipeline_refuses_bad_protocols_before_touching_the_engine(plan, monkeyp
     from tfopt import pipeline
 
     monkeypatch.setattr(pipeline.Engine, "connect", classmethod(lambda cls: pytest.fail("connected")))
-    quiet = [].append
     with pytest.raises(ConfigError, match="reference in the same run"):
-        pipeline.profile(plan, ["fast", "other"], Protocol(target_ci=0.05), tmp_path, quiet)
+        pipeline.profile(plan, ["fast", "other"], Protocol(target_ci=0.05), tmp_path)
     with pytest.raises(ConfigError, match="bound a precision target"):
-        pipeline.profile(plan, ["ref", "fast"], Protocol(max_minutes=3), tmp_path, quiet)
+        pipeline.profile(plan, ["ref", "fast"], Protocol(max_minutes=3), tmp_path)
     with pytest.raises(ConfigError, match="no variant named 'nope'"):
-        pipeline.profile(plan, ["ref"], Protocol(), tmp_path, quiet, aa=["nope"])
+        pipeline.profile(plan, ["ref"], Protocol(), tmp_path, aa=["nope"])

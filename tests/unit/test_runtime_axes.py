@@ -224,16 +224,16 @@ def test_each_runtime_has_a_package_set_and_only_tensorflow_keeps_tensorflow():
 def test_prepare_resolves_the_converter_set_together_with_tensorflow(monkeypatch, tmp_path):
     seen = []
 
-    def fake_lock(python, requirements, say):
+    def fake_lock(python, requirements):
         seen.append(list(requirements))
         return _lock(tmp_path, *[r.split("==")[0] + ".whl" for r in requirements])
 
     monkeypatch.setattr(prepare, "ensure_lock", fake_lock)
     v = load_plan(ROOT / "variants.yaml").variants
-    tf, converter, final = prepare._installs(v["ort-incremental"], "tensorflow-cpu==2.21.0", print)
+    tf, converter, final = prepare._installs(v["ort-incremental"], "tensorflow-cpu==2.21.0")
     assert converter.requirements[0] == "tensorflow-cpu==2.21.0" and "tf2onnx==1.17.0" in converter.requirements
     assert final.requirements == list(runtimes.packages("onnxruntime").final)
-    tf, converter, final = prepare._installs(v["tf1-incremental"], "tensorflow==1.13.1", print)
+    tf, converter, final = prepare._installs(v["tf1-incremental"], "tensorflow==1.13.1")
     assert converter is None and final is tf and tf.requirements == ["tensorflow==1.13.1", "numpy<1.17",
                                                                        "protobuf<=3.20"]
 
@@ -266,11 +266,11 @@ def test_a_tensorflow_image_labels_the_instruction_counts_of_its_own_wheel(tmp_p
     wheel.parent.mkdir(parents=True, exist_ok=True)
     wheel.write_bytes(b"")
     inputs = replace(_inputs(tmp_path, "tensorflow", None, None), tf_sha256="0" * 64)
-    labels = images.tf_isa_labels(inputs, lambda line: None)
+    labels = images.tf_isa_labels(inputs)
     assert counted == ["tensorflow_cpu-2.21.0.whl"]
     assert images.tf_isa_of_labels(labels) == {k: 7 for k in isa.COUNTED}
     converted = replace(_inputs(tmp_path, "onnxruntime", None, None), tf_sha256="0" * 64)
-    assert images.tf_isa_labels(converted, lambda line: None) == {}  # TF only converted that model
+    assert images.tf_isa_labels(converted) == {}  # TF only converted that model
 
 
 def test_every_runtime_has_its_exporter_and_runtime_module():

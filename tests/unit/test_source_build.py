@@ -1,5 +1,7 @@
 """build-tf without an engine: the version tables, the Dockerfiles, the dry run, the recipe hash."""
 
+import contextlib
+import io
 import re
 import shutil
 import subprocess
@@ -108,7 +110,7 @@ def test_a_pypi_variant_is_not_a_source_build(tmp_path):
     path = tmp_path / "variants.yaml"
     path.write_text("variants:\n  stock: {python: '3.11', tensorflow: {pypi: tensorflow-cpu==2.21.0}}\n")
     with pytest.raises(ConfigError, match="does not build TensorFlow from source"):
-        build_tf(load_plan(path), "stock", dry_run=True, out=lambda line: None)
+        build_tf(load_plan(path), "stock", dry_run=True)
 
 
 # --- the Dockerfiles ---------------------------------------------------------------
@@ -171,9 +173,9 @@ def test_build_context_holds_the_recipe(tmp_path):
 def dry_run(name, file=ROOT / "variants.yaml"):
     from tfopt.source_build.build import build_tf
 
-    lines = []
-    assert build_tf(load_plan(file), name, dry_run=True, out=lines.append) is None
-    return "\n".join(lines)
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        assert build_tf(load_plan(file), name, dry_run=True) is None
+    return said.getvalue().rstrip("\n")
 
 
 def test_dry_run_tf1_avx2_is_complete():
@@ -381,10 +383,9 @@ def test_builder_pins_setuptools_and_wheel():
 def fixture_dry_run(name="bazel-haswell", **access):
     from tfopt.source_build.build import build_tf
 
-    lines = []
-    build_tf(load_plan(ROOT / "tests" / "fixtures" / "variants-fixture.yaml"), name, dry_run=True,
-             out=lines.append, **access)
-    return "\n".join(lines)
+    with contextlib.redirect_stdout(io.StringIO()) as said:
+        build_tf(load_plan(ROOT / "tests" / "fixtures" / "variants-fixture.yaml"), name, dry_run=True, **access)
+    return said.getvalue().rstrip("\n")
 
 
 def test_distdir_turns_the_network_off_and_mounts_the_bundle(tmp_path):
@@ -455,7 +456,7 @@ def test_without_container_network_the_tf_build_stops_at_once(monkeypatch):
 
     monkeypatch.setattr(Engine, "connect", classmethod(lambda cls: NoNetwork()))
     with pytest.raises(FetchError, match="gives containers no network") as caught:
-        build_tf(load_plan(ROOT / "variants.yaml"), "tf1-avx2", out=lambda line: None)
+        build_tf(load_plan(ROOT / "variants.yaml"), "tf1-avx2")
     assert "--fetch-only" in caught.value.hint and "--distdir" in caught.value.hint
 
 

@@ -35,13 +35,12 @@ def _lock_with_one_file(content: bytes):
     return wheel
 
 
-def test_intact_lock_is_reused_without_pip(monkeypatch):
+def test_intact_lock_is_reused_without_pip(monkeypatch, capsys):
     _lock_with_one_file(b"wheel bytes")
     monkeypatch.setattr(wheels, "_download", lambda *a: pytest.fail("downloaded again"))
-    said = []
-    lock = wheels.ensure_lock("3.11.7", ["demo==1.0"], said.append)
+    lock = wheels.ensure_lock("3.11.7", ["demo==1.0"])
     assert lock.sha256_of("demo") == wheels.sha256_file(lock.files()[0])
-    assert "reusing" in said[0]
+    assert "reusing" in capsys.readouterr().out.splitlines()[0]
 
 
 def test_corrupt_lock_is_downloaded_again(monkeypatch):
@@ -49,7 +48,7 @@ def test_corrupt_lock_is_downloaded_again(monkeypatch):
     wheel.write_bytes(b"truncated")
     calls = []
     monkeypatch.setattr(wheels, "_download", lambda *a: calls.append(a) or "new")
-    assert wheels.ensure_lock("3.11", ["demo==1.0"], lambda s: None) == "new"
+    assert wheels.ensure_lock("3.11", ["demo==1.0"]) == "new"
     assert calls
 
 
@@ -84,5 +83,5 @@ def test_declared_wheel_with_wrong_sha256_is_refused(tmp_path):
     wheel = tmp_path / "tf-1.0-py3-none-any.whl"
     wheel.write_bytes(b"data")
     with pytest.raises(wheels.FetchError, match="sha256"):
-        wheels.fetch_wheel(str(wheel), "0" * 64, lambda s: None)
-    assert wheels.fetch_wheel(str(wheel), wheels.sha256_file(wheel), lambda s: None).exists()
+        wheels.fetch_wheel(str(wheel), "0" * 64)
+    assert wheels.fetch_wheel(str(wheel), wheels.sha256_file(wheel)).exists()

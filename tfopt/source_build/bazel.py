@@ -2,7 +2,7 @@
 and the flags that point a build at an offline bundle or a remote cache.
 
     sources(table, version)        the `bazel:` row of a version table: release and npm sources, sha256
-    fetch(source, say)             the verified binary, cached in ~/.cache/tfopt/bazel/<sha256>
+    fetch(source)                  the verified binary, cached in ~/.cache/tfopt/bazel/<sha256>
     access_flags(...)              --repository_cache, --distdir, --remote_http_cache / --remote_cache
 
 A row names Bazel's two publications of the same binary: the GitHub release file and
@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 from .. import paths
 from ..errors import ConfigError, FetchError
+from ..log import log
 
 SOURCE_ORDER = ("npm", "release")  # npm first: the registry answers where GitHub may not
 CACHE_DIR_IN_CONTAINER = "repository_cache"
@@ -76,8 +77,7 @@ def cached_binary(source: BazelSource) -> Path:
     return paths.cache_dir() / "bazel" / f"bazel-{source.version}-{source.binary_sha256[:16]}"
 
 
-def fetch(source: BazelSource, say: Callable[[str], None] = print,
-          opener: Callable[[str], bytes] = None) -> Path:
+def fetch(source: BazelSource, opener: Callable[[str], bytes] = None) -> Path:
     """The Bazel binary on the host: from the cache, else from npm, else from the release URL."""
     target = cached_binary(source)
     if target.is_file() and _sha256(target.read_bytes()) == source.binary_sha256:
@@ -88,7 +88,7 @@ def fetch(source: BazelSource, say: Callable[[str], None] = print,
         url = source.npm_url if kind == "npm" else source.release_url
         if not url:
             continue
-        say(f"fetching Bazel {source.version} from {url}")
+        log.info(f"fetching Bazel {source.version} from {url}")
         try:
             data = read(url)
         except OSError as exc:

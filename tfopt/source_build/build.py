@@ -17,11 +17,12 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, List, Optional
+from typing import Iterable, List, Optional
 
 from .. import paths
 from ..config import Plan, Variant
 from ..errors import BuildError, FetchError, UnsupportedHost
+from ..log import log
 from . import bazel as bazels
 from . import bundle, isa, manifest
 from .manifest import ManifestEntry
@@ -126,8 +127,8 @@ def describe_build(recipe: Recipe) -> List[str]:
 
 
 def build_tf(plan: Plan, variant_name: str, *, force: bool = False, dry_run: bool = False,
-             fetch_only: bool = False, distdir: Optional[str] = None, remote_cache: Optional[str] = None,
-             out: Callable[[str], None] = print) -> Optional[ManifestEntry]:
+             fetch_only: bool = False, distdir: Optional[str] = None,
+             remote_cache: Optional[str] = None) -> Optional[ManifestEntry]:
     """Build (or reuse) the variant's TensorFlow wheel. Returns its manifest entry (None on a dry
     run or with fetch_only, which writes a bundle of every external archive instead)."""
     variant = plan.select([variant_name])[0]
@@ -136,27 +137,27 @@ def build_tf(plan: Plan, variant_name: str, *, force: bool = False, dry_run: boo
         bundle.check(Path(recipe.access["distdir"]))
     if dry_run:
         for line in describe_build(recipe):
-            out(line)
-        out("(dry run: nothing was built)")
+            log.info(line)
+        log.info("(dry run: nothing was built)")
         return None
     existing = manifest.find(variant.name, recipe.recipe_hash)
     if existing is not None and not force and not fetch_only:
         if existing.verified():
-            out(f"{variant.name}: wheel for recipe {recipe.recipe_hash} is built: {existing.wheel} "
-                f"(sha256 {existing.sha256[:12]}…); --force rebuilds it")
+            log.info(f"{variant.name}: wheel for recipe {recipe.recipe_hash} is built: {existing.wheel} "
+                     f"(sha256 {existing.sha256[:12]}…); --force rebuilds it")
             return existing
-        out(f"{variant.name}: the registered wheel is missing or its sha256 changed; rebuilding")
+        log.info(f"{variant.name}: the registered wheel is missing or its sha256 changed; rebuilding")
     from ..engine import Engine  # the engine is only needed past this point
 
     from ..fleet import holding
 
     engine = Engine.connect()
     check_network(engine, recipe)
-    with holding(engine, f"build-tf-{variant.name}", out):
+    with holding(engine, f"build-tf-{variant.name}"):
         if fetch_only:
-            _fetch(engine, recipe, out)
+            _fetch(engine, recipe)
             return None
-        return _build(engine, recipe, out)
+        return _build(engine, recipe)
 
 
 def check_network(engine, recipe: Recipe) -> None:
@@ -177,69 +178,72 @@ def bundle_dir(recipe: Recipe) -> Path:
     return paths.cache_dir() / "bundles" / f"{recipe.name}-{recipe.version}"
 
 
-def _fetch(engine, recipe: Recipe, out: Callable[[str], None]) -> Path:
+def _fetch(engine, recipe: Recipe) -> Path:
     """--fetch-only: run prepare, configure and fetch; turn what Bazel downloaded into a bundle."""
     from . import container
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     stem = paths.logs_dir() / "build-tf" / f"{recipe.variant}-fetch-{stamp}"
-    log = BuildLog(stem.with_suffix(".log"), out, recipe.variant)
+    build_log = BuildLog(stem.with_suffix(".log"), recipe.variant)
     staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=_ensure(paths.cache_dir() / "bundles")))
     try:
-        image, volume = _prepare_engine(engine, recipe, log, stem)
-        outcome = container.run_build(engine, container.container_spec(recipe, image, volume, staging), log)
+        image, volume = _prepare_engine(engine, recipe, build_log, stem)
+        outcome = container.run_build(engine, container.container_spec(recipe, image, volume, staging), build_log)
         if outcome.exit_code != 0 or outcome.timed_out or outcome.oom_killed:
             raise BuildError(f"fetching the external archives of {recipe.variant} failed: the container "
-                             f"{container.failure_reason(outcome, recipe.timeout_s)}; its log: {log.path}\n"
-                             f"  last lines:\n{log.tail()}", hint=f"full log: {log.path}")
+                             f"{container.failure_reason(outcome, recipe.timeout_s)}; its log: {build_log.path}\n"
+                             f"  last lines:\n{build_log.tail()}", hint=f"full log: {build_log.path}")
         target = bundle.make(staging, bundle_dir(recipe), recipe.variant)
-        log.note(f"bundle {target} ({bundle.summary(target)}); build offline with "
-                 f"invoke build-tf --variant {recipe.variant} --distdir {target}")
+        build_log.note(f"bundle {target} ({bundle.summary(target)}); build offline with "
+                       f"invoke build-tf --variant {recipe.variant} --distdir {target}")
         return target
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        log.close()
+        build_log.close()
 
 
-def _prepare_engine(engine, recipe: Recipe, log: BuildLog, stem: Path):
+def _prepare_engine(engine, recipe: Recipe, build_log: BuildLog, stem: Path):
     """Base image, Bazel on the host, builder image and cache volume: what every container run needs."""
     from . import container
 
-    base = container.base_image(engine, recipe, log.note)
-    binary = bazels.fetch(recipe.bazel, log.note) if recipe.bazel else None
-    image = container.ensure_builder_image(engine, recipe, base, log, stem.with_suffix(".image.log"), binary)
+    base = container.base_image(engine, recipe)
+    build_log.record(f"builder base image {base}")
+    binary = bazels.fetch(recipe.bazel) if recipe.bazel else None
+    if binary:
+        build_log.record(f"bazel {binary} (sha256 {recipe.bazel.binary_sha256})")
+    image = container.ensure_builder_image(engine, recipe, base, build_log, stem.with_suffix(".image.log"), binary)
     return image, container.ensure_cache_volume(engine, recipe)
 
 
-def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
+def _build(engine, recipe: Recipe) -> ManifestEntry:
     from . import container
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     stem = paths.logs_dir() / "build-tf" / f"{recipe.variant}-{recipe.recipe_hash}-{stamp}"
-    log = BuildLog(stem.with_suffix(".log"), out, recipe.variant)
+    build_log = BuildLog(stem.with_suffix(".log"), recipe.variant)
     manifest.unregister(recipe.variant, recipe.recipe_hash)  # a failed rebuild leaves nothing registered
     target = manifest.wheel_dir(recipe.variant, recipe.recipe_hash)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=_ensure(target.parent)))
     try:
         for line in describe_build(recipe):
-            log.record(line)
-        log.note(f"building {recipe.name} {recipe.version} for {recipe.variant} (recipe {recipe.recipe_hash}); "
-                 f"full log: {log.path}")
-        image, volume = _prepare_engine(engine, recipe, log, stem)
+            build_log.record(line)
+        build_log.note(f"building {recipe.name} {recipe.version} for {recipe.variant} (recipe {recipe.recipe_hash}); "
+                       f"full log: {build_log.path}")
+        image, volume = _prepare_engine(engine, recipe, build_log, stem)
         spec = container.container_spec(recipe, image, volume, staging)
-        log.note(f"running the build in a container (cache volume {volume} at {recipe.cache_dir})")
-        with container.volume_lock(volume, log.note):
+        build_log.note(f"running the build in a container (cache volume {volume} at {recipe.cache_dir})")
+        with container.volume_lock(volume):
             started = time.monotonic()
-            outcome = container.run_build(engine, spec, log)
+            outcome = container.run_build(engine, spec, build_log)
             seconds = time.monotonic() - started
         if outcome.exit_code != 0 or outcome.timed_out or outcome.oom_killed:
             raise BuildError(
                 f"building {recipe.name} {recipe.version} for {recipe.variant} failed: the build container "
-                f"{container.failure_reason(outcome, recipe.timeout_s)}; its log: {log.path}\n"
-                f"  last lines:\n{log.tail()}",
-                hint=f"full log: {log.path}; finished work stays in volume {volume}, so a rerun resumes")
-        wheel = _take_wheel(recipe, staging, target, log)
-        log.note(f"checking the instructions in {recipe.isa_library} (objdump -d)")
+                f"{container.failure_reason(outcome, recipe.timeout_s)}; its log: {build_log.path}\n"
+                f"  last lines:\n{build_log.tail()}",
+                hint=f"full log: {build_log.path}; finished work stays in volume {volume}, so a rerun resumes")
+        wheel = _take_wheel(recipe, staging, target, build_log)
+        build_log.note(f"checking the instructions in {recipe.isa_library} (objdump -d)")
         try:
             report = isa.inspect_wheel(wheel, recipe.isa_library, recipe.settings["copts"], recipe.isa_ignore_symbols)
         except BuildError as exc:  # hours of work stay on disk, unregistered, beside the log
@@ -248,14 +252,14 @@ def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
         entry = ManifestEntry(
             variant=recipe.variant, recipe_hash=recipe.recipe_hash, recipe=str(recipe.folder),
             tf_version=recipe.version, flags=recipe.flags(), wheel=str(wheel),
-            sha256=manifest.sha256_file(wheel), build_seconds=round(seconds, 1), log=str(log.path),
+            sha256=manifest.sha256_file(wheel), build_seconds=round(seconds, 1), log=str(build_log.path),
             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             builder_image=image, isa=report,
         )
         manifest.register(entry)
-        _say_isa(log, report)
-        log.note(f"built {wheel} (build container {seconds / 60:.1f} min, total {log.elapsed() / 60:.1f} min, "
-                 f"sha256 {entry.sha256[:12]}…)")
+        _say_isa(build_log, report)
+        build_log.note(f"built {wheel} (build container {seconds / 60:.1f} min, total {build_log.elapsed() / 60:.1f} min, "
+                       f"sha256 {entry.sha256[:12]}…)")
         return entry
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
@@ -263,7 +267,7 @@ def _build(engine, recipe: Recipe, out: Callable[[str], None]) -> ManifestEntry:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         _remove_if_empty(target.parent)
-        log.close()
+        build_log.close()
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -278,28 +282,28 @@ def _ensure(folder: Path) -> Path:
     return folder
 
 
-def _take_wheel(recipe: Recipe, staging: Path, target: Path, log: BuildLog) -> Path:
+def _take_wheel(recipe: Recipe, staging: Path, target: Path, build_log: BuildLog) -> Path:
     wheels = sorted(staging.glob(recipe.wheel_glob))
     if len(wheels) != 1:
         found = sorted(p.name for p in staging.iterdir())
         raise BuildError(f"the build of {recipe.variant} left {len(wheels)} wheels matching {recipe.wheel_glob!r} "
-                         f"in {recipe.out_dir} (found: {found or 'nothing'}); its log: {log.path}",
-                         hint=f"full log: {log.path}")
+                         f"in {recipe.out_dir} (found: {found or 'nothing'}); its log: {build_log.path}",
+                         hint=f"full log: {build_log.path}")
     wheel = wheels[0]
     if f"-{recipe.version}-" not in wheel.name:
         raise BuildError(f"the build of {recipe.variant} made {wheel.name}, not version {recipe.version}; "
-                         f"its log: {log.path}", hint="check the recipe's source download for that version")
+                         f"its log: {build_log.path}", hint="check the recipe's source download for that version")
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     return Path(shutil.move(str(wheel), str(target / wheel.name)))
 
 
-def _say_isa(log: BuildLog, report: dict) -> None:
+def _say_isa(build_log: BuildLog, report: dict) -> None:
     counts = report["counts"]
     summary = ", ".join(f"{c} {counts[c]}" for c in isa.COUNTED)
     if report["ok"]:
-        log.note(f"ISA check: {report['library']} has {summary} instructions "
-                 f"(expected {', '.join(report['expected']) or 'nothing special'})")
+        build_log.note(f"ISA check: {report['library']} has {summary} instructions "
+                       f"(expected {', '.join(report['expected']) or 'nothing special'})")
     else:
-        log.note(f"ISA check WARNING: {report['library']} lacks {', '.join(report['missing'])} instructions "
-                 f"its copts '{report['copts']}' promise ({summary}); recorded in the manifest")
+        build_log.note(f"ISA check WARNING: {report['library']} lacks {', '.join(report['missing'])} instructions "
+                       f"its copts '{report['copts']}' promise ({summary}); recorded in the manifest")

@@ -8,11 +8,12 @@ import io
 import tarfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Dict, Iterator, Optional
+from typing import Dict, Iterator, Optional
 
 from .. import paths
 from ..engine import ContainerOutcome, ContainerSpec, Engine
 from ..errors import BuildError, RunError
+from ..log import log
 from .progress import BuildLog
 from .recipe import DISTDIR_MOUNT, Recipe
 
@@ -21,14 +22,14 @@ KIND_CACHE = "build-cache"
 KIND_BUILD = "build"
 
 
-def base_image(engine: Engine, recipe: Recipe, say: Callable[[str], None]) -> str:
+def base_image(engine: Engine, recipe: Recipe) -> str:
     """The builder's FROM: a registry reference as is, or a tfopt.base Debian image."""
     if recipe.base.image:
         return recipe.base.image
     from ..base import ensure_base
 
     return ensure_base(engine, suite=recipe.base.debian, python=recipe.base.python,
-                       packages=recipe.base.packages, say=say)
+                       packages=recipe.base.packages)
 
 
 def build_context(recipe: Recipe, bazel: Optional[Path] = None) -> io.BytesIO:
@@ -65,20 +66,20 @@ def builder_labels(recipe: Recipe) -> Dict[str, str]:
             "tfopt.recipe.version": recipe.version, "tfopt.recipe.image-key": recipe.image_key}
 
 
-def ensure_builder_image(engine: Engine, recipe: Recipe, base_tag: str, log: BuildLog,
+def ensure_builder_image(engine: Engine, recipe: Recipe, base_tag: str, build_log: BuildLog,
                          image_log: Path, bazel: Optional[Path] = None) -> str:
     """Build the builder image from the recipe's Dockerfile unless it exists already."""
     tag = recipe.image_tag
     if engine.image(tag) is not None:
-        log.note(f"builder image {tag} exists; reusing it")
+        build_log.note(f"builder image {tag} exists; reusing it")
         return tag
-    log.note(f"building builder image {tag} FROM {base_tag} (its log: {image_log})")
+    build_log.note(f"building builder image {tag} FROM {base_tag} (its log: {image_log})")
     pulled = recipe.base.image is not None and engine.image(base_tag) is None
     if pulled:
-        log.note(f"base {base_tag} is not present locally; the engine will pull it")
+        build_log.note(f"base {base_tag} is not present locally; the engine will pull it")
     buildargs = {"BASE_IMAGE": base_tag, **recipe.build_args}
     try:
-        engine.build(build_context(recipe, bazel), tag, builder_labels(recipe), image_log, log.line, buildargs)
+        engine.build(build_context(recipe, bazel), tag, builder_labels(recipe), image_log, build_log.line, buildargs)
     except BuildError as exc:
         if not pulled:
             raise
@@ -93,7 +94,7 @@ def ensure_cache_volume(engine: Engine, recipe: Recipe) -> str:
 
 
 @contextmanager
-def volume_lock(volume: str, say: Callable[[str], None]) -> Iterator[None]:
+def volume_lock(volume: str) -> Iterator[None]:
     """One build at a time per cache volume: two Bazel servers must not share an output root."""
     folder = paths.cache_dir() / "locks"
     folder.mkdir(parents=True, exist_ok=True)
@@ -101,7 +102,7 @@ def volume_lock(volume: str, say: Callable[[str], None]) -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            say(f"another build is using cache volume {volume}; waiting for it to finish")
+            log.info(f"another build is using cache volume {volume}; waiting for it to finish")
             fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -133,13 +134,13 @@ def volumes(recipe: Recipe, volume: str) -> Dict[str, Dict[str, str]]:
     return mounts
 
 
-def run_build(engine: Engine, spec: ContainerSpec, log: BuildLog) -> ContainerOutcome:
+def run_build(engine: Engine, spec: ContainerSpec, build_log: BuildLog) -> ContainerOutcome:
     """Run the build container (Engine.run removes it, whatever happens); stderr streams to the log."""
     try:
-        return engine.run(spec, on_stderr=log.line)
+        return engine.run(spec, on_stderr=build_log.line)
     except RunError as exc:
         raise BuildError(f"build container for {spec.labels.get('tfopt.variant')}: {exc}",
-                         hint=f"full log: {log.path}") from None
+                         hint=f"full log: {build_log.path}") from None
 
 
 def failure_reason(outcome: ContainerOutcome, timeout_s: float) -> str:

@@ -4,7 +4,9 @@ import re
 import time
 from collections import deque
 from pathlib import Path
-from typing import Callable, Deque, Optional, TextIO
+from typing import Deque, Optional, TextIO
+
+from ..log import log
 
 BAZEL_PROGRESS = re.compile(r"\[\s*[\d,]+\s*/\s*[\d,]+\s*\]")
 LOUD = re.compile(r"\b(ERROR|FAILED|[Ee]rror:|fatal error|Killed)\b|^tfopt\[")
@@ -14,10 +16,8 @@ class BuildLog:
     """Tee of a build's lines: the full log on disk, a progress line every `interval_s`
     (and at once for step headers and errors), and the last lines kept for error messages."""
 
-    def __init__(self, path: Path, out: Callable[[str], None], label: str,
-                 interval_s: float = 15.0, tail: int = 25):
+    def __init__(self, path: Path, label: str, interval_s: float = 15.0, tail: int = 25):
         self.path = path
-        self.out = out
         self.label = label
         self.interval_s = interval_s
         self.started = time.monotonic()
@@ -43,7 +43,7 @@ class BuildLog:
         """A line from tfopt itself: logged and shown."""
         self._file.write(f"# {text}\n")
         self._file.flush()
-        self.out(text)
+        log.info(text)
 
     def line(self, text: str) -> None:
         text = text.rstrip("\r\n")
@@ -60,7 +60,7 @@ class BuildLog:
     def _emit(self, text: str) -> None:
         self._last_emit = time.monotonic()
         shown = text if len(text) <= 160 else text[:157] + "..."
-        self.out(f"  [{self.label} {self._stamp()}] {shown}")
+        log.info(f"  [{self.label} {self._stamp()}] {shown}")
 
     def tail(self) -> str:
         return "\n".join(f"    {line}" for line in self._tail)
