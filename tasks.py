@@ -19,7 +19,8 @@ from invoke import Exit, task
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-from tfopt.log import log  # noqa: E402  (stdlib only: `invoke --list` stays fast)
+from tfopt.log import log  # noqa: E402  (these two import no third-party module: `invoke --list` stays fast)
+from tfopt.protocol import Protocol, flag_help  # noqa: E402
 
 VARIANTS_FILE = str(ROOT / "variants.yaml")
 
@@ -75,47 +76,31 @@ def variants(c, file=VARIANTS_FILE, yes=False):
 
 
 @task(iterable=["variant", "aa", "engine"], auto_shortflags=False, help={
+    **flag_help(),
     "variant": "a variant, alias, or a matrix grid's name for all its variants (repeatable)",
     "all": "profile every variant", "yes": "accept matrix grids that expand past 200 variants",
-    "rounds": "rounds; each visits every variant once in a fresh container (default 3; "
-              "with --target-ci the minimum)",
-    "repeats": "timed predict() calls per case per visit (default 4)",
-    "warmups": "untimed calls per case before timing (default 1)",
-    "seed": "seed of the per-round shuffle (default 0)", "pin": "cpuset to pin to, e.g. 0",
     "aa": "A/A check: also profile this variant as two arms in the same rounds (repeatable; "
           "alone: an A/A-only run)", "file": "the variants file",
-    "results": "results folder (default results/)", "timeout": "seconds per container (default 1800)",
-    "verbose": "stream every build log line", "max_words": "profile cases of 1..N words (default 20)",
-    "target_ci": "precision target: add rounds until every speedup's 95% CI half-width is within "
-                 "this, e.g. 5%",
-    "max_rounds": "with --target-ci or --race: stop after this many rounds (default 20)",
-    "max_minutes": "with --target-ci or --race: start no round that would end after this many minutes",
-    "race": "race the variants: drop clearly slower ones after each round, stop once one wins or all tie",
-    "race_margin": "with --race: drop a variant whose CI says it is slower than the best by more than "
-                   "this (default 2%)",
-    "race_tie": "with --race: stop when every survivor's CI against the best is within ±this (default 2%)",
+    "results": "results folder (default results/)", "verbose": "stream every build log line",
     "engine": "a Docker engine to run on (repeatable; each runs every round): unix:///path, tcp://host:2376, "
               "ssh://user@host, a Docker context, NAME=URL, or a name from the file's engines: "
               "(default: the local engine)",
 })
 @fatal_errors
-def profile(c, variant=None, all=False, rounds=3, repeats=4, warmups=1, seed=0, pin=None, aa=None,
-            file=VARIANTS_FILE, results=None, timeout=1800, verbose=False, max_words=20,
-            target_ci=None, max_rounds=None, max_minutes=None, yes=False, race=False, race_margin=None,
-            race_tie=None, engine=None):
-    """Build or reuse each variant's image and profile it under its limits."""
+def profile(c, variant=None, all=False, yes=False, aa=None, file=VARIANTS_FILE, results=None, verbose=False,
+            engine=None, rounds=None, repeats=None, warmups=None, seed=None, pin=None, max_words=None,
+            timeout=None, target_ci=None, max_rounds=None, max_minutes=None, race=False, race_margin=None,
+            race_tie=None):
+    """Build or reuse each variant's image and profile it under its limits. (The measuring flags are
+    declared, with their defaults, once: tfopt/protocol.py. None here means not given.)"""
     from tfopt.pipeline import profile as run_profile
-    from tfopt.runs import Protocol, parse_percent
 
     plan = _plan(file, yes)
     names = list(plan.variants) if all else list(variant or [])
-    protocol = Protocol(rounds=int(rounds), repeats=int(repeats), warmups=int(warmups), seed=int(seed),
-                        pin=pin, max_words=int(max_words), timeout_s=float(timeout),
-                        target_ci=parse_percent(target_ci, "--target-ci") if target_ci else None,
-                        max_rounds=int(max_rounds) if max_rounds else None,
-                        max_minutes=float(max_minutes) if max_minutes else None, race=race,
-                        **{key: parse_percent(value, "--" + key.replace("_", "-"))
-                           for key, value in (("race_margin", race_margin), ("race_tie", race_tie)) if value})
+    protocol = Protocol.from_flags(
+        rounds=rounds, repeats=repeats, warmups=warmups, seed=seed, pin=pin, max_words=max_words, timeout=timeout,
+        target_ci=target_ci, max_rounds=max_rounds, max_minutes=max_minutes, race=race, race_margin=race_margin,
+        race_tie=race_tie)
     run_profile(plan, names, protocol, _results_dir(results), aa=aa or [], verbose=verbose, engines=engine or [])
 
 

@@ -17,7 +17,8 @@ from .errors import RunError
 from .fleet import holding
 from .log import log
 from .prepare import prepare
-from .runs import Protocol, container_spec, Arm, profile_command
+from .protocol import Protocol
+from .runs import Arm, container_spec, profile_command
 from .wheels import ensure_lock
 
 PY_SPY = "py-spy==0.4.1"

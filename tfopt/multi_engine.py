@@ -17,7 +17,8 @@ from .config import Variant
 from .errors import EngineUnavailable, EnginesLost, RunError
 from .fleet import Member
 from .log import log
-from .runs import Arm, Protocol, RunReport, measure
+from .protocol import Protocol
+from .runs import Arm, RunReport, measure
 
 LOST = "lost"
 

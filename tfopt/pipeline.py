@@ -10,7 +10,8 @@ from .errors import ConfigError, RunError
 from .log import log
 from .multi_engine import measure_everywhere
 from .prepare import prepare
-from .runs import Arm, Protocol, RunReport, check_target_has_pairs, measure
+from .protocol import Protocol
+from .runs import Arm, RunReport, check_target_has_pairs, measure
 
 # The quickstart's small default: g2p_en's own procedure on stock TensorFlow against the
 # fastest setups that keep its predictions (3 rounds: enough for an interval per speedup).

@@ -23,9 +23,7 @@ from typing import Dict, List, Optional
 from . import stats
 from .log import log
 from .measurements import visit_seconds
-
-DEFAULT_MARGIN = 0.02
-DEFAULT_TIE = 0.02
+from .protocol import DEFAULT_MARGIN, DEFAULT_TIE
 
 
 @dataclass(frozen=True)

@@ -29,68 +29,11 @@ from .config import Variant
 from .engine import ContainerSpec, Engine, container_name
 from .errors import ConfigError, EngineUnavailable, RunError
 from .log import log
-from .race import DEFAULT_MARGIN, DEFAULT_TIE, Race, describe_cost
+from .protocol import Protocol
+from .race import Race, describe_cost
 from .validate import validate_profile
 
 MODEL_DIR = "/opt/g2p/model"
-
-
-@dataclass
-class Protocol:
-    rounds: int = 3
-    repeats: int = 4
-    warmups: int = 1
-    seed: int = 0
-    pin: Optional[str] = None      # cpuset applied on top of each variant's quota
-    max_words: int = 20
-    timeout_s: float = 1800.0
-    target_ci: Optional[float] = None   # relative CI half-width to reach, e.g. 0.05; rounds is then the minimum
-    max_rounds: Optional[int] = None    # with target_ci: stop here (default DEFAULT_MAX_ROUNDS)
-    max_minutes: Optional[float] = None  # with target_ci: start no round that would end after this
-    microbench: bool = True        # the single-core GEMM peak, for the distance-to-the-limit columns
-    race: bool = False  # drop clearly slower variants after each round, stop once decided (tfopt/race.py)
-    race_margin: float = DEFAULT_MARGIN  # drop when slower than the best by more than this, CI and all
-    race_tie: float = DEFAULT_TIE  # stop when every survivor's CI against the best is within ±this
-
-    @property
-    def round_limit(self) -> int:
-        if self.target_ci is None and not self.race:
-            return self.rounds
-        return self.max_rounds or max(self.rounds, DEFAULT_MAX_ROUNDS)
-
-    def check(self) -> None:
-        """Flag combinations that cannot work, before any slow work."""
-        if self.rounds < 1:
-            raise ConfigError(f"--rounds must be at least 1, got {self.rounds}")
-        if self.target_ci is not None and not 0 < self.target_ci < 1:
-            raise ConfigError(f"--target-ci must be between 0% and 100%, got {self.target_ci:.1%}",
-                              hint="e.g. --target-ci 5%")
-        if self.target_ci is None and not self.race and (self.max_rounds or self.max_minutes):
-            raise ConfigError("--max-rounds and --max-minutes bound a precision target or a race",
-                              hint="add --target-ci, e.g. --target-ci 5%, or --race, or use --rounds N alone")
-        if self.race and self.target_ci is not None:
-            raise ConfigError("--race stops on its own rule, so it takes no --target-ci",
-                              hint="--race-tie sets the tie target of a race")
-        for flag, value in (("--race-margin", self.race_margin), ("--race-tie", self.race_tie)):
-            if not 0 <= value < 1:
-                raise ConfigError(f"{flag} must be between 0% and 100%, got {value:.1%}", hint=f"e.g. {flag} 2%")
-        if self.max_rounds is not None and self.max_rounds < self.rounds:
-            raise ConfigError(f"--max-rounds {self.max_rounds} is below --rounds {self.rounds} (the minimum)")
-        if self.max_minutes is not None and self.max_minutes <= 0:
-            raise ConfigError(f"--max-minutes must be positive, got {self.max_minutes}")
-
-
-DEFAULT_MAX_ROUNDS = 20
-
-
-def parse_percent(text, flag: str) -> float:
-    """'5%' or '5' → 0.05; '0.05' → 0.05 (a bare number below 1 is a fraction)."""
-    raw = str(text).strip()
-    try:
-        value = float(raw.rstrip("%").strip())
-    except ValueError:
-        raise ConfigError(f"{flag} {raw!r} is not a percentage", hint=f"write e.g. {flag} 5%") from None
-    return value / 100 if raw.endswith("%") or value >= 1 else value
 
 
 @dataclass

@@ -12,7 +12,8 @@ from tfopt.config import load_plan
 from tfopt.errors import ConfigError, EngineUnavailable, EnginesLost
 from tfopt.fleet import Member, Target
 from tfopt.multi_engine import measure_everywhere
-from tfopt.runs import Arm, Protocol
+from tfopt.protocol import Protocol
+from tfopt.runs import Arm
 
 from test_run_loop import PLAN_TEXT, SCALES, FakeEngine
 

@@ -8,7 +8,8 @@ from tfopt import results, runs
 from tfopt.config import load_plan
 from tfopt.errors import ConfigError
 from tfopt.race import describe_cost, race_cost
-from tfopt.runs import Arm, Protocol, measure
+from tfopt.protocol import Protocol
+from tfopt.runs import Arm, measure
 
 PLAN_TEXT = """
 variants:

@@ -11,7 +11,8 @@ from test_run_loop import FakeEngine
 from tfopt import measurements, race_vs_full, results, runs
 from tfopt.config import load_plan
 from tfopt.errors import ConfigError
-from tfopt.runs import Arm, Protocol, measure
+from tfopt.protocol import Protocol
+from tfopt.runs import Arm, measure
 
 VISIT_S = 30.0
 RACE_SCALES = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}

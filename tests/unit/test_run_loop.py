@@ -15,7 +15,8 @@ from tfopt import results, runs
 from tfopt.config import load_plan
 from tfopt.engine import ContainerOutcome
 from tfopt.errors import ConfigError, EngineUnavailable
-from tfopt.runs import Arm, Protocol, measure, parse_percent
+from tfopt.protocol import Protocol, parse_percent
+from tfopt.runs import Arm, measure
 
 PLAN_TEXT = """
 variants:

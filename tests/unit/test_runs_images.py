@@ -4,7 +4,8 @@ from pathlib import Path
 
 from tfopt.config import load_plan
 from tfopt.images import ImageInputs, StageInstall, requirements_txt
-from tfopt.runs import Arm, Protocol, container_spec, profile_command
+from tfopt.protocol import Protocol
+from tfopt.runs import Arm, container_spec, profile_command
 from tfopt.wheels import Lock
 
 ROOT = Path(__file__).resolve().parents[2]

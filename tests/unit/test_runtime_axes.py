@@ -11,7 +11,8 @@ from tfopt import config, prepare, runtimes
 from tfopt.config import describe, load_plan
 from tfopt.errors import ConfigError
 from tfopt.images import RECIPE_DIR, ImageInputs, StageInstall
-from tfopt.runs import Protocol, profile_command
+from tfopt.protocol import Protocol
+from tfopt.runs import profile_command
 from tfopt.wheels import Lock
 
 from test_config import BASE as CONFIG_BASE
