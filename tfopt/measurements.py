@@ -6,7 +6,7 @@ tfopt.run/1 (a run.json without "status" predates run status: it is inferred and
 marked as such). Anything else is refused with a ConfigError that names the file.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -58,6 +58,11 @@ class VariantResult:
     @property
     def env(self) -> Dict[str, str]:
         return dict(self.settings.get("env") or {})
+
+    def first_rounds(self, rounds: int) -> "VariantResult":
+        """This variant as it stood after `rounds` rounds (a visit's round counts from 0)."""
+        return replace(self, containers=tuple(c for c in self.containers
+                                              if c.round is not None and c.round < rounds))
 
 
 def _instant(text) -> Optional[datetime]:
@@ -240,6 +245,11 @@ class RaceRecord:
     minutes: Optional[float]  # container-minutes
     full_minutes: Optional[float]  # estimated from each variant's mean visit
     saved: float
+
+    @property
+    def best(self) -> Optional[str]:
+        """The winner, else the fastest survivor by estimate."""
+        return self.winner or next(iter(self.survivors), None)
 
     @classmethod
     def of(cls, raw: dict) -> "RaceRecord":

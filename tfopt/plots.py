@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
-from . import gate, stats  # noqa: E402
+from . import gate, race, stats  # noqa: E402
+from .measurements import Run  # noqa: E402
 
 Results = Dict[str, dict]
 
@@ -21,6 +22,7 @@ LOG_SCALE_RANGE = 10.0  # use a log axis when max/min exceeds this
 PUBLISHED_ORDER = ["initial", "AVX2 and FMA", "MKL", "MKL single thread",
                    "MKL single thread OMP", "SavedModel", "FrozenModel", "OptimizedModel"]
 FASTER, SLOWER, SAME = "#2e7d32", "#c62828", "#9e9e9e"
+LOG_TICK_STEPS = ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2, 2.5, 3, 4, 5, 6, 7, 8, 9))
 
 
 def limits_label(results: Results) -> str:
@@ -51,11 +53,15 @@ def _colors(n: int) -> List:
 
 
 def _nice_log_ticks(low: float, high: float) -> List[float]:
-    """1-2-5 ticks covering [low, high], so a log axis reads in plain numbers."""
-    ticks, decade = [], 10.0 ** (int(f"{low:e}".split("e")[1]) - 1)
-    while decade <= high * 10:
-        ticks += [m * decade for m in (1, 2, 5) if low / 1.05 <= m * decade <= high * 1.05]
-        decade *= 10
+    """1-2-5 ticks covering [low, high] (finer steps where that leaves fewer than three), so a
+    log axis reads in plain numbers."""
+    for steps in LOG_TICK_STEPS:
+        ticks, decade = [], 10.0 ** (int(f"{low:e}".split("e")[1]) - 1)
+        while decade <= high * 10:
+            ticks += [m * decade for m in steps if low / 1.05 <= m * decade <= high * 1.05]
+            decade *= 10
+        if len(ticks) >= 3:
+            break
     return ticks
 
 
@@ -230,6 +236,64 @@ def engines_speedup_chart(rows: Sequence[Tuple[str, Dict[str, Optional[stats.Rat
     return _save(fig, path)
 
 
+def race_chart(run: Run, path: Path) -> Optional[Path]:
+    """A raced run round by round (race.history): each variant's time against the race's best as
+    the race knew it after every round, ending where the variant was dropped; below, the survivors."""
+    record, series = run.race, race.history(run)
+    if not series:
+        return None
+    fig, (ax, below) = plt.subplots(2, 1, sharex=True, figsize=(11, 7.5),
+                                    gridspec_kw={"height_ratios": [4, 1], "hspace": 0.08})
+    ax.axvspan(0.5, stats.MIN_BLOCKS - 0.5, color=SAME, alpha=0.15, linewidth=0,
+               label=f"before round {stats.MIN_BLOCKS}: no drops, no band")
+    ax.axhline(1.0, color="black", linewidth=2,
+               label=f"{record.best} ({'winner' if record.winner else 'best survivor'})")
+    ax.axhline(1 + record.margin, color="black", linestyle=":", linewidth=1.2,
+               label=f"drop margin +{record.margin:.0%}: a CI wholly above it\n(against the best of that round) drops")
+    dropped = {d.name for d in record.dropped}
+    for color, (name, points) in zip(_colors(len(series)), series.items()):
+        ax.plot([p[0] for p in points], [p[1] for p in points], color=color, marker="o", markersize=3.5,
+                linewidth=1.8, label=name + ("  ✂" if name in dropped else ""))
+        band = [p for p in points if p[0] >= stats.MIN_BLOCKS and p[2] is not None]
+        ax.fill_between([p[0] for p in band], [p[2] for p in band], [p[3] for p in band],
+                        color=color, alpha=0.12, linewidth=0)
+        if name in dropped:
+            k, value, low, high = points[-1]
+            if low is not None:  # its CI at the drop, visible even where the band is one round wide
+                ax.errorbar(k, value, yerr=[[value - low], [high - value]], color=color, capsize=5, linewidth=1.4)
+            ax.plot(k, value, marker="X", markersize=11, color=color, markeredgecolor="black")
+            inside = k < run.rounds_done  # a last-round drop's label goes left, inside the axes
+            ax.annotate(f"✂ after round {k}", (k, value), xytext=(6 if inside else -6, 10),
+                        textcoords="offset points", ha="left" if inside else "right", fontsize=8.5,
+                        color=color, fontweight="bold")
+    estimates = [p[1] for points in series.values() for p in points] + [1.0, 1 + record.margin]
+    bounds = [b for points in series.values() for p in points if p[0] >= stats.MIN_BLOCKS and p[2] is not None
+              for b in p[2:]]
+    # intervals of the first rounds (two or three containers a side) are wide: they may run off the axis
+    bottom = max(min(estimates + bounds), min(estimates) / 1.2)
+    top = min(max(estimates + bounds), max(estimates) * 1.2)
+    ax.set_yscale("log")
+    ax.set_ylim(bottom / 1.02, top * 1.02)
+    _plain_log_axis(ax.yaxis, bottom, top, "x")
+    ax.set_ylabel(f"time / time of {record.best}\n(log scale); > 1 is slower")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title="variant")
+    ax.set_title(f"Race {run.run_id}: each variant's time against {record.best}, as the race knew it "
+                 f"after each round\ndrop margin {record.margin:.0%} · {record.verdict or 'no verdict'}\n"
+                 f"band: 95% CI over containers, from the visits of that round and the earlier ones", fontsize=11)
+    rounds = range(1, len(record.survivors_per_round) + 1)
+    below.bar(rounds, record.survivors_per_round, width=0.6, color=SAME)
+    for k, left in zip(rounds, record.survivors_per_round):
+        below.annotate(str(left), (k, left), xytext=(0, 2), textcoords="offset points", ha="center", fontsize=8)
+    below.set_ylim(0, max(record.survivors_per_round, default=1) * 1.35)
+    below.set_yticks([])
+    below.set_ylabel("survivors")
+    below.set_xlabel("after round")
+    below.set_xticks(list(rounds))
+    below.set_xlim(0.5, max(run.rounds_done, len(rounds)) + 0.5)
+    return _save(fig, path)
+
+
 def published_chart(seed_results: Path, path: Path) -> Path:
     """The 2019 write-up's published figures (min of 3 x 20 runs, TF 1.13.1)."""
     data = json.loads(Path(seed_results).read_text())
@@ -254,9 +318,10 @@ def published_chart(seed_results: Path, path: Path) -> Path:
 
 
 def render(results: Results, out_dir: Path, *, published: Optional[Path] = None,
-           seed: int = 0) -> List[Path]:
+           seed: int = 0, run: Optional[Run] = None) -> List[Path]:
     """latency-<family>.png and speedup-<family>.png per family (speedup only when a family
-    has more than its reference), plus published-2019.png when `published` is given."""
+    has more than its reference), plus published-2019.png when `published` is given and
+    race.png when `run` (the run of `results`) is a race."""
     out_dir = Path(out_dir)
     written: List[Path] = []
     for family, names in stats.families(results).items():
@@ -266,4 +331,5 @@ def render(results: Results, out_dir: Path, *, published: Optional[Path] = None,
             written.append(chart)
     if published:
         written.append(published_chart(published, out_dir / "published-2019.png"))
-    return written
+    chart = race_chart(run, out_dir / "race.png") if run is not None and run.race else None
+    return written + ([chart] if chart else [])

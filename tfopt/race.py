@@ -18,11 +18,11 @@ the repeated looks; the margin is what keeps a lucky round from dropping a conte
 """
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from . import stats
 from .log import log
-from .measurements import visit_seconds
+from .measurements import Run, visit_seconds
 from .protocol import DEFAULT_MARGIN, DEFAULT_TIE
 
 
@@ -110,6 +110,29 @@ class Race:
         return {"margin": self.margin, "tie": self.tie, "survivors_per_round": self.survivors_per_round,
                 "dropped": [vars(d) for d in self.dropped.values()],
                 "survivors": ranked, "winner": self.winner, "verdict": stop_reason, **cost}
+
+
+Point = Tuple[int, float, Optional[float], Optional[float]]  # round, time / best's time, 95% CI (None: no CI)
+
+
+def history(run: Run) -> Dict[str, List[Point]]:
+    """Each variant's time relative to the race's best (record.best) after every round it ran,
+    from the visits of those rounds alone: what the race knew then. A dropped variant's series
+    ends at its drop; the best has none."""
+    record, variants = run.race, run.variants
+    if record.best not in variants:
+        return {}
+    last = {d.name: d.after_round for d in record.dropped}
+    series = {}
+    for name in sorted(set(variants) - {record.best}):
+        points = []
+        for k in range(1, last.get(name, run.rounds_done) + 1):
+            found = stats.time_ratio(variants[name].first_rounds(k), variants[record.best].first_rounds(k))
+            if found is not None:
+                r = found.overall
+                points.append((k, r.value, r.low, r.high) if r.has_interval else (k, r.value, None, None))
+        series[name] = points
+    return series
 
 
 def race_cost(docs: Dict[str, dict], rounds_done: int) -> dict:

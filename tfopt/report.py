@@ -36,6 +36,7 @@ class Section:
     bullets: List[str] = field(default_factory=list)
     tables: List[Table] = field(default_factory=list)
     images: List[Tuple[str, str]] = field(default_factory=list)  # (file name, alt text)
+    images_first: bool = False  # the images above the tables, not after the notes
     notes: List[str] = field(default_factory=list)  # small print after the tables
 
 
@@ -415,8 +416,9 @@ def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
                     "have complete rounds, else Welch (docs/statistics.md)."])
 
 
-def _race_sections(run_meta: Dict[str, dict]) -> List[Section]:
-    """One section per raced run (tfopt/race.py): survivors per round, who was dropped when and why."""
+def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> List[Section]:
+    """One section per raced run (tfopt/race.py): survivors per round, who was dropped when and why,
+    under race.png when `images` has it (drawn for a single run, so there is one section)."""
     from .race import describe_cost
 
     sections = []
@@ -428,6 +430,8 @@ def _race_sections(run_meta: Dict[str, dict]) -> List[Section]:
                                               if d["after_round"] == k) or "—"]
                 for k, left in enumerate(race["survivors_per_round"], start=1)]
         sections.append(Section(f"Race {run_id}", tables=[Table(["after round", "survivors", "dropped"], rows)],
+                                images=[("race.png", "race chart")] if "race.png" in images else [],
+                                images_first=True,
                                 paragraphs=[f"Stopped: {meta.get('stop_reason') or race.get('verdict') or '—'}. "
                                             f"Drop margin {race['margin']:.0%}, tie target ±{race['tie']:.0%}. "
                                             + describe_cost(race) + "."]))
@@ -465,7 +469,7 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
             ("published-2019.png", "published 2019 figures")], paragraphs=[
             "Its figures are the minimum of 3 × 20 runs on a 2019 desktop CPU, not medians: "
             "compare shapes and ratios, not absolute times."]))
-    sections += _race_sections(run_meta or {})
+    sections += _race_sections(run_meta or {}, images)
     measured = results or aa or {}
     sections += [_isa_section(measured), _environment_section(measured), _protocol_section(measured, run_meta or {})]
     return sections
@@ -514,6 +518,9 @@ def section_markdown(s: Section) -> List[str]:
         out += [p, ""]
     if s.bullets:
         out += [f"- {b}" for b in s.bullets] + [""]
+    images = [line for name, alt in s.images for line in (f"![{alt}]({name})", "")]
+    if s.images_first:
+        out += images
     for t in s.tables:
         out.append("| " + " | ".join(_md_cell(h) for h in t.header) + " |")
         out.append("|" + "---|" * len(t.header))
@@ -521,9 +528,7 @@ def section_markdown(s: Section) -> List[str]:
         out.append("")
     for n in s.notes:
         out += [f"_{n}_", ""]
-    for name, alt in s.images:
-        out += [f"![{alt}]({name})", ""]
-    return out
+    return out if s.images_first else out + images
 
 
 CSS = """
@@ -582,6 +587,9 @@ def section_html(s: Section) -> List[str]:
     out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
     if s.bullets:
         out.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in s.bullets) + "</ul>")
+    images = [f'<img src="{e(name)}" alt="{e(alt)}">' for name, alt in s.images]
+    if s.images_first:
+        out += images
     for t in s.tables:
         out.append("<table>")
         if any(t.header):
@@ -594,8 +602,7 @@ def section_html(s: Section) -> List[str]:
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</table>")
     out += [f'<p class="note">{e(n)}</p>' for n in s.notes]
-    out += [f'<img src="{e(name)}" alt="{e(alt)}">' for name, alt in s.images]
-    return out
+    return out if s.images_first else out + images
 
 
 def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
@@ -610,7 +617,7 @@ def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
     Returns every file written.
     """
     out_dir = Path(out_dir)
-    charts = plots.render(results, out_dir, published=published, seed=seed)
+    charts = plots.render(results, out_dir, published=published, seed=seed, run=run)
     if run_meta is None:
         run_meta = {run.run_id: run.meta} if run is not None else _load_run_meta(results, out_dir)
     if run is not None:

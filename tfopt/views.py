@@ -44,7 +44,7 @@ def render_plots(results_dir: Path, run_id: Optional[str] = None, out: Optional[
     run = choose_run(results_dir, run_id)
     if run.is_parent:
         return _engines_plots(results_dir, run.run_id, out)
-    return render(run.docs, output_dir(results_dir, run, out), published=PUBLISHED_2019)
+    return render(run.docs, output_dir(results_dir, run, out), published=PUBLISHED_2019, run=run)
 
 
 def render_report(results_dir: Path, run_id: Optional[str] = None, out: Optional[Path] = None) -> List[Path]:
@@ -82,6 +82,6 @@ def _engines_plots(results_dir: Path, run_id: str, out: Optional[Path]) -> List[
 
     run = measurements.load_engines_run(results_dir, run_id)
     written = [p for part in run.parts.values() if part.docs
-               for p in render(part.docs, part_dir(results_dir, part.run_id, out), published=PUBLISHED_2019)]
+               for p in render(part.docs, part_dir(results_dir, part.run_id, out), published=PUBLISHED_2019, run=part)]
     chart = engines_report.chart(run, Path(out) if out else results.run_dir(results_dir, run_id))
     return written + ([chart] if chart else [])

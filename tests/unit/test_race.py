@@ -4,11 +4,11 @@ variants have known speeds (tests/unit/test_run_loop.py's FakeEngine)."""
 import pytest
 
 from test_run_loop import FakeEngine
-from tfopt import results, runs
+from tfopt import measurements, results, runs, views
 from tfopt.config import load_plan
 from tfopt.errors import ConfigError
-from tfopt.race import describe_cost, race_cost
 from tfopt.protocol import Protocol
+from tfopt.race import describe_cost, history, race_cost
 from tfopt.runs import Arm, measure
 
 PLAN_TEXT = """
@@ -22,6 +22,7 @@ matrix:
     axes:
       allocator: [system, tcmalloc, jemalloc]
 """
+SCALES = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}  # g-tcmalloc wins; ref, g-jemalloc drop
 
 
 @pytest.fixture
@@ -51,8 +52,7 @@ def visited(engine):
 
 
 def test_clearly_slower_variants_are_dropped_and_the_fastest_wins(race):
-    scales = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}
-    meta, said, engine = race(scales, Protocol(rounds=2, race=True, max_rounds=12))
+    meta, said, engine = race(SCALES, Protocol(rounds=2, race=True, max_rounds=12))
     record = meta["race"]
     assert record["winner"] == "g-tcmalloc" and meta["stop_reason"].startswith("g-tcmalloc wins")
     assert {d["name"] for d in record["dropped"]} >= {"ref", "g-jemalloc"}
@@ -124,8 +124,7 @@ def test_race_cost_counts_visits_and_container_minutes():
 def test_the_report_shows_the_race(race):
     from tfopt.report import _race_sections, to_markdown
 
-    scales = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}
-    meta, _, _ = race(scales, Protocol(rounds=2, race=True, max_rounds=12))
+    meta, _, _ = race(SCALES, Protocol(rounds=2, race=True, max_rounds=12))
     sections = _race_sections({"r1": meta, "r0": {"kind": "profile"}})
     assert [s.title for s in sections] == ["Race r1"]
     text = to_markdown(sections, "t")
@@ -133,3 +132,40 @@ def test_the_report_shows_the_race(race):
     assert len(rows) == meta["rounds_done"] and rows[1].startswith("| 2 | 4 | — |")  # no drop before round 3
     assert rows[2].startswith("| 3 | 2 | ") and rows[2].count("slower than g-tcmalloc") == 2
     assert f"Stopped: {meta['stop_reason']}" in text and "race cost:" in text
+
+
+def test_the_race_history_is_what_the_race_knew_after_each_round(race, tmp_path):
+    meta, _, _ = race(SCALES, Protocol(rounds=2, race=True, max_rounds=12))
+    run = measurements.load_run(tmp_path / "results", meta["run_id"])
+    series = history(run)
+    assert set(series) == set(SCALES) - {"g-tcmalloc"}  # the winner is the yardstick, not a line
+    drops = {d["name"]: d["after_round"] for d in meta["race"]["dropped"]}
+    for name, points in series.items():
+        assert [p[0] for p in points] == list(range(1, drops.get(name, meta["rounds_done"]) + 1))
+        assert points[0][2] is None  # one container a side after round 1: no interval
+    for name in drops:
+        _, value, low, _ = series[name][-1]
+        assert value == pytest.approx(SCALES[name] / SCALES["g-tcmalloc"], rel=0.1)
+        assert low > 1 + meta["race"]["margin"]  # what dropped it (the winner led by then)
+
+
+def test_a_raced_run_gets_a_race_chart_above_its_race_table(race, tmp_path):
+    meta, _, _ = race(SCALES, Protocol(rounds=2, race=True, max_rounds=12))
+    out = tmp_path / "results"
+    assert "race.png" in {p.name for p in views.render_plots(out, meta["run_id"])}
+    written = {p.name: p for p in views.render_report(out, meta["run_id"])}
+    assert written["race.png"].read_bytes()[:4] == b"\x89PNG"
+    md, page = written["report.md"].read_text(), written["report.html"].read_text()
+    race_md = md[md.index(f"## Race {meta['run_id']}"):]
+    assert race_md.index("![race chart](race.png)") < race_md.index("| after round | survivors | dropped |")
+    race_html = page[page.index(f"<h2>Race {meta['run_id']}</h2>"):]
+    assert race_html.index('<img src="race.png"') < race_html.index("<th>after round</th>")
+
+
+def test_a_run_that_is_not_a_race_gets_no_race_chart(race, tmp_path):
+    meta, _, _ = race({"ref": 1.0, "g-system": 0.5}, Protocol(rounds=3))
+    out = tmp_path / "results"
+    written = {p.name for p in views.render_report(out, meta["run_id"])}
+    assert "race.png" not in written and "report.md" in written
+    assert not (results.run_dir(out, meta["run_id"]) / "race.png").exists()
+    assert "race.png" not in (results.run_dir(out, meta["run_id"]) / "report.md").read_text()
