@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from .errors import BuildError, EngineUnavailable, RunError
 
@@ -107,6 +107,16 @@ class ContainerOutcome:
     stderr: str
     started_at: str
     finished_at: str
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """An image as an engine has it."""
+
+    id: str
+    tags: Tuple[str, ...]
+    size_bytes: Optional[int]
+    labels: Dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -211,12 +221,14 @@ class Engine:
         return EngineUnavailable(f"the Docker engine stopped answering while {doing}", hint=ENGINE_LOST_HINT)
 
     # images -------------------------------------------------------------
-    def image(self, ref: str):
+    def image(self, ref: str) -> Optional[ImageInfo]:
         docker = _docker()
         try:
-            return self.client.images.get(ref)
+            image = self.client.images.get(ref)
         except docker.errors.ImageNotFound:
             return None
+        return ImageInfo(id=image.id, tags=tuple(image.tags), size_bytes=image.attrs.get("Size"),
+                         labels=dict(image.labels or {}))
 
     def image_id(self, ref: str) -> Optional[str]:
         image = self.image(ref)

@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Tuple
 
 from . import __version__, paths, results, runtimes
 from .config import Variant
-from .engine import ContainerSpec, Engine, container_name
+from .engine import ContainerSpec, Engine, ImageInfo, container_name
 from .errors import ConfigError, EngineUnavailable, RunError
 from .log import log
 from .protocol import Protocol
@@ -101,7 +101,7 @@ def container_spec(arm: Arm, protocol: Protocol, run_id: str, round_index: int =
     ).locked_down()
 
 
-def _result_doc(arm: Arm, run_id: str, image, host: dict, protocol: Protocol,
+def _result_doc(arm: Arm, run_id: str, image: ImageInfo, host: dict, protocol: Protocol,
                 plan_variants: Dict[str, Variant]) -> dict:
     v = arm.variant
     parent = plan_variants.get(v.parent) if v.parent else None
@@ -112,7 +112,7 @@ def _result_doc(arm: Arm, run_id: str, image, host: dict, protocol: Protocol,
                     "may_change_predictions": v.may_change_predictions, "arm_of": arm.arm_of,
                     "settings": v.settings, "runtime": v.runtime, "decoding": v.decoding,
                     "knobs": v.knobs},
-        "image": {"id": image.id, "tag": arm.image, "size_bytes": image.attrs.get("Size"),
+        "image": {"id": image.id, "tag": arm.image, "size_bytes": image.size_bytes,
                   "labels": image.labels},
         "limits": {"cpus": v.cpus, "memory_bytes": v.memory_bytes, "cpuset": protocol.pin or v.cpuset},
         "protocol": {"rounds": protocol.rounds, "repeats": protocol.repeats,

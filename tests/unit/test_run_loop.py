@@ -6,14 +6,13 @@ the same loop against real engines."""
 
 import json
 import random
-from dataclasses import dataclass
 
 import pytest
 
 from factories import profile_doc
 from tfopt import results, runs
 from tfopt.config import load_plan
-from tfopt.engine import ContainerOutcome
+from tfopt.engine import ContainerOutcome, ImageInfo
 from tfopt.errors import ConfigError, EngineUnavailable
 from tfopt.protocol import Protocol, parse_percent
 from tfopt.runs import Arm, measure
@@ -32,16 +31,6 @@ variants:
 """
 
 
-@dataclass
-class Image:
-    id: str = "sha256:" + "e" * 64
-    attrs: dict = None
-    labels: dict = None
-
-    def __post_init__(self):
-        self.attrs, self.labels = {"Size": 1}, {}
-
-
 class FakeEngine:
     """Each visit prints a profile scaled per variant, with a container effect of sd `spread`.
     `clock` advances `visit_s` per visit so time limits are testable without waiting."""
@@ -56,7 +45,7 @@ class FakeEngine:
         return "fake"
 
     def image(self, tag):
-        return Image()
+        return ImageInfo(id="sha256:" + "e" * 64, tags=(tag,), size_bytes=1, labels={})
 
     def run(self, spec):
         if self.lose_after is not None and len(self.specs) >= self.lose_after:
