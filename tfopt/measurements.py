@@ -9,7 +9,7 @@ marked as such). Anything else is refused with a ConfigError that names the file
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -35,6 +35,28 @@ class Container:
         """(throttled CFS periods, all CFS periods)."""
         return int(self.cgroup.get("nr_throttled") or 0), int(self.cgroup.get("nr_periods") or 0)
 
+    @property
+    def predictions_digest(self) -> Optional[str]:
+        """The digest of every prediction this container made (the correctness gate compares them)."""
+        return (self.profile.get("predictions") or {}).get("digest")
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One visit as recorded, whether or not its container produced a profile."""
+
+    round: Optional[int]
+    seconds: Optional[float]  # how long its container ran; None when its times are not recorded
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The container limits a variant was measured under."""
+
+    cpus: Optional[float] = None
+    memory_bytes: Optional[int] = None
+    cpuset: Optional[str] = None
+
 
 @dataclass(frozen=True)
 class VariantResult:
@@ -48,6 +70,33 @@ class VariantResult:
     run_id: Optional[str]
     settings: dict
     containers: Tuple[Container, ...]
+    visits: Tuple[Visit, ...] = ()  # every visit, also those whose container produced no profile
+    changes: Dict[str, list] = field(default_factory=dict)  # {key: [parent's value, this value]}
+    may_change_predictions: bool = False
+    runtime: str = "tensorflow"
+    decoding: str = "rerun"
+    protocol: dict = field(default_factory=dict)  # the measuring protocol as this result recorded it
+    limits: Limits = Limits()
+    image_size_bytes: Optional[int] = None
+    image_labels: Dict[str, str] = field(default_factory=dict)
+    engine: Optional["EngineFacts"] = None  # the Docker engine measured on, where recorded
+    host: Optional["EngineFacts"] = None  # the machine as the controlling host saw it
+    tfopt_version: Optional[str] = None
+    git_commit: Optional[str] = None  # of the tfopt that measured
+
+    @property
+    def is_reference(self) -> bool:
+        return self.reference == self.name
+
+    @property
+    def machine(self) -> Optional["EngineFacts"]:
+        """The machine measured on: the engine's facts (its CPU is read on that machine), else the host's."""
+        return self.engine or self.host
+
+    @property
+    def predictions_digests(self) -> Tuple[Optional[str], ...]:
+        """The predictions digest of each container that produced a profile (None where it has none)."""
+        return tuple(c.predictions_digest for c in self.containers)
 
     @property
     def threads(self) -> Tuple[Optional[int], Optional[int]]:
@@ -58,6 +107,11 @@ class VariantResult:
     @property
     def env(self) -> Dict[str, str]:
         return dict(self.settings.get("env") or {})
+
+    @property
+    def tensorflow(self):
+        """Where its TensorFlow comes from, as the settings give it (e.g. {"pypi": "tensorflow-cpu==2.21.0"})."""
+        return self.settings.get("tensorflow")
 
     def first_rounds(self, rounds: int) -> "VariantResult":
         """This variant as it stood after `rounds` rounds (a visit's round counts from 0)."""
@@ -79,9 +133,9 @@ def seconds_between(started_at, finished_at) -> Optional[float]:
     return (end - start).total_seconds() if start and end else None
 
 
-def visit_seconds(visit: dict) -> Optional[float]:
-    """How long one visit's container ran (its engine's start and finish times)."""
-    return seconds_between(visit.get("started_at"), visit.get("finished_at"))
+def _visit(visit: dict) -> Visit:
+    """Its container's time comes from its engine's start and finish times."""
+    return Visit(round=visit.get("round"), seconds=seconds_between(visit.get("started_at"), visit.get("finished_at")))
 
 
 def _container(visit: dict) -> Optional[Container]:
@@ -97,7 +151,11 @@ def _container(visit: dict) -> Optional[Container]:
                      cgroup=profile.get("cgroup") or {}, profile=profile)
 
 
-def variant_result(doc: dict) -> VariantResult:
+Doc = Union[dict, VariantResult]  # a raw result document or its typed view
+Results = Dict[str, Doc]  # by variant name
+
+
+def variant_result(doc: Doc) -> VariantResult:
     """A result document (tfopt.result/1; synthetic test documents may omit "schema")."""
     if isinstance(doc, VariantResult):
         return doc
@@ -106,12 +164,27 @@ def variant_result(doc: dict) -> VariantResult:
         raise ConfigError(f"result document of {doc.get('variant', {}).get('name', '?')} has schema "
                           f"{schema!r}; this tfopt reads {', '.join(RESULT_SCHEMAS)}",
                           hint="use the tfopt version that wrote it, or re-run the measurement")
-    variant = doc["variant"]
-    containers = tuple(c for c in map(_container, doc.get("visits") or []) if c is not None)
-    return VariantResult(name=variant["name"], family=variant.get("family") or "?",
-                         parent=variant.get("parent"), reference=variant.get("reference"),
-                         arm_of=variant.get("arm_of"), run_id=doc.get("run_id"),
-                         settings=variant.get("settings") or {}, containers=containers)
+    variant, image, limits = doc["variant"], doc.get("image") or {}, doc.get("limits") or {}
+    engine, host = doc.get("engine"), doc.get("host") or {}
+    visits = doc.get("visits") or []
+    return VariantResult(
+        name=variant["name"], family=variant.get("family") or "?",
+        parent=variant.get("parent"), reference=variant.get("reference"),
+        arm_of=variant.get("arm_of"), run_id=doc.get("run_id"),
+        settings=variant.get("settings") or {},
+        containers=tuple(c for c in map(_container, visits) if c is not None), visits=tuple(map(_visit, visits)),
+        changes=variant.get("changes") or {}, may_change_predictions=bool(variant.get("may_change_predictions")),
+        runtime=variant.get("runtime") or "tensorflow", decoding=variant.get("decoding") or "rerun",
+        protocol=doc.get("protocol") or {},
+        limits=Limits(cpus=limits.get("cpus"), memory_bytes=limits.get("memory_bytes"), cpuset=limits.get("cpuset")),
+        image_size_bytes=image.get("size_bytes"), image_labels=image.get("labels") or {},
+        engine=engine_facts(engine) if engine else None, host=engine_facts(host) if host else None,
+        tfopt_version=host.get("tfopt_version"), git_commit=host.get("git_commit"))
+
+
+def variant_results(docs: Results) -> Dict[str, VariantResult]:
+    """Each document's typed view, by the same names (read once, then passed around)."""
+    return {name: variant_result(doc) for name, doc in docs.items()}
 
 
 @dataclass(frozen=True)
@@ -161,7 +234,7 @@ class Run:
 
     @property
     def variants(self) -> Dict[str, VariantResult]:
-        return {n: variant_result(d) for n, d in self.docs.items()}
+        return variant_results(self.docs)
 
     @property
     def engine(self) -> Optional[EngineFacts]:
@@ -201,12 +274,12 @@ class Run:
 
     @property
     def visit_count(self) -> int:
-        return sum(len(d.get("visits") or ()) for d in self.docs.values())
+        return sum(len(v.visits) for v in self.variants.values())
 
     @property
     def container_minutes(self) -> Optional[float]:
         """Every visit's container time summed; None when a visit has no recorded times."""
-        seconds = [visit_seconds(v) for d in self.docs.values() for v in d.get("visits") or ()]
+        seconds = [visit.seconds for v in self.variants.values() for visit in v.visits]
         return sum(seconds) / 60 if seconds and None not in seconds else None
 
     def describe_status(self) -> str:

@@ -110,14 +110,17 @@ def test_race_cost_counts_visits_and_container_minutes():
     def visit(start, end):
         return {"started_at": f"2026-11-25T01:{start:02d}:00.123456789Z", "finished_at": f"2026-11-25T01:{end:02d}:00Z"}
 
-    docs = {"kept": {"visits": [visit(0, 2), visit(10, 12), visit(20, 22)]},  # 3 rounds, 2 min each
-            "dropped": {"visits": [visit(2, 6)]}}  # dropped after round 1, 4 min a visit
+    def doc(name, *visits):
+        return {"variant": {"name": name}, "visits": list(visits)}
+
+    docs = {"kept": doc("kept", visit(0, 2), visit(10, 12), visit(20, 22)),  # 3 rounds, 2 min each
+            "dropped": doc("dropped", visit(2, 6))}  # dropped after round 1, 4 min a visit
     cost = race_cost(docs, rounds_done=3)
     assert cost["visits"] == 4 and cost["full_visits"] == 6
     assert cost["minutes"] == pytest.approx(10, abs=0.02) and cost["full_minutes"] == pytest.approx(18, abs=0.02)
     assert cost["saved"] == pytest.approx(1 - 10 / 18, abs=0.001)
     assert describe_cost(cost).startswith("race cost: 4 of 6 visits, 10.0 of ~18.0 container-minutes")
-    no_times = race_cost({"a": {"visits": [{"started_at": "t0", "finished_at": "t1"}]}}, rounds_done=2)
+    no_times = race_cost({"a": doc("a", {"started_at": "t0", "finished_at": "t1"})}, rounds_done=2)
     assert no_times["minutes"] is None and no_times["saved"] == pytest.approx(0.5)
 
 
