@@ -6,11 +6,10 @@ the variant declares `may_change_predictions: true` in variants.yaml.
 """
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 from .errors import CorrectnessError
-
-Results = Dict[str, dict]
+from .measurements import Doc, Results, variant_result, variant_results
 
 OK, DIFFERS, UNCHECKED = "ok", "differs", "unchecked"
 
@@ -27,19 +26,9 @@ class Mismatch:
         return f"{self.variant}: {self.detail}"
 
 
-def visit_digests(result: dict) -> List[Optional[str]]:
-    """The predictions digest of each visit that produced a profile (None if it has none)."""
-    digests = []
-    for visit in result.get("visits") or []:
-        profile = visit.get("profile")
-        if isinstance(profile, dict):
-            digests.append((profile.get("predictions") or {}).get("digest"))
-    return digests
-
-
-def digest(result: dict) -> Optional[str]:
+def digest(result: Doc) -> Optional[str]:
     """The variant's single predictions digest, or None if its visits lack or disagree on one."""
-    found = set(visit_digests(result))
+    found = set(variant_result(result).predictions_digests)
     return found.pop() if len(found) == 1 else None
 
 
@@ -49,19 +38,18 @@ def _short(d: Optional[str]) -> str:
 
 def mismatches(results: Results, name: str) -> List[Mismatch]:
     """What is wrong with one variant's predictions; empty when it passes or can't be checked."""
-    variant = results[name]["variant"]
-    ref = variant.get("reference")
-    allowed = bool(variant.get("may_change_predictions"))
+    variant = variant_result(results[name])
+    ref, allowed = variant.reference, variant.may_change_predictions
     found: List[Mismatch] = []
 
-    digests = visit_digests(results[name])
+    digests = variant.predictions_digests
     distinct = sorted({d for d in digests if d})
     if len(distinct) > 1 or (distinct and None in digests):
         found.append(Mismatch(name, ref, "visits-disagree",
                               f"its {len(digests)} visits produced {len(set(digests))} different "
                               f"predictions digests ({', '.join(_short(d) for d in distinct)})",
                               allowed))
-    own = digest(results[name])
+    own = digest(variant)
     if ref and ref != name and ref in results and own:
         expected = digest(results[ref])
         if expected and own != expected:
@@ -73,7 +61,8 @@ def mismatches(results: Results, name: str) -> List[Mismatch]:
 
 def check(results: Results) -> List[Mismatch]:
     """Every mismatch across the given results, allowed or not."""
-    return [m for name in sorted(results) for m in mismatches(results, name)]
+    typed = variant_results(results)
+    return [m for name in sorted(typed) for m in mismatches(typed, name)]
 
 
 def status(results: Results, name: str) -> str:
@@ -81,7 +70,7 @@ def status(results: Results, name: str) -> str:
     reference has no result or no single digest)."""
     if mismatches(results, name):
         return DIFFERS
-    ref = results[name]["variant"].get("reference") or name
+    ref = variant_result(results[name]).reference or name
     if digest(results[name]) is None or ref not in results or digest(results[ref]) is None:
         return UNCHECKED
     return OK

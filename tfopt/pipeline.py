@@ -8,6 +8,7 @@ from .config import Plan, describe
 from .engine import Engine
 from .errors import ConfigError, RunError
 from .log import log
+from .measurements import Results, variant_result, variant_results
 from .multi_engine import measure_everywhere
 from .prepare import prepare
 from .protocol import Protocol
@@ -34,14 +35,14 @@ def print_plan(plan: Plan, names: List[str], protocol: Protocol,
             log.info("  " + line)
 
 
-def unchecked_notes(measured: dict, names: List[str]) -> List[str]:
+def unchecked_notes(measured: Results, names: List[str]) -> List[str]:
     """Say which variants the gate could not check, and how to check them."""
     from .gate import UNCHECKED, status
 
     notes = []
     for name in names:
         if name in measured and status(measured, name) == UNCHECKED:
-            ref = measured[name]["variant"].get("reference")
+            ref = variant_result(measured[name]).reference
             notes.append(f"predictions of {name} are unchecked: its reference {ref} has no result here; "
                          f"check them with: invoke profile --variant {ref} --variant {name}")
     return notes
@@ -127,9 +128,9 @@ def _check_instructions(member: fleet.Member, arms: List[Arm]) -> None:
 def _gate(results_dir: Path, report: RunReport, arm_names: List[str]) -> None:
     from .gate import enforce
 
-    mine = results.load_run(results_dir, report.run_id)
+    mine = variant_results(results.load_run(results_dir, report.run_id))
     latest = results.latest_by_variant(results_dir)
-    borrowed = {d["variant"].get("reference") for d in mine.values()} - set(mine)
+    borrowed = {r.reference for r in mine.values()} - set(mine)
     measured = {**{n: latest[n] for n in borrowed if n in latest}, **mine}  # references from earlier runs
     for allowed in enforce(measured):
         if allowed.variant not in arm_names:
