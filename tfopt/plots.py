@@ -13,9 +13,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 from . import gate, race, stats  # noqa: E402
-from .measurements import Run  # noqa: E402
-
-Results = Dict[str, dict]
+from .measurements import Results, Run, variant_result, variant_results  # noqa: E402
 
 DIFFERS_MARK = "✗ predictions differ"
 LOG_SCALE_RANGE = 10.0  # use a log axis when max/min exceeds this
@@ -28,19 +26,16 @@ LOG_TICK_STEPS = ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.1, 1.2, 1.3, 1.4, 1.5, 
 def limits_label(results: Results) -> str:
     """'1 CPU, 4 GiB' from the results' container limits ('mixed limits' if they differ)."""
     seen = set()
-    for doc in results.values():
-        limits = doc.get("limits") or {}
-        cpus, mem = limits.get("cpus"), limits.get("memory_bytes")
-        cpu_text = f"{cpus:g} CPU" if cpus else "no CPU limit"
-        mem_text = f"{mem / 2**30:g} GiB" if mem else "no memory limit"
-        cpuset = limits.get("cpuset")
-        seen.add(f"{cpu_text}, {mem_text}" + (f", cpuset {cpuset}" if cpuset else ""))
+    for limits in (variant_result(doc).limits for doc in results.values()):
+        cpu_text = f"{limits.cpus:g} CPU" if limits.cpus else "no CPU limit"
+        mem_text = f"{limits.memory_bytes / 2**30:g} GiB" if limits.memory_bytes else "no memory limit"
+        seen.add(f"{cpu_text}, {mem_text}" + (f", cpuset {limits.cpuset}" if limits.cpuset else ""))
     return seen.pop() if len(seen) == 1 else "mixed limits"
 
 
 def variant_label(results: Results, name: str) -> str:
     label = name
-    if results[name]["variant"].get("reference") == name:
+    if variant_result(results[name]).is_reference:
         label += " (reference)"
     if gate.status(results, name) == gate.DIFFERS:
         label += f"  {DIFFERS_MARK}"
@@ -97,7 +92,7 @@ def latency_chart(results: Results, family: str, names: Sequence[str], path: Pat
         words = list(summary)
         med = [s.median for s in summary.values()]
         differs = gate.status(results, name) == gate.DIFFERS
-        is_ref = results[name]["variant"].get("reference") == name
+        is_ref = variant_result(results[name]).is_reference
         ax.plot(words, med, marker="o", markersize=3.5, color=color,
                 linewidth=2.6 if is_ref else 1.6, linestyle="--" if differs else "-",
                 label=variant_label(results, name))
@@ -323,6 +318,7 @@ def render(results: Results, out_dir: Path, *, published: Optional[Path] = None,
     has more than its reference), plus published-2019.png when `published` is given and
     race.png when `run` (the run of `results`) is a race."""
     out_dir = Path(out_dir)
+    results = variant_results(results)
     written: List[Path] = []
     for family, names in stats.families(results).items():
         written.append(latency_chart(results, family, names, out_dir / f"latency-{family}.png", seed))

@@ -19,7 +19,7 @@ from typing import Callable, Dict, List, Optional
 
 from . import compute_bound, gate, stats
 from .errors import ConfigError
-from .measurements import Run
+from .measurements import Run, VariantResult
 
 RUN_MARK = re.compile(r"<!-- results-run (\S+) -->")
 TABLE = re.compile(r"(<!-- results-table -->\n)(.*?)(<!-- /results-table -->)", re.S)
@@ -30,15 +30,15 @@ def _ms(x: float) -> str:
     return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
 
 
-def _changes(doc: dict) -> str:
+def _changes(result: VariantResult) -> str:
     from .report import _changes as describe_changes  # the report's wording, kept in one place
 
-    return describe_changes(doc)
+    return describe_changes(result)
 
 
 def figures(run: Run) -> Dict[str, str]:
     """Every figure key of the run with its text."""
-    results = run.docs
+    results = run.variants
     out: Dict[str, str] = {}
     peak = compute_bound.run_peak(results)
     for family, names in stats.families(results).items():
@@ -71,9 +71,10 @@ def results_table(run: Run) -> str:
     rows = ["| variant | what it changes | ms, 1 word | ms, 20 words | vs reference | vs parent "
             "| x above the compute bound, 20 words |",
             "|---|---|---|---|---|---|---|"]
-    for names in stats.families(run.docs).values():
+    variants = run.variants
+    for names in stats.families(variants).values():
         for name in names:
-            cells = [name, _changes(run.docs[name])] + [
+            cells = [name, _changes(variants[name])] + [
                 f.get(f"{name}.{k}", "—") for k in ("ms-1", "ms-20", "vs-reference", "vs-parent", "bound-20")]
             rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(rows) + "\n"

@@ -14,10 +14,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import compute_bound, gate, plots, stats
-from .measurements import Run, engine_facts
+from .measurements import Results, Run, VariantResult, variant_results
 from .results import read_run_meta, run_dir
-
-Results = Dict[str, dict]
 
 
 # ---------------------------------------------------------------- document model
@@ -71,12 +69,12 @@ def _median_over_visits(values: Sequence[Optional[float]]) -> Optional[float]:
     return float(np.median(found)) if found else None
 
 
-def _peak_rss(result: dict) -> str:
+def _peak_rss(result: VariantResult) -> str:
     rss = _median_over_visits([p.get("peak_rss_bytes") for p in stats.profiles(result)])
     return f"{rss / 2**20:.0f} MiB" if rss else "—"
 
 
-def _timing_s(result: dict, *keys: str) -> Optional[float]:
+def _timing_s(result: VariantResult, *keys: str) -> Optional[float]:
     """Median over visits of the first timing key a profile has, in seconds."""
     values = []
     for p in stats.profiles(result):
@@ -86,7 +84,7 @@ def _timing_s(result: dict, *keys: str) -> Optional[float]:
     return found / 1e9 if found is not None else None
 
 
-def _load_time(result: dict) -> str:
+def _load_time(result: VariantResult) -> str:
     load = _timing_s(result, "load_ns", "start_to_model_loaded_ns", "model_loaded_ns")
     ready = _timing_s(result, "start_to_first_prediction_ns")
     if load is None:
@@ -94,8 +92,8 @@ def _load_time(result: dict) -> str:
     return f"{load:.2f} s" + (f" ({ready:.1f} s)" if ready is not None else "")
 
 
-def _image_size(result: dict) -> str:
-    size = (result.get("image") or {}).get("size_bytes")
+def _image_size(result: VariantResult) -> str:
+    size = result.image_size_bytes
     return f"{size / 1e9:.2f} GB" if size else "—"
 
 
@@ -105,16 +103,13 @@ def _correctness(results: Results, name: str) -> str:
         return "✓"
     if state == gate.UNCHECKED:
         return "? unchecked"
-    allowed = results[name]["variant"].get("may_change_predictions")
-    return "✗ differs (allowed)" if allowed else "✗ differs"
+    return "✗ differs (allowed)" if results[name].may_change_predictions else "✗ differs"
 
 
-def _changes(result: dict) -> str:
-    variant = result["variant"]
-    changes = variant.get("changes") or {}
-    if not changes:
-        return "reference" if variant.get("reference") == variant["name"] else "—"
-    return "; ".join(_change(key, old, new) for key, (old, new) in changes.items())
+def _changes(result: VariantResult) -> str:
+    if not result.changes:
+        return "reference" if result.is_reference else "—"
+    return "; ".join(_change(key, old, new) for key, (old, new) in result.changes.items())
 
 
 def _change(key: str, old, new) -> str:
@@ -206,9 +201,8 @@ def _pair(values: Sequence[str]) -> str:
     return " / ".join(values) if values else "—"
 
 
-def _axes(result: dict) -> str:
-    variant = result["variant"]
-    return f"{variant.get('runtime') or 'tensorflow'} · {variant.get('decoding') or 'rerun'}"
+def _axes(result: VariantResult) -> str:
+    return f"{result.runtime} · {result.decoding}"
 
 
 def _limit_section(results: Results, families: Dict[str, List[str]]) -> Section:
@@ -264,7 +258,7 @@ def _best_bullets(results: Results, families: Dict[str, List[str]]) -> List[str]
          lambda v: f"{v / 2**20:.0f} MiB")
     best("Quickest to its first prediction", lambda r: _timing_s(r, "start_to_first_prediction_ns"),
          lambda v: f"{v:.2f} s from process start")
-    best("Smallest image", lambda r: (r.get("image") or {}).get("size_bytes") or None,
+    best("Smallest image", lambda r: r.image_size_bytes or None,
          lambda v: f"{v / 1e9:.2f} GB")
     return bullets
 
@@ -289,7 +283,7 @@ def _family_section(results: Results, family: str, names: List[str], seed: int, 
     methods = sorted({s.method for s in (stats.against_reference(results, n) for n in names) if s})
     header = ["variant", "changes against its parent", "ms, 1 word", "ms, 20 words",
               "vs reference", "vs parent", "peak RSS", "load (ready)", "predictions", "image"]
-    ref = results[names[0]]["variant"].get("reference") or names[0]
+    ref = results[names[0]].reference or names[0]
     return Section(
         f"Family {family}",
         paragraphs=[f"Reference variant: {ref}. Each variant extends its parent; "
@@ -356,25 +350,24 @@ def _aa_section(aa: Optional[Results], families: Sequence[str]) -> Tuple[Section
 
 
 def _environment_section(results: Results) -> Section:
-    docs = list(results.values())
-    hosts = [d.get("host") or {} for d in docs]
-    engines = [engine_facts(d["engine"]) for d in docs if isinstance(d.get("engine"), dict)]
-    machines = [d.get("engine") or d.get("host") or {} for d in docs]  # an engine's CPU is read on its machine
-    profiles = [p for d in docs for p in stats.profiles(d)]
-    flags = sorted({f for h in machines for f in _flags(h.get("cpu_flags"))})
+    measured = list(results.values())
+    engines = [r.engine for r in measured if r.engine]
+    machines = [r.machine for r in measured if r.machine]
+    profiles = [p for r in measured for p in stats.profiles(r)]
+    flags = sorted({f for m in machines for f in _flags(m.cpu_flags)})
     cgroups = [p.get("cgroup") or {} for p in profiles]
     quotas = {(c.get("cpu_quota_us"), c.get("cpu_period_us")) for c in cgroups
               if c.get("cpu_quota_us")}
     rows = [
-        ["CPU", _distinct(h.get("cpu_model") for h in machines)],
+        ["CPU", _distinct(m.cpu_model for m in machines)],
         ["relevant CPU flags", ", ".join(flags) or "none of avx/avx2/fma/avx512*"],
-        ["kernel", _distinct(h.get("kernel") for h in machines)],
-        ["Docker", _distinct(h.get("docker_version") for h in machines)],
+        ["kernel", _distinct(m.kernel for m in machines)],
+        ["Docker", _distinct(m.docker_version for m in machines)],
         ["container limits", plots.limits_label(results)],
         ["cgroup", f"v{_distinct(c.get('version') for c in cgroups)}; CPU quota "
                    + (", ".join(f"{q} µs per {p} µs" for q, p in sorted(quotas)) or "none")],
-        ["tfopt", _distinct(f"{h.get('tfopt_version')} ({str(h.get('git_commit'))[:10]})"
-                            for h in hosts if h.get("tfopt_version"))],
+        ["tfopt", _distinct(f"{r.tfopt_version} ({str(r.git_commit)[:10]})"
+                            for r in measured if r.tfopt_version)],
     ]
     if engines:
         rows.insert(0, ["Docker engine", _distinct(f"{e.name} at {e.endpoint} (host {e.host_name})"
@@ -392,16 +385,16 @@ def _environment_section(results: Results) -> Section:
 
 def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
     rows = []
-    for run_id in sorted({d.get("run_id", "?") for d in results.values()}):
-        docs = [d for d in results.values() if d.get("run_id") == run_id]
+    for run_id in sorted({r.run_id or "?" for r in results.values()}):
+        docs = [r for r in results.values() if (r.run_id or "?") == run_id]
         meta = run_meta.get(run_id, {})
-        protocol = dict(docs[0].get("protocol") or {}, **(meta.get("protocol") or {}))
-        visits = [v for d in docs for v in d.get("visits") or []]
-        repeats = {len(c.get("samples_ns") or []) for d in docs for p in stats.profiles(d)
+        protocol = dict(docs[0].protocol, **(meta.get("protocol") or {}))
+        visits = [v for r in docs for v in r.visits]
+        repeats = {len(c.get("samples_ns") or []) for r in docs for p in stats.profiles(r)
                    for c in p.get("cases") or []}
-        rounds = protocol.get("rounds", len({v.get("round") for v in visits}))
+        rounds = protocol.get("rounds", len({v.round for v in visits}))
         rows.append([run_id, str(meta.get("kind", "—")),
-                     ", ".join(sorted(d["variant"]["name"] for d in docs)),
+                     ", ".join(sorted(r.name for r in docs)),
                      f"{rounds} ({len(visits)} containers)",
                      str(protocol.get("repeats", _distinct(repeats))),
                      str(protocol.get("warmups", "—")), str(protocol.get("seed", "—")),
@@ -440,7 +433,7 @@ def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> Lis
 
 def _load_run_meta(results: Results, results_dir: Path) -> Dict[str, dict]:
     meta = {}
-    for run_id in {d.get("run_id") for d in results.values() if d.get("run_id")}:
+    for run_id in {r.run_id for r in results.values() if r.run_id}:
         try:
             meta[run_id] = read_run_meta(run_dir(results_dir, run_id))
         except (OSError, ValueError):
@@ -452,6 +445,7 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
           images: Sequence[str] = (), seed: int = 0, run: Optional[Run] = None) -> List[Section]:
     """The report's sections; `images` are chart file names (matched to families by name).
     `aa`: A/A arms measured in the same run as `results`, by arm name."""
+    results, aa = variant_results(results), variant_results(aa or {})
     families = stats.families(results)
     aa_section, floors = _aa_section(aa, list(families))
     sections = [_summary_section(results, families, floors, run)]
@@ -481,14 +475,12 @@ def _isa_section(results: Results) -> Section:
 
     wheels: Dict[str, List[str]] = {}
     for name, result in results.items():
-        labels = (result.get("image") or {}).get("labels") or {}
-        wheels.setdefault(labels.get("tfopt.tf_wheel_sha256") or f"? ({name})", []).append(name)
+        wheels.setdefault(result.image_labels.get("tfopt.tf_wheel_sha256") or f"? ({name})", []).append(name)
     rows = []
     for sha, names in wheels.items():
-        labels = (results[names[0]].get("image") or {}).get("labels") or {}
-        counts = tf_isa_of_labels(labels)
-        tf = results[names[0]]["variant"].get("settings", {}).get("tensorflow")
-        rows.append([", ".join(names), _value(tf), sha[:12]]
+        first = results[names[0]]
+        counts = tf_isa_of_labels(first.image_labels)
+        rows.append([", ".join(names), _value(first.tensorflow), sha[:12]]
                     + [f"{counts[k]:,}" if counts else "—" for k in ("avx", "avx2", "fma", "avx512f")])
     return Section("Instruction sets of the TensorFlow wheels", tables=[Table(
         ["variants", "TensorFlow", "wheel sha256", "avx", "avx2", "fma", "avx512"], rows)],
@@ -617,6 +609,7 @@ def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
     Returns every file written.
     """
     out_dir = Path(out_dir)
+    results = variant_results(results)
     charts = plots.render(results, out_dir, published=published, seed=seed, run=run)
     if run_meta is None:
         run_meta = {run.run_id: run.meta} if run is not None else _load_run_meta(results, out_dir)

@@ -219,20 +219,22 @@ def test_wheel_isa_is_computed_once_per_sha256(tmp_path, monkeypatch):
 
 def test_report_has_an_isa_row_per_profiled_wheel(tmp_path, monkeypatch):
     from tfopt import report
+    from tfopt.measurements import variant_result
 
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path))
     (tmp_path / "isa").mkdir()
     (tmp_path / "isa" / ("b" * 64 + ".json")).write_text(
         '{"counts": {"fma": 0, "avx2": 0, "avx512f": 0, "avx": 111664, "instructions": 9}}')
 
-    def result(tf, labels):
-        return {"variant": {"settings": {"tensorflow": {"pypi": tf}}}, "image": {"labels": labels}}
+    def result(name, tf, labels):
+        return variant_result({"variant": {"name": name, "settings": {"tensorflow": {"pypi": tf}}},
+                               "image": {"labels": labels}})
 
     results = {
-        "intel-avx512": result("intel-tensorflow-avx512==2.14.0", {
+        "intel-avx512": result("intel-avx512", "intel-tensorflow-avx512==2.14.0", {
             "tfopt.tf_wheel_sha256": "a" * 64, "tfopt.tf_isa": "fma=12,avx2=340,avx512f=5600,avx=9000"}),
-        "stock-1": result("tensorflow==1.13.1", {"tfopt.tf_wheel_sha256": "b" * 64}),   # label missing: cache
-        "stock-2": result("tensorflow==1.13.1", {"tfopt.tf_wheel_sha256": "b" * 64}),
+        "stock-1": result("stock-1", "tensorflow==1.13.1", {"tfopt.tf_wheel_sha256": "b" * 64}),  # label missing: cache
+        "stock-2": result("stock-2", "tensorflow==1.13.1", {"tfopt.tf_wheel_sha256": "b" * 64}),
     }
     table = report._isa_section(results).tables[0]
     assert table.header[-4:] == ["avx", "avx2", "fma", "avx512"]
