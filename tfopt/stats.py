@@ -18,12 +18,12 @@ No interval is given, and none is called significant, with fewer than two contai
 """
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import stats as scipy_stats
 
-from .measurements import VariantResult, variant_result
+from .measurements import Doc, Results, VariantResult, variant_result
 
 CONFIDENCE = 0.95
 POWER = 0.80  # for the minimum detectable effect of a non-significant comparison
@@ -38,8 +38,6 @@ VISIT_DRIFT = 0.10  # (slowest - fastest visit) / median visit
 
 WELCH, BLOCKED, ONE_SAMPLE, NONE = "welch", "blocked", "one-sample", "none"
 
-Results = Dict[str, dict]
-Doc = Union[dict, VariantResult]
 
 
 # ---------------------------------------------------------------- t-intervals (vectorised)
