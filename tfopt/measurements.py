@@ -258,9 +258,14 @@ class Run:
         return len({c.round for v in self.variants.values() for c in v.containers})
 
     @property
+    def parent(self) -> Optional[str]:
+        """The multi-engine run this run is one engine's part of; None for a run of its own."""
+        return self.meta.get("parent")
+
+    @property
     def race(self) -> Optional["RaceRecord"]:
         """The race record of a `--race` run; None for a run that profiled every variant fully."""
-        return RaceRecord.of(self.meta["race"]) if self.meta.get("race") else None
+        return race_record(self.meta)
 
     @property
     def stop_reason(self) -> Optional[str]:
@@ -332,6 +337,11 @@ class RaceRecord:
                    survivors=tuple(raw.get("survivors") or ()), winner=raw.get("winner"),
                    verdict=raw.get("verdict"), visits=raw["visits"], full_visits=raw["full_visits"],
                    minutes=raw.get("minutes"), full_minutes=raw.get("full_minutes"), saved=raw["saved"])
+
+
+def race_record(meta: dict) -> Optional[RaceRecord]:
+    """The race record of a run.json; None for a run that profiled every variant fully."""
+    return RaceRecord.of(meta["race"]) if meta.get("race") else None
 
 
 def _status(meta: dict) -> Tuple[str, bool]:

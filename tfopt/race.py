@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple
 
 from . import stats
 from .log import log
-from .measurements import Results, Run, variant_result, variant_results
+from .measurements import RaceRecord, Results, Run, variant_result, variant_results
 from .protocol import DEFAULT_MARGIN, DEFAULT_TIE
 
 
@@ -155,9 +155,9 @@ def race_cost(docs: Results, rounds_done: int) -> dict:
                           else visits / full_visits if full_visits else 1.0)}
 
 
-def describe_cost(cost: dict) -> str:
-    text = f"race cost: {cost['visits']} of {cost['full_visits']} visits"
-    if cost.get("minutes") is not None:
-        text += f", {cost['minutes']:.1f} of ~{cost['full_minutes']:.1f} container-minutes"
-    return text + f" that profiling every variant for the same rounds takes ({cost['saved']:.0%} saved)"
+def describe_cost(record: RaceRecord) -> str:
+    text = f"race cost: {record.visits} of {record.full_visits} visits"
+    if record.minutes is not None:
+        text += f", {record.minutes:.1f} of ~{record.full_minutes:.1f} container-minutes"
+    return text + f" that profiling every variant for the same rounds takes ({record.saved:.0%} saved)"
 

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import compute_bound, gate, plots, stats
-from .measurements import Results, Run, VariantResult, variant_results
+from .measurements import Results, Run, VariantResult, race_record, variant_results
 from .results import read_run_meta, run_dir
 
 
@@ -172,7 +172,7 @@ def _summary_section(results: Results, families: Dict[str, List[str]], floors: D
         if run.status != "complete":
             paragraphs.append(f"This run is {run.status}: variants may have fewer rounds than "
                               f"planned, and some may be missing.")
-        if run.meta.get("parent"):
+        if run.parent:
             paragraphs.append(_part_of(run))
     paragraphs.append("± is the half-width of the 95% confidence interval (its longer side), "
                       "not a standard deviation.")
@@ -183,9 +183,9 @@ def _part_of(run: Run) -> str:
     engine = run.engine
     facts = ", ".join(x for x in (engine and engine.cpu_model, engine and engine.host_name and
                                   f"host {engine.host_name}", engine and engine.endpoint) if x)
-    return (f"This run is one part of the multi-engine run {run.meta['parent']}: everything here was "
+    return (f"This run is one part of the multi-engine run {run.parent}: everything here was "
             f"measured on engine {engine.name if engine else '?'}" + (f" ({facts})" if facts else "")
-            + f". That run's report (results/runs/{run.meta['parent']}/report.html) shows every engine "
+            + f". That run's report (results/runs/{run.parent}/report.html) shows every engine "
               f"side by side.")
 
 
@@ -416,17 +416,17 @@ def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> Lis
 
     sections = []
     for run_id, meta in sorted(run_meta.items()):
-        race = meta.get("race")
-        if not race:
+        race = race_record(meta)
+        if race is None:
             continue
-        rows = [[str(k), str(left), "; ".join(f"{d['name']}: {d['reason']}" for d in race["dropped"]
-                                              if d["after_round"] == k) or "—"]
-                for k, left in enumerate(race["survivors_per_round"], start=1)]
+        rows = [[str(k), str(left), "; ".join(f"{d.name}: {d.reason}" for d in race.dropped
+                                              if d.after_round == k) or "—"]
+                for k, left in enumerate(race.survivors_per_round, start=1)]
         sections.append(Section(f"Race {run_id}", tables=[Table(["after round", "survivors", "dropped"], rows)],
                                 images=[("race.png", "race chart")] if "race.png" in images else [],
                                 images_first=True,
-                                paragraphs=[f"Stopped: {meta.get('stop_reason') or race.get('verdict') or '—'}. "
-                                            f"Drop margin {race['margin']:.0%}, tie target ±{race['tie']:.0%}. "
+                                paragraphs=[f"Stopped: {meta.get('stop_reason') or race.verdict or '—'}. "
+                                            f"Drop margin {race.margin:.0%}, tie target ±{race.tie:.0%}. "
                                             + describe_cost(race) + "."]))
     return sections
 

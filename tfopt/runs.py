@@ -29,6 +29,7 @@ from .config import Variant
 from .engine import ContainerSpec, Engine, ImageInfo, container_name
 from .errors import ConfigError, EngineUnavailable, RunError
 from .log import log
+from .measurements import RaceRecord
 from .protocol import Protocol
 from .race import Race, describe_cost
 from .validate import validate_profile
@@ -244,7 +245,7 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
                        race=race.record(docs, len(orders), stop_reason) if race else None)
     log.info(f"stopped: {stop_reason}")
     if race:
-        log.info(describe_cost(race.record(docs, len(orders), stop_reason)))
+        log.info(describe_cost(RaceRecord.of(race.record(docs, len(orders), stop_reason))))
     return report
 
 

@@ -8,7 +8,7 @@ from tfopt import measurements, results, runs, views
 from tfopt.config import load_plan
 from tfopt.errors import ConfigError
 from tfopt.protocol import Protocol
-from tfopt.race import describe_cost, history, race_cost
+from tfopt.race import Race, describe_cost, history, race_cost
 from tfopt.runs import Arm, measure
 
 PLAN_TEXT = """
@@ -119,7 +119,8 @@ def test_race_cost_counts_visits_and_container_minutes():
     assert cost["visits"] == 4 and cost["full_visits"] == 6
     assert cost["minutes"] == pytest.approx(10, abs=0.02) and cost["full_minutes"] == pytest.approx(18, abs=0.02)
     assert cost["saved"] == pytest.approx(1 - 10 / 18, abs=0.001)
-    assert describe_cost(cost).startswith("race cost: 4 of 6 visits, 10.0 of ~18.0 container-minutes")
+    record = measurements.RaceRecord.of(Race().record(docs, rounds_done=3))
+    assert describe_cost(record).startswith("race cost: 4 of 6 visits, 10.0 of ~18.0 container-minutes")
     no_times = race_cost({"a": doc("a", {"started_at": "t0", "finished_at": "t1"})}, rounds_done=2)
     assert no_times["minutes"] is None and no_times["saved"] == pytest.approx(0.5)
 
