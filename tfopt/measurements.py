@@ -1,5 +1,8 @@
 """Typed view of the results store: the one place that reads result and run documents' keys.
 
+Other modules take a result document or its typed view (Doc; Results by variant name) and
+read it through variant_result(), or read a whole run through load_run().
+
 Loaders are versioned by each document's "schema" field. A multi-engine run (results.py)
 loads as an EnginesRun: its parent's record and each engine's part, an ordinary Run. Known: tfopt.result/1 and
 tfopt.run/1 (a run.json without "status" predates run status: it is inferred and
@@ -109,7 +112,7 @@ class VariantResult:
         return dict(self.settings.get("env") or {})
 
     @property
-    def tensorflow(self):
+    def tensorflow(self) -> Optional[dict]:
         """Where its TensorFlow comes from, as the settings give it (e.g. {"pypi": "tensorflow-cpu==2.21.0"})."""
         return self.settings.get("tensorflow")
 

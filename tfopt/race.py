@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple
 
 from . import stats
 from .log import log
-from .measurements import RaceRecord, Results, Run, variant_result, variant_results
+from .measurements import RaceRecord, Results, Run, variant_results
 from .protocol import DEFAULT_MARGIN, DEFAULT_TIE
 
 
@@ -105,8 +105,9 @@ class Race:
 
     def record(self, docs: Results, rounds_done: int, stop_reason: Optional[str] = None) -> dict:
         """What run.json keeps of the race, with its cost against running every variant every round."""
-        ranked = self.standings({n: r for n, r in variant_results(docs).items() if r.visits})
-        cost = race_cost(docs, rounds_done)
+        typed = variant_results(docs)
+        ranked = self.standings({n: r for n, r in typed.items() if r.visits})
+        cost = race_cost(typed, rounds_done)
         return {"margin": self.margin, "tie": self.tie, "survivors_per_round": self.survivors_per_round,
                 "dropped": [vars(d) for d in self.dropped.values()],
                 "survivors": ranked, "winner": self.winner, "verdict": stop_reason, **cost}
@@ -138,7 +139,7 @@ def history(run: Run) -> Dict[str, List[Point]]:
 def race_cost(docs: Results, rounds_done: int) -> dict:
     """Visits (and container minutes, where timestamps allow) the race used, and what visiting
     every variant in every one of those rounds would have used (each variant's mean visit)."""
-    results = [variant_result(d) for d in docs.values()]
+    results = variant_results(docs).values()
     visits = sum(len(r.visits) for r in results)
     full_visits = rounds_done * len(results)
     minutes, full_minutes = 0.0, 0.0
