@@ -450,6 +450,7 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
     aa_section, floors = _aa_section(aa, list(families))
     sections = [_summary_section(results, families, floors, run)]
     sections[0].bullets += _best_bullets(results, families)
+    sections += _race_sections(run_meta or {}, images)  # a race's answer comes before its variants' details
     for family, names in families.items():
         mine = [i for i in images if i in (f"latency-{family}.png", f"speedup-{family}.png")]
         sections.append(_family_section(results, family, names, seed, floors.get(family, 0.0), mine))
@@ -463,7 +464,6 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
             ("published-2019.png", "published 2019 figures")], paragraphs=[
             "Its figures are the minimum of 3 × 20 runs on a 2019 desktop CPU, not medians: "
             "compare shapes and ratios, not absolute times."]))
-    sections += _race_sections(run_meta or {}, images)
     measured = results or aa or {}
     sections += [_isa_section(measured), _environment_section(measured), _protocol_section(measured, run_meta or {})]
     return sections
