@@ -455,7 +455,7 @@ class Engine:
         interrupted run or a lost engine left behind. Other live runs' containers stay."""
         filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
         removed = []
-        for container in self.client.containers.list(all=True, filters=filters):
+        for container in self.client.containers.list(all=True, filters=filters, ignore_removed=True):
             pid = container.labels.get("tfopt.pid", "")
             if pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid)):
                 continue
@@ -497,7 +497,7 @@ class Engine:
     def remove_containers(self, labels: Dict[str, str]) -> List[str]:
         filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
         removed = []
-        for container in self.client.containers.list(all=True, filters=filters):
+        for container in self.client.containers.list(all=True, filters=filters, ignore_removed=True):
             container.remove(force=True, v=True)
             removed.append(container.short_id)
         return removed

@@ -142,4 +142,5 @@ def load_fixture_image(engine: Engine, scales: Dict[str, float], work: Path) -> 
 
 def profile_containers(client) -> list:
     """tfopt's profiling containers on a docker-py client, running or not."""
-    return client.containers.list(all=True, filters={"label": ["tfopt.managed=true", "tfopt.kind=profile"]})
+    return client.containers.list(all=True, filters={"label": ["tfopt.managed=true", "tfopt.kind=profile"]},
+                                  ignore_removed=True)  # a container may go between list and inspect

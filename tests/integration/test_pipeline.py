@@ -25,7 +25,7 @@ def invoke(*args, check=True) -> subprocess.CompletedProcess:
 
 
 def profile_containers(engine):
-    return engine.client.containers.list(all=True, filters={"label": "tfopt.kind=profile"})
+    return engine.client.containers.list(all=True, filters={"label": "tfopt.kind=profile"}, ignore_removed=True)
 
 
 @pytest.fixture(scope="module")
