@@ -20,7 +20,7 @@ from invoke import Exit, task
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 from tfopt.log import log  # noqa: E402  (these two import no third-party module: `invoke --list` stays fast)
-from tfopt.protocol import Protocol, flag_help  # noqa: E402
+from tfopt.plan.protocol import Protocol, flag_help  # noqa: E402
 
 VARIANTS_FILE = str(ROOT / "variants.yaml")
 
@@ -45,7 +45,7 @@ def fatal_errors(fn):
 
 def _plan(file, yes=False):
     """`yes` accepts large matrix grids; tasks acting on one named variant pass it, as size costs them nothing."""
-    from tfopt.config import load_plan
+    from tfopt.plan.load import load_plan
 
     return load_plan(Path(file), yes=yes)
 
@@ -61,7 +61,7 @@ def _results_dir(results):
 @fatal_errors
 def variants(c, file=VARIANTS_FILE, yes=False):
     """List every variant with its resolved settings (after `extends` and `matrix:` expansion)."""
-    from tfopt.config import describe
+    from tfopt.plan.load import describe
 
     plan = _plan(file, yes)
     for family, members in plan.families().items():
@@ -92,8 +92,8 @@ def profile(c, variant=None, all=False, yes=False, aa=None, file=VARIANTS_FILE, 
             timeout=None, target_ci=None, max_rounds=None, max_minutes=None, race=False, race_margin=None,
             race_tie=None):
     """Build or reuse each variant's image and profile it under its limits. (The measuring flags are
-    declared, with their defaults, once: tfopt/protocol.py. None here means not given.)"""
-    from tfopt.pipeline import profile as run_profile
+    declared, with their defaults, once: tfopt/plan/protocol.py. None here means not given.)"""
+    from tfopt.measure.pipeline import profile as run_profile
 
     plan = _plan(file, yes)
     names = list(plan.variants) if all else list(variant or [])
@@ -110,7 +110,7 @@ def profile(c, variant=None, all=False, yes=False, aa=None, file=VARIANTS_FILE, 
 @fatal_errors
 def engines(c, engine=None, file=VARIANTS_FILE):
     """Check that each engine answers; say what it is and whether a run holds it."""
-    from tfopt import fleet
+    from tfopt.engine import fleet
 
     for line in fleet.status_lines(fleet.connect(fleet.targets(engine or [], _plan(file, yes=True).engines))):
         log.info(line)
@@ -121,7 +121,7 @@ def engines(c, engine=None, file=VARIANTS_FILE):
 @fatal_errors
 def plot(c, run=None, results=None, out=None):
     """Latency and speedup charts (PNG) of one run, in its folder."""
-    from tfopt.views import render_plots
+    from tfopt.render.views import render_plots
 
     for path in render_plots(_results_dir(results), run, out):
         log.info(f"wrote {path}")
@@ -132,7 +132,7 @@ def plot(c, run=None, results=None, out=None):
 @fatal_errors
 def report(c, run=None, results=None, out=None):
     """report.md and report.html of one run, with its plots, in the run's folder."""
-    from tfopt.views import render_report
+    from tfopt.render.views import render_report
 
     for path in render_report(_results_dir(results), run, out):
         log.info(f"wrote {path}")
@@ -143,8 +143,8 @@ def report(c, run=None, results=None, out=None):
 @fatal_errors
 def readme_figures(c, write=False, readme=None, results=None):
     """Check (or --write) README figures against the committed run the README names."""
-    from tfopt.measurements import load_run
-    from tfopt.readme_figures import sync
+    from tfopt.records.documents import load_run
+    from tfopt.render.readme_figures import sync
 
     problems = sync(Path(readme) if readme else ROOT / "README.md",
                     lambda run_id: load_run(_results_dir(results), run_id), write)
@@ -175,7 +175,7 @@ def build_tf(c, variant, force=False, dry_run=False, file=VARIANTS_FILE, fetch_o
 @fatal_errors
 def flamegraph(c, variant, duration=30, file=VARIANTS_FILE, results=None):
     """py-spy flame graph of the profiler inside the variant's container."""
-    from tfopt.flamegraph import record
+    from tfopt.measure.flamegraph import record
 
     path = record(_plan(file, yes=True), variant, _results_dir(results), duration=int(duration))
     log.info(f"wrote {path}")
@@ -185,7 +185,7 @@ def flamegraph(c, variant, duration=30, file=VARIANTS_FILE, results=None):
 @fatal_errors
 def clean(c, wheelhouse=True):
     """Remove what tfopt made: labelled containers, images, volumes, and the wheelhouse."""
-    from tfopt.clean import clean as do_clean
+    from tfopt.engine.clean import clean as do_clean
 
     do_clean(wheelhouse=wheelhouse)
 
@@ -194,7 +194,7 @@ def clean(c, wheelhouse=True):
 @fatal_errors
 def demo(c):
     """The quickstart: profile the default variants, then plot and report."""
-    from tfopt.pipeline import DEFAULT_VARIANTS, DEMO_PROTOCOL
+    from tfopt.measure.pipeline import DEFAULT_VARIANTS, DEMO_PROTOCOL
 
     profile(c, variant=list(DEFAULT_VARIANTS), **DEMO_PROTOCOL)
     report(c)  # renders the plots too
@@ -204,7 +204,7 @@ def demo(c):
 @fatal_errors
 def test(c, only=None):
     """Unit tests, the g2p tests on both TensorFlow stacks, and the integration tests."""
-    from tfopt.testing import run_suites
+    from tfopt.dev.testing import run_suites
 
     code = run_suites(only)
     if code:
@@ -218,8 +218,8 @@ def test(c, only=None):
 def compare_runs(c, run=None, out=None, results=None):
     """Does a second run reproduce the first? Speedups of both, each inside its own run."""
     from tfopt.errors import ConfigError
-    from tfopt.measurements import load_run
-    from tfopt.reproduce import write
+    from tfopt.records.documents import load_run
+    from tfopt.analysis.reproduce import write
 
     if len(run or []) != 2:
         raise ConfigError("give exactly two runs: --run FIRST --run SECOND", hint="`ls results/runs` lists them")
@@ -234,8 +234,8 @@ def compare_runs(c, run=None, out=None, results=None):
 @fatal_errors
 def race_vs_full(c, race, full, out=None, results=None):
     """What racing saved against profiling the same grid fully, and whether the full run agrees."""
-    from tfopt.measurements import load_run
-    from tfopt.race_vs_full import write
+    from tfopt.records.documents import load_run
+    from tfopt.analysis.race_vs_full import write
 
     folder = _results_dir(results)
     path = write(load_run(folder, race), load_run(folder, full), Path(out) if out else folder / "race-vs-full.md")

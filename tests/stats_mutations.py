@@ -1,9 +1,9 @@
 """Mutation check of the statistics tests: apply one known mistake at a time to
-tfopt/stats.py, run the stats tests, restore the file (also on error). Every mutation
+tfopt/analysis/stats.py, run the stats tests, restore the file (also on error). Every mutation
 must make at least one test fail.  Usage: .venv/bin/python tests/stats_mutations.py [NAME...]"""
 import subprocess, sys, pathlib
 root = pathlib.Path(__file__).resolve().parent.parent
-src = root / "tfopt/stats.py"
+src = root / "tfopt/analysis/stats.py"
 orig = src.read_text()
 BOOT = '''
 def _boot_median(calls, rng, n=2000):

@@ -1,6 +1,6 @@
 """Shared fixtures of the g2p suite. Run from the repository root with a stack's python:
 
-    $(python -c 'from tfopt.stacks import ensure_stack; print(ensure_stack("tf2"))') -m pytest tests/g2p
+    $(python -c 'from tfopt.dev.stacks import ensure_stack; print(ensure_stack("tf2"))') -m pytest tests/g2p
 
 Heavy things (weights, exported model directories, loaded models, the word list and the
 checkpoint's predictions for it) are made once per session.

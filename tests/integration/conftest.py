@@ -13,7 +13,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def engine():
-    from tfopt.engine import Engine
+    from tfopt.engine.client import Engine
     from tfopt.errors import EngineUnavailable
 
     try:
@@ -55,7 +55,7 @@ def second_engine():
 def fixture_image(second_engine, tmp_path_factory):
     """The fixture profiler image (second_engine.py), loaded into the second engine."""
     from second_engine import SCALES, load_fixture_image
-    from tfopt.engine import Engine
+    from tfopt.engine.client import Engine
 
     return load_fixture_image(Engine.connect(second_engine.url), SCALES, tmp_path_factory.mktemp("fixture"))
 
@@ -71,8 +71,8 @@ def profile_on_second_engine(second_engine, fixture_image, tmp_path, monkeypatch
     from invoke import Context
 
     from second_engine import FIXTURE_PLAN
-    from tfopt import pipeline
-    from tfopt.prepare import Prepared
+    from tfopt.measure import pipeline
+    from tfopt.build.prepare import Prepared
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     import tasks

@@ -28,7 +28,7 @@ from typing import Dict, Optional
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from factories import profile_doc  # noqa: E402
 
-from tfopt.engine import Engine  # noqa: E402
+from tfopt.engine.client import Engine  # noqa: E402
 from tfopt.errors import EngineUnavailable  # noqa: E402
 
 # Two fixture variants for invoke profile: FIXTURE_SET picks the baked-in profiles

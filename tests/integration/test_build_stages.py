@@ -7,7 +7,7 @@ the earlier stage inherits them, which is how cleanup recognizes it."""
 import io
 import tarfile
 
-from tfopt.engine import Engine
+from tfopt.engine.client import Engine
 
 DOCKERFILE = """ARG BASE
 FROM ${BASE} AS install
@@ -56,7 +56,7 @@ def test_clean_removes_stages_an_older_build_left(second_engine, fixture_image, 
     assert len(left) == 1
     assert engine.client.images.get(left.pop()).labels["tfopt.managed"] == "true"
 
-    from tfopt import clean
+    from tfopt.engine import clean
 
     monkeypatch.setenv("DOCKER_HOST", second_engine.url)
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))

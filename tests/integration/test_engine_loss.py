@@ -13,7 +13,7 @@ import pytest
 from invoke import Exit
 
 from second_engine import profile_containers
-from tfopt import results
+from tfopt.records import store
 
 
 def test_engine_loss_exits_3_keeps_results_marks_interrupted_and_leaves_nothing(
@@ -53,10 +53,10 @@ def test_engine_loss_exits_3_keeps_results_marks_interrupted_and_leaves_nothing(
     assert "the Docker engine stopped answering while running container" in message
     assert "results measured so far are kept" in message
 
-    run_id = results.list_run_ids(results_dir)[-1]
-    status = results.run_status(results_dir, run_id)
+    run_id = store.list_run_ids(results_dir)[-1]
+    status = store.run_status(results_dir, run_id)
     assert status["status"] == "interrupted" and status["reason"].startswith("engine lost")
-    docs = results.load_run(results_dir, run_id)
+    docs = store.load_run(results_dir, run_id)
     assert {n: len(d["visits"]) for n, d in docs.items()} in ({"ref": 1, "fast": 1}, {"ref": 2, "fast": 1},
                                                              {"ref": 1, "fast": 2})
     assert seen["name"] == f"tfopt-{run_id}-{seen['labels']['tfopt.variant']}-r2"
@@ -70,5 +70,5 @@ def test_engine_loss_exits_3_keeps_results_marks_interrupted_and_leaves_nothing(
     out = capsys.readouterr().out
     assert f"removed 1 container(s) left behind by an interrupted run: {seen['name']}" in out
     assert profile_containers(watcher) == []
-    latest = results.list_run_ids(results_dir)[-1]
-    assert results.run_status(results_dir, latest)["status"] == "complete"
+    latest = store.list_run_ids(results_dir)[-1]
+    assert store.run_status(results_dir, latest)["status"] == "complete"

@@ -20,8 +20,9 @@ import yaml
 from invoke import Context, Exit
 
 from second_engine import profile_containers
-from tfopt import fleet, results
-from tfopt.engine import Engine
+from tfopt.engine import fleet
+from tfopt.records import store
+from tfopt.engine.client import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import tasks  # noqa: E402
@@ -64,8 +65,8 @@ def test_a_two_engine_run_measures_everything_on_both_and_records_each_engine(pr
     run, results_dir = profile
     run()
     out = capsys.readouterr().out
-    run_id = [r for r in results.list_run_ids(results_dir) if "@" not in r][-1]
-    meta = results.read_run_meta(results.run_dir(results_dir, run_id))
+    run_id = [r for r in store.list_run_ids(results_dir) if "@" not in r][-1]
+    meta = store.read_run_meta(store.run_dir(results_dir, run_id))
     assert meta["kind"] == "engines" and meta["status"] == "complete"
     assert [e["name"] for e in meta["engines"]] == ["local", "second"]
     local, second = meta["engines"]
@@ -75,17 +76,17 @@ def test_a_two_engine_run_measures_everything_on_both_and_records_each_engine(pr
         assert facts["cpu_model"] and "sse2" in facts["cpu_flags"] and facts["docker_version"]
         assert facts["ncpu"] >= 1 and facts["status"] == "complete"
     # the second engine got the first engine's very images (the content-hash tag checked after load)
-    images = {d["image"]["tag"] for d in results.load_run(results_dir, meta["parts"]["local"]).values()}
+    images = {d["image"]["tag"] for d in store.load_run(results_dir, meta["parts"]["local"]).values()}
     there = Engine.connect(second_engine.url)
     here = Engine.connect()
     assert all(there.image_id(tag) == here.image_id(tag) for tag in images)
     assert "shipped from local" in out or "is there already" in out
     for name, part in meta["parts"].items():
-        docs = results.load_run(results_dir, part)
+        docs = store.load_run(results_dir, part)
         assert {n: len(d["visits"]) for n, d in docs.items()} == {v: 2 for v in VARIANTS}
         assert all(d["engine"]["name"] == name and d["engine"]["endpoint"] == meta["engines"][
             [e["name"] for e in meta["engines"]].index(name)]["endpoint"] for d in docs.values())
-        assert results.read_run_meta(results.run_dir(results_dir, part))["parent"] == run_id
+        assert store.read_run_meta(store.run_dir(results_dir, part))["parent"] == run_id
     assert _locks() == [] and _locks(second_engine.url) == []  # both locks released
     tasks.engines(Context(), engine=["local", f"second={second_engine.url}"])
     listed = capsys.readouterr().out.splitlines()
@@ -93,7 +94,7 @@ def test_a_two_engine_run_measures_everything_on_both_and_records_each_engine(pr
     assert all(line.endswith("· free") for line in listed) and second_engine.url in listed[1]
 
     tasks.report(Context(), run=run_id, results=str(results_dir))
-    report = (results.run_dir(results_dir, run_id) / "report.md").read_text()
+    report = (store.run_dir(results_dir, run_id) / "report.md").read_text()
     assert "local" in report and "second" in report and second_engine.url in report
     assert "ort-incremental" in report and "numpy-incremental" in report
 
@@ -154,12 +155,12 @@ def test_an_engine_reached_over_ssh_gets_its_images_through_ssh_and_runs_its_par
     run(engines=["local", f"box={ssh_to_second_engine}"], rounds=1)
     out = capsys.readouterr().out
     assert f"box: {tags[0]} shipped from local" in out
-    run_id = [r for r in results.list_run_ids(results_dir) if "@" not in r][-1]
-    meta = results.read_run_meta(results.run_dir(results_dir, run_id))
+    run_id = [r for r in store.list_run_ids(results_dir) if "@" not in r][-1]
+    meta = store.read_run_meta(store.run_dir(results_dir, run_id))
     assert meta["status"] == "complete"
     box = [e for e in meta["engines"] if e["name"] == "box"][0]
     assert box["endpoint"] == ssh_to_second_engine and box["cpu_flags"]
-    docs = results.load_run(results_dir, meta["parts"]["box"])
+    docs = store.load_run(results_dir, meta["parts"]["box"])
     assert {n: len(d["visits"]) for n, d in docs.items()} == {v: 1 for v in VARIANTS}
 
 
@@ -197,13 +198,13 @@ def test_an_engine_stopped_mid_run_ends_only_its_part_and_exit_6_names_it(profil
     assert info.value.code == 6
     assert "second" in str(info.value.message) and second_engine.url in str(info.value.message)
 
-    run_id = [r for r in results.list_run_ids(results_dir) if "@" not in r][-1]
-    meta = results.read_run_meta(results.run_dir(results_dir, run_id))
+    run_id = [r for r in store.list_run_ids(results_dir) if "@" not in r][-1]
+    meta = store.read_run_meta(store.run_dir(results_dir, run_id))
     assert meta["status"] == "failed" and "engine second: lost" in meta["reason"]
     assert {e["name"]: e["status"] for e in meta["engines"]} == {"local": "complete", "second": "lost"}
-    first = results.load_run(results_dir, meta["parts"]["local"])
+    first = store.load_run(results_dir, meta["parts"]["local"])
     assert {n: len(d["visits"]) for n, d in first.items()} == {v: 3 for v in VARIANTS}
-    part = results.read_run_meta(results.run_dir(results_dir, meta["parts"]["second"]))
+    part = store.read_run_meta(store.run_dir(results_dir, meta["parts"]["second"]))
     assert part["status"] == "interrupted" and part["reason"].startswith("engine lost")
     assert _locks() == []  # the live engine's lock is released; the dead one's is stale (next test)
 
@@ -216,7 +217,7 @@ def test_an_engine_that_does_not_answer_is_refused_before_any_work(profile, tmp_
     assert info.value.code == 3
     message = str(info.value.message)
     assert missing in message and "nothing was done" in message
-    assert not results.runs_dir(results_dir).exists()  # no run started
+    assert not store.runs_dir(results_dir).exists()  # no run started
     assert _locks() == []
 
 
@@ -235,8 +236,8 @@ def test_an_engine_in_use_by_another_run_is_refused_and_a_stale_lock_is_taken_ov
         assert info.value.code == 9
         message = str(info.value.message)
         assert "is in use by run 20260101T000000Z-other" in message and f"pid {holder.pid}" in message
-        assert not results.runs_dir(results_dir).exists() or not [
-            r for r in results.list_run_ids(results_dir) if "@" not in r]
+        assert not store.runs_dir(results_dir).exists() or not [
+            r for r in store.list_run_ids(results_dir) if "@" not in r]
         assert _locks() == []  # the local engine's lock, taken first, was given back
     finally:
         holder.kill()

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tfopt import gate, results
-from tfopt.images import tf_isa_of_labels
+from tfopt.analysis import gate
+from tfopt.records import store
+from tfopt.build.images import tf_isa_of_labels
 from tfopt.source_build.isa import host_cpu_flags
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,7 @@ def family_run(engine, tmp_path_factory):
     assert done.returncode == 0, done.stderr[-3000:]
     subprocess.run([sys.executable, "-m", "invoke", "report", "--results", str(out)], cwd=ROOT, check=True,
                    capture_output=True)
-    return out, results.latest_by_variant(out)
+    return out, store.latest_by_variant(out)
 
 
 def test_the_three_wheels_install_and_predict_alike(family_run):

@@ -7,7 +7,7 @@ About 100 s of objdump on a cold machine; then cached per wheel sha256 (~/.cache
 import pytest
 
 from tfopt.source_build import isa
-from tfopt.wheels import ensure_lock
+from tfopt.build.wheels import ensure_lock
 
 pytestmark = pytest.mark.integration
 

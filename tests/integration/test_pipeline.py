@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tfopt import results
-from tfopt.validate import validate_profile
+from tfopt.records import store
+from tfopt.measure.validate import validate_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 GIB = 1 << 30
@@ -37,7 +37,7 @@ def results_dir(tmp_path_factory):
 def stock_run(engine, results_dir):
     done = invoke("profile", "--variant", "tf1-stock", "--variant", "tf2-stock", *QUICK,
                   "--results", str(results_dir))
-    return done, results.latest_by_variant(results_dir)
+    return done, store.latest_by_variant(results_dir)
 
 
 def test_plan_is_printed_before_work(stock_run):
@@ -85,7 +85,7 @@ def test_no_profiling_container_is_left(engine, stock_run):
 
 
 def test_plots_and_report_from_the_measurements(stock_run, results_dir):
-    folder = results.run_dir(results_dir, stock_run[1]["tf1-stock"]["run_id"])
+    folder = store.run_dir(results_dir, stock_run[1]["tf1-stock"]["run_id"])
     invoke("plot", "--results", str(results_dir))
     invoke("report", "--results", str(results_dir))
     for name in ("latency-tf1.13.png", "latency-tf2.21.png", "report.md", "report.html"):
@@ -102,8 +102,8 @@ def test_second_run_rebuilds_nothing_and_keeps_the_first(stock_run, results_dir)
                   "--repeats", "1", "--warmups", "0", "--max-words", "2", "--results", str(results_dir))
     assert "building image" not in done.stdout
     assert "reused (tf2-stock, tf2-1thread)" in done.stdout
-    assert first_run in results.list_run_ids(results_dir)
-    latest = results.latest_by_variant(results_dir)
+    assert first_run in store.list_run_ids(results_dir)
+    latest = store.latest_by_variant(results_dir)
     assert latest["tf2-stock"]["run_id"] != first_run
     assert latest["tf1-stock"]["run_id"] == first_run
 
@@ -111,16 +111,16 @@ def test_second_run_rebuilds_nothing_and_keeps_the_first(stock_run, results_dir)
 def test_aa_run_reports_two_arms_of_one_image(stock_run, results_dir):
     invoke("profile", "--aa", "tf2-stock", "--rounds", "1", "--repeats", "2", "--warmups", "1",
            "--max-words", "3", "--results", str(results_dir))
-    arms = results.latest_aa(results_dir)
+    arms = store.latest_aa(results_dir)
     assert set(arms) == {"tf2-stock@A", "tf2-stock@B"}
     assert arms["tf2-stock@A"]["image"]["id"] == arms["tf2-stock@B"]["image"]["id"]
     invoke("report", "--results", str(results_dir))  # the latest run: this A/A run
-    report = (results.run_dir(results_dir, arms["tf2-stock@A"]["run_id"]) / "report.md").read_text()
+    report = (store.run_dir(results_dir, arms["tf2-stock@A"]["run_id"]) / "report.md").read_text()
     assert "tf2-stock@B against tf2-stock@A" in report
 
 
 def test_out_of_memory_fails_cleanly_and_keeps_earlier_results(engine, stock_run, results_dir, tmp_path):
-    before = results.list_run_ids(results_dir)
+    before = store.list_run_ids(results_dir)
     variants = tmp_path / "variants.yaml"
     variants.write_text((ROOT / "variants.yaml").read_text() + textwrap.dedent("""
         tf2-starved:
@@ -133,7 +133,7 @@ def test_out_of_memory_fails_cleanly_and_keeps_earlier_results(engine, stock_run
     assert done.returncode == 6, done.stdout
     assert "out of memory" in done.stdout + done.stderr
     assert profile_containers(engine) == []
-    assert set(before) <= set(results.list_run_ids(results_dir))
+    assert set(before) <= set(store.list_run_ids(results_dir))
 
 
 def test_bad_variants_file_is_refused_before_any_work(tmp_path):

@@ -12,19 +12,19 @@ import pytest
 from invoke import Exit
 
 from second_engine import profile_containers
-from tfopt import results
-from tfopt.stats import widest_half_width
+from tfopt.records import store
+from tfopt.analysis.stats import widest_half_width
 
 
 def test_target_ci_adds_rounds_until_reached_and_records_why_it_stopped(profile_on_second_engine, capsys):
     profile, results_dir = profile_on_second_engine
     profile(rounds=2, target_ci="5%", max_rounds=14, delay=0.2)
     out = capsys.readouterr().out
-    run_id = results.list_run_ids(results_dir)[-1]
-    meta = results.read_run_meta(results.run_dir(results_dir, run_id))
+    run_id = store.list_run_ids(results_dir)[-1]
+    meta = store.read_run_meta(store.run_dir(results_dir, run_id))
     assert meta["status"] == "complete" and meta["target_ci"] == 0.05
     assert meta["stop_reason"].startswith("target reached"), meta["stop_reason"]
-    docs = results.load_run(results_dir, run_id)
+    docs = store.load_run(results_dir, run_id)
     assert widest_half_width(docs) <= 0.05
     rounds = meta["rounds_done"]
     assert 2 < rounds < 14 and all(len(d["visits"]) == rounds for d in docs.values())
@@ -35,7 +35,7 @@ def test_target_ci_adds_rounds_until_reached_and_records_why_it_stopped(profile_
 def test_max_rounds_bounds_an_unreachable_target(profile_on_second_engine, capsys):
     profile, results_dir = profile_on_second_engine
     profile(rounds=2, target_ci="0.01%", max_rounds=3, delay=0.2)
-    meta = results.read_run_meta(results.run_dir(results_dir, results.list_run_ids(results_dir)[-1]))
+    meta = store.read_run_meta(store.run_dir(results_dir, store.list_run_ids(results_dir)[-1]))
     assert meta["rounds_done"] == 3 and meta["stop_reason"].startswith("max rounds (3)")
 
 
@@ -62,19 +62,19 @@ def test_interruption_keeps_results_removes_the_container_and_marks_the_run(
     thread.join()
     assert seen and info.value.code == 130
     assert "marked interrupted" in str(info.value.message)
-    run_id = results.list_run_ids(results_dir)[-1]
-    status = results.run_status(results_dir, run_id)
+    run_id = store.list_run_ids(results_dir)[-1]
+    status = store.run_status(results_dir, run_id)
     assert status == {"status": "interrupted", "reason": "interrupted (Ctrl-C or SIGTERM)"}
-    assert sum(len(d["visits"]) for d in results.load_run(results_dir, run_id).values()) >= 2
+    assert sum(len(d["visits"]) for d in store.load_run(results_dir, run_id).values()) >= 2
     assert profile_containers(watcher) == []  # removed on the way out, not at the next start
 
 
 def test_aa_arms_run_in_the_same_rounds_as_the_other_variants(profile_on_second_engine):
     profile, results_dir = profile_on_second_engine
     profile(rounds=2, aa=["ref"], delay=0.2)
-    run_id = results.list_run_ids(results_dir)[-1]
-    meta = results.read_run_meta(results.run_dir(results_dir, run_id))
+    run_id = store.list_run_ids(results_dir)[-1]
+    meta = store.read_run_meta(store.run_dir(results_dir, run_id))
     assert all(sorted(order) == ["fast", "ref", "ref@A", "ref@B"] for order in meta["orders"])
-    docs = results.load_run(results_dir, run_id)
+    docs = store.load_run(results_dir, run_id)
     assert docs["ref@A"]["variant"]["arm_of"] == "ref" and len(docs["ref@B"]["visits"]) == 2
     assert meta["kind"] == "profile" and meta["status"] == "complete"

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tfopt import paths, results
-from tfopt.config import load_plan
-from tfopt.validate import validate_profile
+from tfopt import paths
+from tfopt.records import store
+from tfopt.plan.load import load_plan
+from tfopt.measure.validate import validate_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = load_plan(ROOT / "variants.yaml")
@@ -30,7 +31,7 @@ def run(engine, tmp_path_factory):
     results_dir = tmp_path_factory.mktemp("results")
     names = [a for n in REFERENCES + NEW for a in ("--variant", n)]
     done = invoke("profile", *names, *SHORT, "--results", str(results_dir))
-    return done, results.latest_by_variant(results_dir), results_dir
+    return done, store.latest_by_variant(results_dir), results_dir
 
 
 def _profile(docs, name):
@@ -95,7 +96,7 @@ def test_images_of_one_stack_share_their_install_layers(run, engine):
 def test_report_shows_the_distance_to_the_limit(run):
     done = invoke("report", "--results", str(run[2]))
     assert done.returncode == 0
-    text = (results.run_dir(run[2], results.list_run_ids(run[2])[-1]) / "report.md").read_text()
+    text = (store.run_dir(run[2], store.list_run_ids(run[2])[-1]) / "report.md").read_text()
     section = text[text.index("## Distance to the limit"):]
     for name in NEW:
         assert f"| {name} |" in section, name

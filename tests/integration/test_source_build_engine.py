@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tfopt.config import load_plan
+from tfopt.plan.load import load_plan
 from tfopt.errors import BuildError
 
 pytestmark = pytest.mark.integration

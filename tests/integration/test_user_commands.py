@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from second_engine import profile_containers
-from tfopt import results
+from tfopt.records import store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,10 +38,10 @@ def test_profile_all_skips_unbuilt_source_variants_and_runs_aa_arms_beside_the_o
     assert done.returncode == 0, done.stderr[-3000:]
     assert ("skipping tf1-avx2: its TensorFlow is built from source and is not built yet; "
             "build it with: invoke build-tf --variant tf1-avx2") in done.stdout
-    run_id = results.list_run_ids(results_dir)[-1]
-    meta = json.loads((results.run_dir(results_dir, run_id) / "run.json").read_text())
+    run_id = store.list_run_ids(results_dir)[-1]
+    meta = json.loads((store.run_dir(results_dir, run_id) / "run.json").read_text())
     assert meta["status"] == "complete" and meta["reason"] is None
     assert [sorted(o) for o in meta["orders"]] == [["tf2-1thread", "tf2-stock", "tf2-stock@A", "tf2-stock@B"]]
-    docs = results.load_run(results_dir, run_id)
+    docs = store.load_run(results_dir, run_id)
     assert docs["tf2-stock@A"]["image"]["id"] == docs["tf2-stock"]["image"]["id"]
     assert [c for c in profile_containers(engine.client) if c.labels.get("tfopt.run") == run_id] == []

@@ -1,6 +1,6 @@
 import pytest
 
-from tfopt import base
+from tfopt.build import base
 from tfopt.errors import BuildError
 
 

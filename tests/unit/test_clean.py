@@ -1,4 +1,5 @@
-from tfopt import clean, paths
+from tfopt import paths
+from tfopt.engine import clean
 
 
 class FakeEngine:
@@ -41,7 +42,7 @@ def test_clean_removes_only_what_carries_tfopt_labels_and_keeps_results(tmp_path
 
 
 def test_engine_removal_is_always_filtered_by_the_managed_label():
-    from tfopt.engine import Engine
+    from tfopt.engine.client import Engine
 
     seen = []
 

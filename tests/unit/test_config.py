@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from tfopt.config import load_plan, parse_memory
+from tfopt.plan.load import load_plan, parse_memory
 from tfopt.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from test_config import BASE, ROOT, error_of, write
-from tfopt.config import load_plan
+from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
 
 

@@ -4,7 +4,7 @@ import docker
 import pytest
 import requests
 
-from tfopt.engine import ContainerSpec, Engine
+from tfopt.engine.client import ContainerSpec, Engine
 from tfopt.errors import EngineUnavailable, RunError
 
 

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from factories import OTHER_DIGEST, linear_ms, make_result
-from tfopt import engines_report, measurements, results, views
+from tfopt.render import engines_report, views
+from tfopt.records import documents, store
 from tfopt.errors import ConfigError
 
 RID, OLDER, NEWER = "20261125T120000Z-e2e2", "20261125T110000Z-0001", "20261125T130000Z-0003"
@@ -26,20 +27,20 @@ SECOND = facts("second", "AMD EPYC 7B13", ["sse4_2", "avx", "avx2", "fma"], "box
 
 
 def _part(root, name, engine, docs, **meta):
-    part = results.part_id(RID, name)
-    results.write_run_meta(root, part, dict({"kind": "profile", "protocol": {"rounds": 3}, "parent": RID,
+    part = store.part_id(RID, name)
+    store.write_run_meta(root, part, dict({"kind": "profile", "protocol": {"rounds": 3}, "parent": RID,
                                              "engine": engine}, **meta))
     for doc in docs:
-        results.write_result(root, dict(doc, run_id=part, engine=engine))
+        store.write_result(root, dict(doc, run_id=part, engine=engine))
     return part
 
 
 def _parent(root, engines, status="complete", reason=None):
-    results.write_run_meta(root, RID, {
+    store.write_run_meta(root, RID, {
         "kind": "engines", "status": status, "reason": reason, "protocol": {"rounds": 3},
         "started_at": "2026-11-25T12:00:00Z", "finished_at": "2026-11-25T12:30:00Z",
-        "engines": [dict(e, part=results.part_id(RID, e["name"])) for e in engines],
-        "parts": {e["name"]: results.part_id(RID, e["name"]) for e in engines}})
+        "engines": [dict(e, part=store.part_id(RID, e["name"])) for e in engines],
+        "parts": {e["name"]: store.part_id(RID, e["name"]) for e in engines}})
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def two_engines(tmp_path):
 
 
 def test_loader_gives_engines_in_order_and_each_part_as_an_ordinary_run(two_engines):
-    run = measurements.load_engines_run(two_engines, RID)
+    run = documents.load_engines_run(two_engines, RID)
     assert [e.name for e in run.engines] == ["local", "second"]
     local, second = run.engines
     assert local.cpu_model == "Intel Xeon Gold 6230" and local.part == f"{RID}@local"
@@ -79,36 +80,36 @@ LOST_REASON = "engine lost: unix:///run/second.sock stopped answering in round 3
 
 
 def test_a_single_engine_run_exposes_its_engine_and_old_runs_have_none(tmp_path):
-    results.write_run_meta(tmp_path, OLDER, {"kind": "profile", "engines": [LOCAL]})
-    results.write_result(tmp_path, make_result("stock", run_id=OLDER))
-    results.write_run_meta(tmp_path, NEWER, {"kind": "profile"})
-    results.write_result(tmp_path, make_result("stock", run_id=NEWER))
-    assert measurements.load_run(tmp_path, OLDER).engine.cpu_model == "Intel Xeon Gold 6230"
-    assert measurements.load_run(tmp_path, NEWER).engine is None
+    store.write_run_meta(tmp_path, OLDER, {"kind": "profile", "engines": [LOCAL]})
+    store.write_result(tmp_path, make_result("stock", run_id=OLDER))
+    store.write_run_meta(tmp_path, NEWER, {"kind": "profile"})
+    store.write_result(tmp_path, make_result("stock", run_id=NEWER))
+    assert documents.load_run(tmp_path, OLDER).engine.cpu_model == "Intel Xeon Gold 6230"
+    assert documents.load_run(tmp_path, NEWER).engine is None
     with pytest.raises(ConfigError, match="not a multi-engine run"):
-        measurements.load_engines_run(tmp_path, OLDER)
+        documents.load_engines_run(tmp_path, OLDER)
 
 
 def test_latest_run_is_the_parent_never_a_part(two_engines):
-    results.write_run_meta(two_engines, OLDER, {"kind": "profile", "status": "complete"})
-    results.write_result(two_engines, make_result("stock", run_id=OLDER))
-    assert measurements.latest_run_id(two_engines) == RID
-    results.write_run_meta(two_engines, NEWER, {"kind": "profile", "status": "complete"})
-    results.write_result(two_engines, make_result("stock", run_id=NEWER))
-    assert measurements.latest_run_id(two_engines) == NEWER
+    store.write_run_meta(two_engines, OLDER, {"kind": "profile", "status": "complete"})
+    store.write_result(two_engines, make_result("stock", run_id=OLDER))
+    assert documents.latest_run_id(two_engines) == RID
+    store.write_run_meta(two_engines, NEWER, {"kind": "profile", "status": "complete"})
+    store.write_result(two_engines, make_result("stock", run_id=NEWER))
+    assert documents.latest_run_id(two_engines) == NEWER
 
 
 def test_a_parent_whose_parts_measured_nothing_is_not_latest(tmp_path):
-    results.write_run_meta(tmp_path, OLDER, {"kind": "profile", "status": "complete"})
-    results.write_result(tmp_path, make_result("stock", run_id=OLDER))
+    store.write_run_meta(tmp_path, OLDER, {"kind": "profile", "status": "complete"})
+    store.write_result(tmp_path, make_result("stock", run_id=OLDER))
     _parent(tmp_path, [LOCAL])
-    assert measurements.latest_run_id(tmp_path) == OLDER
+    assert documents.latest_run_id(tmp_path) == OLDER
 
 
 def test_part_helpers():
-    assert results.part_id(RID, "second") == f"{RID}@second"
-    assert results.is_part(f"{RID}@second") and not results.is_part(RID)
-    assert results.parent_of(f"{RID}@second") == RID and results.parent_of(RID) == RID
+    assert store.part_id(RID, "second") == f"{RID}@second"
+    assert store.is_part(f"{RID}@second") and not store.is_part(RID)
+    assert store.parent_of(f"{RID}@second") == RID and store.parent_of(RID) == RID
 
 
 def _rows(md, first_cell):
@@ -117,7 +118,7 @@ def _rows(md, first_cell):
 
 def test_report_of_the_latest_run_shows_engines_cross_view_and_both_parts(two_engines):
     written = views.render_report(two_engines, None)
-    parent = results.run_dir(two_engines, RID)
+    parent = store.run_dir(two_engines, RID)
     names = {p.relative_to(two_engines / "runs").as_posix() for p in written}
     assert {f"{RID}/report.md", f"{RID}/report.html", f"{RID}/engines-speedup.png",
             f"{RID}@local/report.html", f"{RID}@second/report.html"} <= names
@@ -153,12 +154,12 @@ def test_report_of_the_latest_run_shows_engines_cross_view_and_both_parts(two_en
 
 def test_each_part_gets_its_own_ordinary_report(two_engines):
     views.render_report(two_engines, RID)
-    local = (results.run_dir(two_engines, f"{RID}@local") / "report.md").read_text()
+    local = (store.run_dir(two_engines, f"{RID}@local") / "report.md").read_text()
     assert f"Run {RID}@local, status: complete" in local
     assert "| slow |" in local and "latency-tf1.13.png" in local
     assert (f"This run is one part of the multi-engine run {RID}: everything here was measured on engine "
             "local (Intel Xeon Gold 6230, host box-a, unix:///run/local.sock)") in local
-    second = (results.run_dir(two_engines, f"{RID}@second") / "report.md").read_text()
+    second = (store.run_dir(two_engines, f"{RID}@second") / "report.md").read_text()
     assert "status: interrupted (engine lost: the Docker engine stopped answering)" in second
     # the machine is the engine's (its CPU read on that engine), not the controlling host's
     assert "| Docker engine | second at unix:///run/second.sock (host box-b) |" in second
@@ -167,13 +168,13 @@ def test_each_part_gets_its_own_ordinary_report(two_engines):
 
 def test_a_part_alone_reports_as_an_ordinary_run(two_engines):
     written = views.render_report(two_engines, f"{RID}@second")
-    assert {p.parent for p in written} == {results.run_dir(two_engines, f"{RID}@second")}
-    assert not (results.run_dir(two_engines, RID) / "report.md").exists()
+    assert {p.parent for p in written} == {store.run_dir(two_engines, f"{RID}@second")}
+    assert not (store.run_dir(two_engines, RID) / "report.md").exists()
 
 
 def test_html_puts_the_engines_side_by_side_and_links_their_reports(two_engines):
     views.render_report(two_engines, RID)
-    page = (results.run_dir(two_engines, RID) / "report.html").read_text()
+    page = (store.run_dir(two_engines, RID) / "report.html").read_text()
     assert ".engines { display: flex" in page
     grid = page.split('<div class="engines">')[1].split("<h2>")[0]
     columns = re.findall(r'<section class="engine( troubled)?" data-engine="(\w+)">', grid)
@@ -191,17 +192,17 @@ def test_an_engine_lost_before_it_measured_anything_is_shown_with_its_reason(tmp
     reason = "engine lost: unix:///run/second.sock refused the connection in round 1"
     _parent(tmp_path, [dict(LOCAL, status="complete"), dict(SECOND, status="lost", reason=reason)],
             status="failed", reason="engine second lost")  # second's part folder was never written
-    run = measurements.load_engines_run(tmp_path, RID)
+    run = documents.load_engines_run(tmp_path, RID)
     assert run.parts["second"].docs == {} and run.parts["second"].status == "lost"
     written = views.render_report(tmp_path, RID)
-    assert not results.run_dir(tmp_path, f"{RID}@second").exists()
+    assert not store.run_dir(tmp_path, f"{RID}@second").exists()
     assert all("@second" not in p.as_posix() for p in written)
-    md = (results.run_dir(tmp_path, RID) / "report.md").read_text()
+    md = (store.run_dir(tmp_path, RID) / "report.md").read_text()
     second = md.split("### Engine second")[1]
     assert f"Status: lost ({reason}) · 0 round(s) done; nothing measured" in second
     assert "Full report" not in second
     assert _rows(md.split("## Each engine")[0], "fast")[0].split("|")[4].strip() == "not measured"
-    page = (results.run_dir(tmp_path, RID) / "report.html").read_text()
+    page = (store.run_dir(tmp_path, RID) / "report.html").read_text()
     assert '<section class="engine troubled empty" data-engine="second">' in page
 
 
@@ -216,11 +217,11 @@ def test_plot_of_a_parent_draws_each_part_and_the_cross_engine_chart(two_engines
 def test_no_chart_without_a_speedup(tmp_path):
     _part(tmp_path, "local", LOCAL, [make_result("stock")], status="complete")
     _parent(tmp_path, [LOCAL])
-    assert engines_report.chart(measurements.load_engines_run(tmp_path, RID), tmp_path) is None
+    assert engines_report.chart(documents.load_engines_run(tmp_path, RID), tmp_path) is None
     md_written = views.render_report(tmp_path, RID)
     assert "engines-speedup.png" not in {p.name for p in md_written}
     assert "No engine measured a variant beside its reference" in (
-        results.run_dir(tmp_path, RID) / "report.md").read_text()
+        store.run_dir(tmp_path, RID) / "report.md").read_text()
 
 
 def test_isa_summary():

@@ -7,13 +7,14 @@ import threading
 
 import pytest
 
-from tfopt import fleet, results
-from tfopt.config import load_plan
+from tfopt.engine import fleet
+from tfopt.records import store
+from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError, EngineUnavailable, EnginesLost
-from tfopt.fleet import Member, Target
-from tfopt.multi_engine import measure_everywhere
-from tfopt.protocol import Protocol
-from tfopt.runs import Arm
+from tfopt.engine.fleet import Member, Target
+from tfopt.measure.multi_engine import measure_everywhere
+from tfopt.plan.protocol import Protocol
+from tfopt.measure.rounds import Arm
 
 from test_run_loop import PLAN_TEXT, SCALES, FakeEngine
 
@@ -118,7 +119,7 @@ def two_engines(tmp_path, monkeypatch, capsys):
         except BaseException as exc:  # noqa: B036 - KeyboardInterrupt is one of the outcomes tested
             error = exc
         said = capsys.readouterr().out.splitlines()
-        return error, results.read_run_meta(results.run_dir(out, "RID")), said, out
+        return error, store.read_run_meta(store.run_dir(out, "RID")), said, out
 
     return go
 
@@ -131,9 +132,9 @@ def test_every_engine_runs_every_round_into_its_own_part(two_engines):
     assert [(e["name"], e["cpu_model"], e["status"]) for e in meta["engines"]] == [
         ("one", "A", "complete"), ("two", "B", "complete")]
     for engine in ("one", "two"):
-        part = results.read_run_meta(results.run_dir(out, f"RID@{engine}"))
+        part = store.read_run_meta(store.run_dir(out, f"RID@{engine}"))
         assert part["parent"] == "RID" and part["engine"]["name"] == engine and part["status"] == "complete"
-        docs = results.load_run(out, f"RID@{engine}")
+        docs = store.load_run(out, f"RID@{engine}")
         assert {n: len(d["visits"]) for n, d in docs.items()} == {"ref": 3, "fast": 3}
         assert all(d["engine"]["name"] == engine for d in docs.values())
     assert any(line.startswith("[two] ") for line in said)
@@ -145,15 +146,15 @@ def test_an_engine_lost_mid_run_stops_only_its_part_and_exits_6(two_engines):
     assert "two (unix:///x.sock)" in str(error)
     assert meta["status"] == "failed" and "engine two: lost" in meta["reason"]
     assert {e["name"]: e["status"] for e in meta["engines"]} == {"one": "complete", "two": "lost"}
-    first = results.load_run(out, "RID@one")
+    first = store.load_run(out, "RID@one")
     assert {n: len(d["visits"]) for n, d in first.items()} == {"ref": 3, "fast": 3}
-    second = results.read_run_meta(results.run_dir(out, "RID@two"))
+    second = store.read_run_meta(store.run_dir(out, "RID@two"))
     assert second["status"] == "interrupted" and second["reason"].startswith("engine lost")
 
 
 def test_ctrl_c_stops_every_engine_after_its_current_container_and_marks_all_interrupted(
         two_engines, monkeypatch):
-    from tfopt import multi_engine
+    from tfopt.measure import multi_engine
 
     joins = {"n": 0}
     original = multi_engine._Part.join
@@ -179,5 +180,5 @@ def test_ctrl_c_stops_every_engine_after_its_current_container_and_marks_all_int
     assert {e["name"]: e["status"] for e in meta["engines"]} == {"one": "interrupted", "two": "interrupted"}
     assert len(first.specs) < 100 and len(second.specs) < 100  # stopped long before 50 rounds × 2
     for engine in ("one", "two"):
-        assert results.read_run_meta(results.run_dir(out, f"RID@{engine}"))["status"] == "interrupted"
+        assert store.read_run_meta(store.run_dir(out, f"RID@{engine}"))["status"] == "interrupted"
     assert any("stopping: each engine finishes the container it is running" in line for line in said)

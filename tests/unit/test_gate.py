@@ -1,7 +1,7 @@
 import pytest
 
 from factories import OTHER_DIGEST, REFERENCE_DIGEST, experiment_family, make_result
-from tfopt import gate
+from tfopt.analysis import gate
 from tfopt.errors import CorrectnessError
 
 

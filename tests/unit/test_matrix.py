@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tfopt.config import load_plan
+from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError, MatrixTooLarge
-from tfopt.matrix import LIMIT, name_part
+from tfopt.plan.matrix import LIMIT, name_part
 
 ROOT = Path(__file__).resolve().parents[2]
 

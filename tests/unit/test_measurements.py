@@ -1,8 +1,8 @@
-"""The typed view of result documents (tfopt/measurements.py): what each property falls back to."""
+"""The typed view of result documents (tfopt/records/documents.py): what each property falls back to."""
 
 from factories import REFERENCE_DIGEST, make_result
 
-from tfopt.measurements import Limits, variant_result, variant_results
+from tfopt.records.documents import Limits, variant_result, variant_results
 
 
 def test_typed_result_reads_what_the_document_records():

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from factories import RUN_ID, aa_arms, experiment_family
-from tfopt import plots, report
-from tfopt.results import write_run_meta
+from tfopt.render import plots, report
+from tfopt.records.store import write_run_meta
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

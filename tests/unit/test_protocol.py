@@ -1,4 +1,4 @@
-"""The measuring flags of `invoke profile`, declared once in tfopt/protocol.py."""
+"""The measuring flags of `invoke profile`, declared once in tfopt/plan/protocol.py."""
 
 import re
 from dataclasses import fields
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tfopt.errors import ConfigError
-from tfopt.protocol import Protocol, default_text, flag_help, flag_name
+from tfopt.plan.protocol import Protocol, default_text, flag_help, flag_name
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "running.md"
 

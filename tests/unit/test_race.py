@@ -4,12 +4,14 @@ variants have known speeds (tests/unit/test_run_loop.py's FakeEngine)."""
 import pytest
 
 from test_run_loop import FakeEngine
-from tfopt import measurements, results, runs, views
-from tfopt.config import load_plan
+from tfopt.records import documents, store
+from tfopt.measure import rounds
+from tfopt.render import views
+from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
-from tfopt.protocol import Protocol
-from tfopt.race import Race, describe_cost, history, race_cost
-from tfopt.runs import Arm, measure
+from tfopt.plan.protocol import Protocol
+from tfopt.measure.race import Race, describe_cost, history, race_cost
+from tfopt.measure.rounds import Arm, measure
 
 PLAN_TEXT = """
 variants:
@@ -34,15 +36,15 @@ def race(tmp_path, monkeypatch, capsys):
 
     def go(scales, protocol, spread=0.02, aa=()):
         engine = FakeEngine(scales, spread=spread)
-        monkeypatch.setattr(runs.time, "monotonic", lambda: engine.now)
+        monkeypatch.setattr(rounds.time, "monotonic", lambda: engine.now)
         arms = [Arm(n, plan.variants[n], "img") for n in scales]
         arms += [Arm(f"{n}@{s}", plan.variants[n], "img", arm_of=n) for n in aa for s in "AB"]
         out = tmp_path / "results"
         capsys.readouterr()
         measure(engine, arms, protocol, plan.variants, out)
         said = capsys.readouterr().out.splitlines()
-        run_id = results.list_run_ids(out)[-1]
-        return results.read_run_meta(results.run_dir(out, run_id)), said, engine
+        run_id = store.list_run_ids(out)[-1]
+        return store.read_run_meta(store.run_dir(out, run_id)), said, engine
 
     return go
 
@@ -119,14 +121,14 @@ def test_race_cost_counts_visits_and_container_minutes():
     assert cost["visits"] == 4 and cost["full_visits"] == 6
     assert cost["minutes"] == pytest.approx(10, abs=0.02) and cost["full_minutes"] == pytest.approx(18, abs=0.02)
     assert cost["saved"] == pytest.approx(1 - 10 / 18, abs=0.001)
-    record = measurements.RaceRecord.of(Race().record(docs, rounds_done=3))
+    record = documents.RaceRecord.of(Race().record(docs, rounds_done=3))
     assert describe_cost(record).startswith("race cost: 4 of 6 visits, 10.0 of ~18.0 container-minutes")
     no_times = race_cost({"a": doc("a", {"started_at": "t0", "finished_at": "t1"})}, rounds_done=2)
     assert no_times["minutes"] is None and no_times["saved"] == pytest.approx(0.5)
 
 
 def test_the_report_shows_the_race(race):
-    from tfopt.report import _race_sections, to_markdown
+    from tfopt.render.report import _race_sections, to_markdown
 
     meta, _, _ = race(SCALES, Protocol(rounds=2, race=True, max_rounds=12))
     sections = _race_sections({"r1": meta, "r0": {"kind": "profile"}})
@@ -140,7 +142,7 @@ def test_the_report_shows_the_race(race):
 
 def test_the_race_history_is_what_the_race_knew_after_each_round(race, tmp_path):
     meta, _, _ = race(SCALES, Protocol(rounds=2, race=True, max_rounds=12))
-    run = measurements.load_run(tmp_path / "results", meta["run_id"])
+    run = documents.load_run(tmp_path / "results", meta["run_id"])
     series = history(run)
     assert set(series) == set(SCALES) - {"g-tcmalloc"}  # the winner is the yardstick, not a line
     drops = {d["name"]: d["after_round"] for d in meta["race"]["dropped"]}
@@ -171,5 +173,5 @@ def test_a_run_that_is_not_a_race_gets_no_race_chart(race, tmp_path):
     out = tmp_path / "results"
     written = {p.name for p in views.render_report(out, meta["run_id"])}
     assert "race.png" not in written and "report.md" in written
-    assert not (results.run_dir(out, meta["run_id"]) / "race.png").exists()
-    assert "race.png" not in (results.run_dir(out, meta["run_id"]) / "report.md").read_text()
+    assert not (store.run_dir(out, meta["run_id"]) / "race.png").exists()
+    assert "race.png" not in (store.run_dir(out, meta["run_id"]) / "report.md").read_text()

@@ -8,11 +8,13 @@ import pytest
 
 from test_race import PLAN_TEXT
 from test_run_loop import FakeEngine
-from tfopt import measurements, race_vs_full, results, runs
-from tfopt.config import load_plan
+from tfopt.records import documents, store
+from tfopt.analysis import race_vs_full
+from tfopt.measure import rounds
+from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
-from tfopt.protocol import Protocol
-from tfopt.runs import Arm, measure
+from tfopt.plan.protocol import Protocol
+from tfopt.measure.rounds import Arm, measure
 
 VISIT_S = 30.0
 RACE_SCALES = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}
@@ -37,11 +39,11 @@ def profile(tmp_path, monkeypatch):
 
     def go(scales, protocol):
         engine = TimedEngine(scales, visit_s=VISIT_S)
-        monkeypatch.setattr(runs.time, "monotonic", lambda: engine.now)
-        before = set(results.list_run_ids(out)) if out.exists() else set()
+        monkeypatch.setattr(rounds.time, "monotonic", lambda: engine.now)
+        before = set(store.list_run_ids(out)) if out.exists() else set()
         measure(engine, [Arm(n, plan.variants[n], "img") for n in scales], protocol, plan.variants, out)
-        (run_id,) = set(results.list_run_ids(out)) - before
-        return measurements.load_run(out, run_id)
+        (run_id,) = set(store.list_run_ids(out)) - before
+        return documents.load_run(out, run_id)
 
     return go
 
@@ -97,7 +99,7 @@ def test_the_committed_comparison_is_what_the_committed_runs_say():
     folder = paths.PROJECT_ROOT / "results"
     text = (folder / "race-vs-full.md").read_text()
     race_id, full_id = re.match(r"# Racing against profiling fully: run (\S+) against run (\S+)\n", text).groups()
-    c = race_vs_full.compare(measurements.load_run(folder, race_id), measurements.load_run(folder, full_id))
+    c = race_vs_full.compare(documents.load_run(folder, race_id), documents.load_run(folder, full_id))
     assert race_vs_full.to_markdown(c) == text, "regenerate: invoke race-vs-full --race RACE --full FULL"
     assert c.agrees and c.full.rounds_done == c.raced.rounds_done
 

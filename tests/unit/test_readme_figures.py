@@ -5,14 +5,17 @@ import re
 import pytest
 
 from factories import experiment_family
-from tfopt import measurements, paths, readme_figures, stats
+from tfopt import paths
+from tfopt.records import documents
+from tfopt.render import readme_figures
+from tfopt.analysis import stats
 from tfopt.errors import ConfigError
 
 RUN = "20261124T201847Z-d0bd"
 
 
 def _run(docs):
-    return measurements.Run(run_id="r1", kind="profile", status="complete", status_recorded=True,
+    return documents.Run(run_id="r1", kind="profile", status="complete", status_recorded=True,
                             protocol={}, meta={}, docs=docs, arm_docs={})
 
 
@@ -65,7 +68,7 @@ def test_sync_writes_only_when_asked(tmp_path):
 
 
 def test_committed_run_table_regenerates():
-    run = measurements.load_run(paths.PROJECT_ROOT / "results", RUN)
+    run = documents.load_run(paths.PROJECT_ROOT / "results", RUN)
     table = readme_figures.results_table(run)
     assert "| tf1-mkl | tensorflow: pypi tensorflow==1.13.1 → intel-tensorflow==1.13.2 |" in table
     assert table.count("\n") == 2 + len(run.docs)
@@ -89,7 +92,7 @@ def test_the_table_says_how_far_each_variant_is_above_the_compute_bound():
 
 def test_run_level_figures_come_from_run_json():
     run = _run(experiment_family())
-    run = measurements.Run(run_id="r1", kind="profile", status="complete", status_recorded=True, protocol={},
+    run = documents.Run(run_id="r1", kind="profile", status="complete", status_recorded=True, protocol={},
                            meta={"rounds_done": 7, "widest_ci": 0.0483, "stop_reason": "target reached"},
                            docs=run.docs, arm_docs={})
     text = readme_figures.fill("<!-- results-run r1 -->\n<!-- fig run.rounds -->?<!-- /fig --> rounds, "
@@ -99,7 +102,7 @@ def test_run_level_figures_come_from_run_json():
 
 def test_a_figure_may_come_from_another_named_run():
     main, other = _run(experiment_family(seed=0)), _run(experiment_family(seed=5))
-    other = measurements.Run(run_id="r2", kind="profile", status="complete", status_recorded=True,
+    other = documents.Run(run_id="r2", kind="profile", status="complete", status_recorded=True,
                              protocol={}, meta={}, docs=other.docs, arm_docs={})
     text = "<!-- results-run r1 -->\n<!-- fig mkl.vs-parent@r2 -->?<!-- /fig -->\n"
     filled = readme_figures.fill(text, main, load=lambda run_id: {"r2": other}[run_id])
@@ -112,5 +115,5 @@ def test_the_readme_quotes_its_committed_runs_exactly():
     """Every figure in README.md (table and prose) is what the committed run it names says."""
     results = paths.PROJECT_ROOT / "results"
     problems = readme_figures.sync(paths.PROJECT_ROOT / "README.md",
-                                   lambda run_id: measurements.load_run(results, run_id), write=False)
+                                   lambda run_id: documents.load_run(results, run_id), write=False)
     assert problems == [], "run `invoke readme-figures --write`:\n" + "\n".join(problems)

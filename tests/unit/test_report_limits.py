@@ -3,8 +3,8 @@
 import pytest
 
 from factories import experiment_family, linear_ms, make_result
-from tfopt import compute_bound
-from tfopt.report import build, to_markdown
+from tfopt.analysis import compute_bound
+from tfopt.render.report import build, to_markdown
 
 
 def with_work(result, macs_per_word, gmacs, runtime="tensorflow", decoding="rerun",

@@ -1,7 +1,8 @@
 """Back-to-back runs are compared speedup by speedup, each computed inside its own run."""
 
 from factories import linear_ms, make_result
-from tfopt import measurements, reproduce, stats
+from tfopt.records import documents
+from tfopt.analysis import reproduce, stats
 
 
 def _run(run_id, fast_ms, seed):
@@ -9,7 +10,7 @@ def _run(run_id, fast_ms, seed):
         "ref": make_result("ref", family="f", reference="ref", median_ms=linear_ms(100, 300), sigma=0.1, seed=seed),
         "fast": make_result("fast", family="f", parent="ref", reference="ref", median_ms=fast_ms, sigma=0.1, seed=seed + 1),
     }
-    return measurements.Run(run_id=run_id, kind="profile", status="complete", status_recorded=True,
+    return documents.Run(run_id=run_id, kind="profile", status="complete", status_recorded=True,
                             protocol={}, meta={}, docs=docs, arm_docs={})
 
 
@@ -41,6 +42,6 @@ def test_the_readme_back_to_back_claim_is_what_the_committed_runs_say():
     second_id, inside, total, overlap = claim.group(1), *map(int, claim.group(2, 3, 4))
     folder = paths.PROJECT_ROOT / "results"
     first_id = re.search(r"<!-- results-run (\S+) -->", text).group(1)
-    rows = reproduce.compare(measurements.load_run(folder, first_id), measurements.load_run(folder, second_id))
+    rows = reproduce.compare(documents.load_run(folder, first_id), documents.load_run(folder, second_id))
     assert (sum(a.inside for a in rows), len(rows), sum(a.overlap for a in rows)) == (inside, total, overlap)
     assert overlap == total

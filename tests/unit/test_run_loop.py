@@ -10,12 +10,13 @@ import random
 import pytest
 
 from factories import profile_doc
-from tfopt import results, runs
-from tfopt.config import load_plan
-from tfopt.engine import ContainerOutcome, ImageInfo
+from tfopt.records import store
+from tfopt.measure import rounds as runs
+from tfopt.plan.load import load_plan
+from tfopt.engine.client import ContainerOutcome, ImageInfo
 from tfopt.errors import ConfigError, EngineUnavailable
-from tfopt.protocol import Protocol, parse_percent
-from tfopt.runs import Arm, measure
+from tfopt.plan.protocol import Protocol, parse_percent
+from tfopt.measure.rounds import Arm, measure
 
 PLAN_TEXT = """
 variants:
@@ -84,8 +85,8 @@ def setup(plan, tmp_path, monkeypatch, capsys):
         except BaseException as exc:  # noqa: B036 - KeyboardInterrupt is one of the outcomes tested
             report, error = None, exc
         said = capsys.readouterr().out.splitlines()
-        run_id = results.list_run_ids(out)[-1]
-        return report, error, results.read_run_meta(results.run_dir(out, run_id)), said, out, run_id
+        run_id = store.list_run_ids(out)[-1]
+        return report, error, store.read_run_meta(store.run_dir(out, run_id)), said, out, run_id
 
     return go
 
@@ -102,9 +103,9 @@ def test_target_ci_adds_rounds_until_every_speedup_is_precise_enough(setup):
     assert meta["widest_ci"] <= 0.05
     rounds = meta["rounds_done"]
     assert 2 < rounds < 30  # 4% container spread: 2 rounds are not enough, 30 are plenty
-    from tfopt.stats import widest_half_width
+    from tfopt.analysis.stats import widest_half_width
 
-    docs = results.load_run(out, run_id)
+    docs = store.load_run(out, run_id)
     assert widest_half_width(docs) <= 0.05
     assert all(len(d["visits"]) == rounds for d in docs.values())
     # each round visits every variant once, in the order recorded for that round
@@ -167,7 +168,7 @@ def test_aa_arms_are_interleaved_with_the_other_variants(setup):
     _, _, meta, _, out, run_id = setup(engine, Protocol(rounds=2), aa=["ref", "fast"])
     arms = ["fast", "fast@A", "fast@B", "other", "ref", "ref@A", "ref@B"]
     assert all(sorted(order) == arms for order in meta["orders"])
-    docs = results.load_run(out, run_id)
+    docs = store.load_run(out, run_id)
     assert docs["ref@A"]["variant"]["arm_of"] == "ref" and len(docs["ref@B"]["visits"]) == 2
 
 
@@ -177,8 +178,8 @@ def test_engine_loss_marks_the_run_interrupted_and_keeps_what_was_measured(setup
     assert isinstance(error, EngineUnavailable) and error.exit_code == 3
     assert meta["status"] == "interrupted" and meta["reason"].startswith("engine lost")
     assert meta["rounds_done"] == 1
-    assert sum(len(d["visits"]) for d in results.load_run(out, run_id).values()) == 4
-    assert results.run_status(out, run_id)["status"] == "interrupted"
+    assert sum(len(d["visits"]) for d in store.load_run(out, run_id).values()) == 4
+    assert store.run_status(out, run_id)["status"] == "interrupted"
 
 
 def test_ctrl_c_marks_the_run_interrupted(setup):
@@ -186,7 +187,7 @@ def test_ctrl_c_marks_the_run_interrupted(setup):
     _, error, meta, _, out, run_id = setup(engine, Protocol(rounds=3))
     assert isinstance(error, KeyboardInterrupt)
     assert meta["status"] == "interrupted" and "Ctrl-C" in meta["reason"]
-    assert sum(len(d["visits"]) for d in results.load_run(out, run_id).values()) == 2
+    assert sum(len(d["visits"]) for d in store.load_run(out, run_id).values()) == 2
 
 
 def test_a_failing_variant_marks_the_run_failed_and_names_it(setup):
@@ -198,10 +199,10 @@ def test_a_failing_variant_marks_the_run_failed_and_names_it(setup):
 
 
 def test_run_status_of_old_and_cut_off_runs(tmp_path):
-    results.write_run_meta(tmp_path, "old", {"kind": "profile"})
-    assert results.run_status(tmp_path, "old")["status"] == "unknown"
-    results.write_run_meta(tmp_path, "cut", {"kind": "profile", "status": "running"})
-    assert results.run_status(tmp_path, "cut")["status"] == "running"
+    store.write_run_meta(tmp_path, "old", {"kind": "profile"})
+    assert store.run_status(tmp_path, "old")["status"] == "unknown"
+    store.write_run_meta(tmp_path, "cut", {"kind": "profile", "status": "running"})
+    assert store.run_status(tmp_path, "cut")["status"] == "running"
 
 
 @pytest.mark.parametrize("text,value", [("5%", 0.05), ("5", 0.05), ("0.05", 0.05), ("2.5%", 0.025)])
@@ -228,7 +229,7 @@ def test_target_needs_a_variant_beside_its_reference(setup):
 
 
 def test_pipeline_refuses_bad_protocols_before_touching_the_engine(plan, monkeypatch, tmp_path):
-    from tfopt import pipeline
+    from tfopt.measure import pipeline
 
     monkeypatch.setattr(pipeline.Engine, "connect", classmethod(lambda cls: pytest.fail("connected")))
     with pytest.raises(ConfigError, match="reference in the same run"):

@@ -2,11 +2,11 @@ import os
 import re
 from pathlib import Path
 
-from tfopt.config import load_plan
-from tfopt.images import ImageInputs, StageInstall, requirements_txt
-from tfopt.protocol import Protocol
-from tfopt.runs import Arm, container_spec, profile_command
-from tfopt.wheels import Lock
+from tfopt.plan.load import load_plan
+from tfopt.build.images import ImageInputs, StageInstall, requirements_txt
+from tfopt.plan.protocol import Protocol
+from tfopt.measure.rounds import Arm, container_spec, profile_command
+from tfopt.build.wheels import Lock
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = load_plan(ROOT / "variants.yaml")

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from g2p import knobs as g2p_knobs
-from tfopt import config, prepare, runtimes
-from tfopt.config import describe, load_plan
+from tfopt.plan import load, runtimes
+from tfopt.build import prepare
+from tfopt.plan.load import describe, load_plan
 from tfopt.errors import ConfigError
-from tfopt.images import RECIPE_DIR, ImageInputs, StageInstall
-from tfopt.protocol import Protocol
-from tfopt.runs import profile_command
-from tfopt.wheels import Lock
+from tfopt.build.images import RECIPE_DIR, ImageInputs, StageInstall
+from tfopt.plan.protocol import Protocol
+from tfopt.measure.rounds import profile_command
+from tfopt.build.wheels import Lock
 
 from test_config import BASE as CONFIG_BASE
 from test_config import write
@@ -105,15 +106,15 @@ def test_an_unsupported_combination_is_refused_with_the_image_sides_reason(tmp_p
 def test_every_declared_knob_is_a_variants_key_with_its_default():
     for knob in g2p_knobs.KNOBS:
         section, _, sub = knob.key.partition(".")
-        assert section in config.VARIANT_KEYS and not config.VARIANT_KEYS[section][1]  # a run key
-        default = config.DEFAULTS[section]
+        assert section in load.VARIANT_KEYS and not load.VARIANT_KEYS[section][1]  # a run key
+        default = load.DEFAULTS[section]
         assert (default[sub] if sub else default) == knob.default
 
 
 def test_a_new_knob_is_validated_and_reaches_the_profiler_without_other_edits(tmp_path, monkeypatch):
     knob = g2p_knobs.Knob("onnxruntime.spin", "onnxruntime", str, "off", choices=("on", "off"), help="spin")
     monkeypatch.setattr(runtimes, "KNOBS", runtimes.KNOBS + (knob,))
-    monkeypatch.setattr(config, "DEFAULTS", dict(config.DEFAULTS, **runtimes.defaults()))
+    monkeypatch.setattr(load, "DEFAULTS", dict(load.DEFAULTS, **runtimes.defaults()))
     plan = plan_of(tmp_path, "  b: {extends: a, runtime: onnxruntime, onnxruntime: {spin: 'on'}}\n")
     assert "--onnxruntime-spin on" in " ".join(profile_command(plan.variants["b"], Protocol()))
     assert "did you mean 'on'?" in error_of(tmp_path, "  b: {extends: a, runtime: onnxruntime, "
@@ -242,7 +243,7 @@ def test_prepare_resolves_the_converter_set_together_with_tensorflow(monkeypatch
 
 def test_the_user_is_told_when_the_gate_could_not_check_predictions():
     from factories import make_result
-    from tfopt.pipeline import unchecked_notes
+    from tfopt.measure.pipeline import unchecked_notes
 
     alone = {"ort-incremental": make_result("ort-incremental", family="tf2.21", reference="tf2-stock")}
     notes = unchecked_notes(alone, ["ort-incremental"])
@@ -255,9 +256,9 @@ def test_the_user_is_told_when_the_gate_could_not_check_predictions():
 def test_a_tensorflow_image_labels_the_instruction_counts_of_its_own_wheel(tmp_path, monkeypatch):
     from dataclasses import replace
 
-    from tfopt import images
+    from tfopt.build import images
     from tfopt.source_build import isa
-    from tfopt.wheels import files_dir
+    from tfopt.build.wheels import files_dir
 
     counted = []
     monkeypatch.setattr(isa, "wheel_isa", lambda wheel, sha: counted.append(wheel.name) or

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tfopt import paths
-from tfopt.config import load_plan
+from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
 from tfopt.source_build import recipe as recipes
 
@@ -30,7 +30,7 @@ DOCKERFILE_INSTRUCTIONS = {
 @pytest.fixture(autouse=True)
 def no_engine(monkeypatch, tmp_path):
     """Nothing here may talk to Docker, and the wheelhouse is private."""
-    from tfopt.engine import Engine
+    from tfopt.engine.client import Engine
 
     def refuse(*args, **kwargs):
         raise AssertionError("a unit test tried to connect to a Docker engine")
@@ -444,7 +444,7 @@ def test_fetch_only_runs_fetch_instead_of_build():
 def test_without_container_network_the_tf_build_stops_at_once(monkeypatch):
     """--bridge=none here: a clear FetchError before the builder image or hours of Bazel."""
     from tfopt.source_build.build import build_tf
-    from tfopt.engine import Engine
+    from tfopt.engine.client import Engine
     from tfopt.errors import FetchError
 
     class NoNetwork:

@@ -218,8 +218,8 @@ def test_wheel_isa_is_computed_once_per_sha256(tmp_path, monkeypatch):
 
 
 def test_report_has_an_isa_row_per_profiled_wheel(tmp_path, monkeypatch):
-    from tfopt import report
-    from tfopt.measurements import variant_result
+    from tfopt.render import report
+    from tfopt.records.documents import variant_result
 
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path))
     (tmp_path / "isa").mkdir()

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tfopt.config import load_plan
+from tfopt.plan.load import load_plan
 from tfopt.source_build import manifest
 from tfopt.source_build.recipe import resolve
 
@@ -14,7 +14,7 @@ FIXTURE_RECIPE = Path(__file__).resolve().parents[1] / "fixtures" / "isa-wheel"
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch, tmp_path):
-    from tfopt.engine import Engine
+    from tfopt.engine.client import Engine
 
     def refuse(*args, **kwargs):
         raise AssertionError("a unit test tried to connect to a Docker engine")

@@ -8,7 +8,7 @@ from scipy import stats as scipy_stats
 
 from factories import aa_arms, experiment_family, linear_ms, make_result
 from stats_data import container_doc, flat
-from tfopt import stats
+from tfopt.analysis import stats
 
 A = [100.0, 110.0, 95.0, 105.0]  # per-container times (ms), 4 containers
 B = [50.0, 60.0, 52.0]  # 3 containers: unequal sizes and variances

@@ -9,7 +9,7 @@ Seeded and vectorised: 2000 experiments in well under a second.
 
 import numpy as np
 
-from tfopt import stats
+from tfopt.analysis import stats
 
 N = 2000  # experiments
 CASES = 20

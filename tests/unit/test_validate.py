@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tfopt.errors import RunError
-from tfopt.validate import validate_profile
+from tfopt.measure.validate import validate_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "profile-tf2-stock.json"

@@ -7,16 +7,18 @@ import pytest
 
 from factories import linear_ms, make_result
 from stats_data import flat
-from tfopt import measurements, paths, results, views
+from tfopt import paths
+from tfopt.records import documents, store
+from tfopt.render import views
 from tfopt.errors import ConfigError
 
 OLD, NEW = "20261124T100000Z-0001", "20261125T100000Z-0002"
 
 
 def _store(root, run_id, docs, **meta):
-    results.write_run_meta(root, run_id, dict({"kind": "profile", "protocol": {"rounds": 3}}, **meta))
+    store.write_run_meta(root, run_id, dict({"kind": "profile", "protocol": {"rounds": 3}}, **meta))
     for doc in docs:
-        results.write_result(root, dict(doc, run_id=run_id))
+        store.write_result(root, dict(doc, run_id=run_id))
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def _table_rows(md):
 
 def test_report_is_of_the_latest_run_and_never_borrows_a_variant(two_runs):
     written = views.render_report(two_runs, None)
-    run_folder = results.run_dir(two_runs, NEW)
+    run_folder = store.run_dir(two_runs, NEW)
     assert {p.parent for p in written} == {run_folder}
     md = (run_folder / "report.md").read_text()
     assert "stock" in _table_rows(md) and "fast" not in _table_rows(md)  # fast is only in OLD
@@ -46,14 +48,14 @@ def test_report_of_a_chosen_run_and_an_explicit_output_folder(two_runs, tmp_path
     views.render_report(two_runs, OLD, out=tmp_path / "reference")
     md = (tmp_path / "reference" / "report.md").read_text()
     assert {"stock", "fast"} <= _table_rows(md) and f"Run {OLD}, status: complete" in md
-    assert not (results.run_dir(two_runs, OLD) / "report.md").exists()
+    assert not (store.run_dir(two_runs, OLD) / "report.md").exists()
     with pytest.raises(ConfigError, match="no run 'nope'"):
         views.render_report(two_runs, "nope")
 
 
 def test_plots_are_of_one_run_in_its_folder(two_runs):
     written = views.render_plots(two_runs, OLD)
-    assert {p.parent for p in written} == {results.run_dir(two_runs, OLD)}
+    assert {p.parent for p in written} == {store.run_dir(two_runs, OLD)}
     assert "speedup-tf1.13.png" in {p.name for p in written}
     assert "speedup-tf1.13.png" not in {p.name for p in views.render_plots(two_runs, None)}
 
@@ -72,11 +74,11 @@ def test_aa_arms_of_the_same_run_give_each_family_its_own_floor(tmp_path):
             flat("t1@B", [102.0, 100.0, 100.5], rounds=rounds, reference="t1", arm_of="t1", family="tf1.13"),
             flat("t2", [50.0, 52.0, 51.0], rounds=rounds, reference="t2", family="tf2.21")]
     _store(tmp_path, NEW, docs)
-    run = measurements.load_run(tmp_path, NEW)
+    run = documents.load_run(tmp_path, NEW)
     assert sorted(run.docs) == ["t1", "t1-b", "t2"] and sorted(run.arm_docs) == ["t1@A", "t1@B"]
     assert (run.status, run.status_recorded) == ("interrupted", False)  # no finished_at, no status
     views.render_report(tmp_path, NEW)
-    md = (results.run_dir(tmp_path, NEW) / "report.md").read_text()
+    md = (store.run_dir(tmp_path, NEW) / "report.md").read_text()
     assert "tf1.13: t1@B against t1@A: time difference" in md
     assert "No A/A pair in this run for tf2.21" in md
     assert "within A/A noise" in md.split("| t1-b |")[1].split("\n")[0]
@@ -85,22 +87,22 @@ def test_aa_arms_of_the_same_run_give_each_family_its_own_floor(tmp_path):
 def test_recorded_status_and_reason_are_shown(tmp_path):
     _store(tmp_path, OLD, [make_result("stock")], status="interrupted", reason="engine lost")
     views.render_report(tmp_path, OLD)
-    md = (results.run_dir(tmp_path, OLD) / "report.md").read_text()
+    md = (store.run_dir(tmp_path, OLD) / "report.md").read_text()
     assert "status: interrupted (engine lost)" in md and "This run is interrupted" in md
     _store(tmp_path, NEW, [make_result("stock")], status="running")
-    assert measurements.load_run(tmp_path, NEW).describe_status().startswith("running (no end recorded")
+    assert documents.load_run(tmp_path, NEW).describe_status().startswith("running (no end recorded")
 
 
 def test_old_run_json_status_is_inferred_and_said_so(tmp_path):
     _store(tmp_path, OLD, [make_result("stock")], finished_at="2026-11-24T20:34:01Z", failures={})
-    run = measurements.load_run(tmp_path, OLD)
+    run = documents.load_run(tmp_path, OLD)
     assert run.describe_status().startswith("complete (inferred")
 
 
 def test_unknown_result_schema_is_refused_with_its_name():
     doc = dict(make_result("stock"), schema="tfopt.result/9")
     with pytest.raises(ConfigError, match="stock has schema 'tfopt.result/9'"):
-        measurements.variant_result(doc)
+        documents.variant_result(doc)
 
 
 def _committed_run_ids(root):
@@ -117,13 +119,13 @@ def test_committed_runs_still_load():
     ids = _committed_run_ids(root)
     assert ids, "the reference run is committed under results/runs/"
     for run_id in ids:
-        run = measurements.load_run(root, run_id)
+        run = documents.load_run(root, run_id)
         if run.is_parent:  # a multi-engine run: its parts hold the results (and are committed runs too)
-            assert any(part.docs for part in measurements.load_engines_run(root, run_id).parts.values())
+            assert any(part.docs for part in documents.load_engines_run(root, run_id).parts.values())
             continue
         assert run.docs or run.arm_docs
         for doc in list(run.docs.values()) + list(run.arm_docs.values()):
-            assert measurements.variant_result(doc).containers
+            assert documents.variant_result(doc).containers
 
 
 def test_generated_output_in_run_folders_is_ignored_by_git():
@@ -141,5 +143,5 @@ def test_an_aa_only_run_reports_its_pair(tmp_path):
             for side, levels in (("A", [50.0, 52.0, 51.0]), ("B", [51.0, 51.5, 50.0]))]
     _store(tmp_path, NEW, arms, kind="aa", status="complete")
     views.render_report(tmp_path, None)
-    md = (results.run_dir(tmp_path, NEW) / "report.md").read_text()
+    md = (store.run_dir(tmp_path, NEW) / "report.md").read_text()
     assert "tf2.21: t2@B against t2@A: time difference" in md

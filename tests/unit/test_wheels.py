@@ -3,7 +3,7 @@ import zipfile
 
 import pytest
 
-from tfopt import wheelfix, wheels
+from tfopt.build import wheelfix, wheels
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable, List, Optional
 
 from .. import paths
-from ..config import Plan, Variant
+from ..plan.load import Plan, Variant
 from ..errors import BuildError, FetchError, UnsupportedHost
 from ..log import log
 from . import bazel as bazels
@@ -147,9 +147,9 @@ def build_tf(plan: Plan, variant_name: str, *, force: bool = False, dry_run: boo
                      f"(sha256 {existing.sha256[:12]}…); --force rebuilds it")
             return existing
         log.info(f"{variant.name}: the registered wheel is missing or its sha256 changed; rebuilding")
-    from ..engine import Engine  # the engine is only needed past this point
+    from ..engine.client import Engine  # the engine is only needed past this point
 
-    from ..fleet import holding
+    from ..engine.fleet import holding
 
     engine = Engine.connect()
     check_network(engine, recipe)

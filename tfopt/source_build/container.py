@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Dict, Iterator, Optional
 
 from .. import paths
-from ..engine import ContainerOutcome, ContainerSpec, Engine
+from ..engine.client import ContainerOutcome, ContainerSpec, Engine
 from ..errors import BuildError, RunError
 from ..log import log
 from .progress import BuildLog
@@ -26,7 +26,7 @@ def base_image(engine: Engine, recipe: Recipe) -> str:
     """The builder's FROM: a registry reference as is, or a tfopt.base Debian image."""
     if recipe.base.image:
         return recipe.base.image
-    from ..base import ensure_base
+    from ..build.base import ensure_base
 
     return ensure_base(engine, suite=recipe.base.debian, python=recipe.base.python,
                        packages=recipe.base.packages)

@@ -277,7 +277,7 @@ def wheel_isa(wheel: Path, sha256: Optional[str] = None) -> Dict[str, int]:
     """A TF wheel's counts (fma, avx2, avx512f, avx, instructions), computed once per sha256.
 
     The cache is ~/.cache/tfopt/isa/<sha256>.json: a TF library takes minutes to disassemble."""
-    from ..wheels import sha256_file
+    from ..build.wheels import sha256_file
 
     digest = sha256 or sha256_file(wheel)
     known = cached_isa(digest)

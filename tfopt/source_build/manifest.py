@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 from .. import paths
-from ..wheels import sha256_file
+from ..build.wheels import sha256_file
 
 SCHEMA = "tfopt.built-wheels/1"
 

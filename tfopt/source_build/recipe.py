@@ -28,7 +28,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 from .. import paths
-from ..config import Plan, Variant
+from ..plan.load import Plan, Variant
 from ..errors import ConfigError
 from . import bazel as bazels
 
@@ -85,7 +85,7 @@ class BaseRef:
     def describe(self) -> str:
         if self.image:
             return self.image
-        return (f"tfopt.base.ensure_base(suite={self.debian!r}, python={self.python!r}, "
+        return (f"tfopt.build.base.ensure_base(suite={self.debian!r}, python={self.python!r}, "
                 f"packages={list(self.packages)})")
 
     def as_dict(self) -> Dict[str, Any]:

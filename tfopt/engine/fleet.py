@@ -1,0 +1,303 @@
+"""The Docker engines of one run: which they are, that each answers, a lock on each, the
+run's images on each, and what machine each one is.
+
+Engines come from `--engine` (repeatable) or the variants file's `engines:` mapping
+(name → URL); with neither, the local engine (DOCKER_HOST's) is the only one. A URL is
+unix:///path, tcp://host:port (TLS from DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), ssh://user@host,
+or a Docker context's name. `NAME=URL` names an engine; otherwise the name is derived
+(docs/engines.md).
+
+The lock: while a run uses an engine, a container named `tfopt-engine-lock` exists on it
+(created, never started, from a tiny imported image). Docker refuses a second container of
+the same name on one engine atomically, so a second tfopt run, from this host or any other,
+cannot take the engine; it is refused with the holder's run id, pid and host. A lock whose
+holder was a process of this host that no longer exists is stale and is taken over.
+"""
+
+import io
+import os
+import re
+import socket
+import tarfile
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Sequence
+
+from ..plan.load import _did_you_mean
+from .client import ContainerSpec, Engine, container_name, process_alive
+from ..errors import BuildError, ConfigError, EngineBusy, EngineUnavailable
+from ..log import log
+
+LOCAL = "local"
+SCHEMES = ("unix://", "tcp://", "ssh://")
+NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+LOCK_NAME = "tfopt-engine-lock"
+MARKER_IMAGE = ("tfopt-marker", "1")
+
+
+@dataclass(frozen=True)
+class Target:
+    """An engine as the user named it: `name` labels its results, `url` None is DOCKER_HOST's."""
+
+    name: str
+    url: Optional[str]
+
+    @property
+    def shown(self) -> str:
+        return f"{self.name} ({self.url or 'DOCKER_HOST or the local socket'})"
+
+
+@dataclass
+class Member:
+    """A connected engine of this run, and what it turned out to be."""
+
+    target: Target
+    engine: Engine
+    facts: Dict[str, object] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+
+def _derived_name(url: str) -> str:
+    if "://" not in url:
+        return url  # a context's name
+    scheme, rest = url.split("://", 1)
+    if scheme == "unix":
+        path = Path(rest)
+        return LOCAL if str(path) in ("/var/run/docker.sock", "/run/docker.sock") else \
+            (path.parent.name or path.stem)
+    host = rest.split("@")[-1].split("/")[0].split(":")[0]
+    return host or scheme
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-.") or "engine"
+
+
+def targets(values: Sequence[str], declared: Mapping[str, str] = ()) -> List[Target]:
+    """`--engine` values (or, without any, the file's `engines:`) → named targets, checked:
+    known scheme, unique names, no engine twice. No engine at all: the local one."""
+    declared = dict(declared or {})
+    chosen: List[Target] = []
+    for value in values or list(declared):
+        value = str(value).strip()
+        name, url = (value.split("=", 1) if "=" in value and "://" not in value.split("=", 1)[0]
+                     else (None, value))
+        if name is None and url in declared:
+            name, url = url, declared[url]
+        elif name is None and url == LOCAL:
+            chosen.append(Target(LOCAL, None))  # DOCKER_HOST's engine, as with no --engine at all
+            continue
+        if "://" in url and not url.startswith(SCHEMES):
+            scheme = url.split("://", 1)[0] + "://"
+            raise ConfigError(f"engine URL {url!r}: unknown scheme {scheme!r}" + _did_you_mean(scheme, SCHEMES),
+                              hint="use unix:///path/docker.sock, tcp://host:2376, ssh://user@host "
+                                   "or a Docker context's name")
+        name = _safe(name or _derived_name(url))
+        if not NAME.match(name):
+            raise ConfigError(f"engine name {name!r}: use lowercase letters, digits, '-', '_' and '.'",
+                              hint="name it: --engine NAME=URL")
+        chosen.append(Target(name, url))
+    if not chosen:
+        return [Target(LOCAL, None)]
+    names = [t.name for t in chosen]
+    for t in chosen:
+        if names.count(t.name) > 1:
+            raise ConfigError(f"two engines are named {t.name!r}: " +
+                              ", ".join(str(o.url) for o in chosen if o.name == t.name),
+                              hint="name them: --engine NAME=URL")
+    urls = [t.url or "local" for t in chosen]
+    for t in chosen:
+        if urls.count(t.url or "local") > 1:
+            raise ConfigError(f"engine {t.url or 'local'} is listed twice", hint="list each engine once")
+    return chosen
+
+
+def connect(chosen: Sequence[Target]) -> List[Member]:
+    """Every engine must answer before any work starts; all that don't are named at once."""
+    members, missing = [], []
+    for target in chosen:
+        try:
+            members.append(Member(target, Engine.connect(target.url)))
+        except EngineUnavailable as exc:
+            missing.append(f"{target.shown}: {exc.args[0]}")
+    if missing:
+        raise EngineUnavailable(f"{len(missing)} of {len(chosen)} engine(s) do not answer; nothing was done:\n  "
+                                + "\n  ".join(missing),
+                                hint="start them, fix the URL, or leave them out of --engine")
+    ids: Dict[str, str] = {}
+    for m in members:
+        engine_id = m.engine.info().engine_id
+        if engine_id in ids:
+            raise ConfigError(f"engines {ids[engine_id]} and {m.name} are the same Docker engine",
+                              hint="list each engine once (a context and a URL can name one engine)")
+        ids[engine_id] = m.name
+    return members
+
+
+# ---------------------------------------------------------------- the lock
+
+def _marker_image(engine: Engine) -> str:
+    """A tiny image (one empty file) to create lock containers from; imported, no registry."""
+    ref = ":".join(MARKER_IMAGE)
+    if engine.image(ref) is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            tar_path = Path(tmp) / "marker.tar"
+            with tarfile.open(tar_path, "w") as tar:
+                info = tarfile.TarInfo("tfopt-marker")
+                tar.addfile(info, io.BytesIO(b""))
+            engine.import_rootfs(tar_path, *MARKER_IMAGE, changes=['LABEL tfopt.managed="true" tfopt.kind="marker"'])
+    return ref
+
+
+def _holder(labels: Dict[str, str]) -> str:
+    return (f"run {labels.get('tfopt.run', '?')} (pid {labels.get('tfopt.pid', '?')} on "
+            f"{labels.get('tfopt.controller', '?')}, since {labels.get('tfopt.since', '?')})")
+
+
+def _stale(labels: Dict[str, str]) -> bool:
+    """Held by a process of this host that is gone (or by this very process, whose earlier run
+    could not release it because the engine had gone away)."""
+    pid = labels.get("tfopt.pid", "")
+    if labels.get("tfopt.controller") != socket.gethostname() or not pid.isdigit():
+        return False
+    return int(pid) == os.getpid() or not process_alive(int(pid))
+
+
+def _docker_cli(url: Optional[str]) -> str:
+    if not url:
+        return "docker"
+    return f"docker -H {url}" if "://" in url else f"docker --context {url}"
+
+
+def acquire(member: Member, run_id: str) -> None:
+    engine = member.engine
+    labels = {"tfopt.kind": "lock", "tfopt.run": run_id, "tfopt.pid": str(os.getpid()),
+              "tfopt.controller": socket.gethostname(),
+              "tfopt.since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    image = _marker_image(engine)
+    for _ in range(2):
+        if engine.create_marker(LOCK_NAME, image, labels):
+            return
+        held = engine.marker_labels(LOCK_NAME)
+        if held is None:
+            continue  # released meanwhile
+        if not _stale(held):
+            raise EngineBusy(f"engine {member.target.shown} is in use by {_holder(held)}",
+                             hint="one run per engine at a time: wait for that run to end. If its process "
+                                  f"is gone for good (its machine rebooted), remove the lock: "
+                                  f"{_docker_cli(member.target.url)} rm {LOCK_NAME}")
+        log.info(f"engine {member.name}: taking over a stale lock of {_holder(held)}")
+        engine.remove_container(LOCK_NAME)
+    raise EngineBusy(f"engine {member.target.shown}: could not take its lock", hint="try again")
+
+
+def release(member: Member, run_id: str) -> None:
+    """Remove this run's lock; a lock that is no longer ours, or a dead engine, is left alone."""
+    try:
+        held = member.engine.marker_labels(LOCK_NAME)
+        if held and held.get("tfopt.run") == run_id:
+            member.engine.remove_container(LOCK_NAME)
+    except Exception:  # the engine is gone: its lock is stale for the next run from this host
+        if member.engine.answers():
+            raise
+
+
+class locked:
+    """`with locked(members, run_id):` holds every engine's lock; released in any case."""
+
+    def __init__(self, members: Sequence[Member], run_id: str):
+        self.members, self.run_id = list(members), run_id
+        self.held: List[Member] = []
+
+    def __enter__(self):
+        try:
+            for member in self.members:
+                acquire(member, self.run_id)
+                self.held.append(member)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        for member in self.held:
+            release(member, self.run_id)
+        self.held = []
+        return False
+
+
+def holding(engine: Engine, job: str) -> locked:
+    """The lock of one connected engine for a job that is not a profiling run (a flame graph,
+    a source build): it too would disturb a run measuring there."""
+    return locked([Member(Target(LOCAL, engine.url), engine)], job)
+
+
+# ---------------------------------------------------------------- images and facts
+
+def ship(source: Member, target: Member, tags: Sequence[str]) -> None:
+    """Each image goes from `source` to `target` by save → load, streamed; after loading, the
+    tag (a hash of the image's inputs) must name the very image `source` has."""
+    for tag in dict.fromkeys(tags):
+        wanted = source.engine.image_id(tag)
+        if wanted is None:
+            raise BuildError(f"{tag} is not on engine {source.name}, so it cannot be shipped")
+        if target.engine.image_id(tag) == wanted:
+            log.info(f"  {target.name}: {tag} is there already")
+            continue
+        with log.step(f"  {target.name}: shipping {tag} from {source.name}",
+                      done=f"{target.name}: {tag} shipped from {source.name}"):
+            target.engine.load_image(source.engine.save_image(tag))
+            got = target.engine.image_id(tag)
+            if got != wanted:
+                raise BuildError(f"after loading {tag} into engine {target.name}, the tag names "
+                                 f"{got or 'nothing'}, not {wanted}",
+                                 hint="remove the image there (docker rmi) and run again")
+
+
+def _cpuinfo(text: str) -> Dict[str, object]:
+    model, flags = None, []
+    for line in text.splitlines():
+        if line.startswith("model name") and model is None:
+            model = line.split(":", 1)[1].strip()
+        if line.startswith("flags") and not flags:
+            flags = line.split(":", 1)[1].split()
+    return {"cpu_model": model, "cpu_flags": flags}
+
+
+def probe(member: Member, image: str, run_id: str) -> Dict[str, object]:
+    """The engine's machine: `docker info`, and /proc/cpuinfo read in a container there (the
+    CPU of a remote engine is not the controlling host's)."""
+    info = member.engine.info()
+    outcome = member.engine.run(ContainerSpec(
+        image=image, command=["cat", "/proc/cpuinfo"], timeout_s=120,
+        name=container_name("tfopt", run_id, "probe", member.name),
+        labels={"tfopt.kind": "probe", "tfopt.run": run_id, "tfopt.pid": str(os.getpid())}).locked_down())
+    cpu = _cpuinfo(outcome.stdout) if outcome.exit_code == 0 else {"cpu_model": None, "cpu_flags": []}
+    facts = {"name": member.name, "endpoint": member.engine.endpoint, **asdict(info), **cpu}
+    facts.pop("engine_id", None)
+    member.facts = facts
+    return facts
+
+
+def describe(facts: Mapping[str, object]) -> str:
+    return (f"{facts.get('name')}: {facts.get('endpoint')} · host {facts.get('host_name')} · "
+            f"{facts.get('cpu_model') or 'CPU unknown'} · {facts.get('ncpu')} CPU(s) · "
+            f"Docker {facts.get('docker_version')}")
+
+
+def status_lines(members: Sequence[Member]) -> List[str]:
+    """`invoke engines`: each engine, what it says it is, and who holds its lock."""
+    lines = []
+    for m in members:
+        info = m.engine.info()
+        held = m.engine.marker_labels(LOCK_NAME)
+        lines.append(f"{m.name}: {m.engine.endpoint} · host {info.host_name} · {info.ncpu} CPU(s) · "
+                     f"{info.memory_bytes / 2**30:.0f} GiB · {info.os} · {info.architecture} · "
+                     f"Docker {info.docker_version} · "
+                     + (f"in use by {_holder(held)}" + (" (stale)" if _stale(held) else "") if held else "free"))
+    return lines

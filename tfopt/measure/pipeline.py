@@ -1,0 +1,149 @@
+"""The profile job end to end: plan → images → interleaved runs → gate."""
+
+from pathlib import Path
+from typing import List, Sequence
+
+from ..engine import fleet
+from ..records import store
+from ..plan.load import Plan, describe
+from ..engine.client import Engine
+from ..errors import ConfigError, RunError
+from ..log import log
+from ..records.documents import Results, variant_result, variant_results
+from .multi_engine import measure_everywhere
+from ..build.prepare import prepare
+from ..plan.protocol import Protocol
+from .rounds import Arm, RunReport, check_target_has_pairs, measure
+
+# The quickstart's small default: g2p_en's own procedure on stock TensorFlow against the
+# fastest setups that keep its predictions (3 rounds: enough for an interval per speedup).
+DEFAULT_VARIANTS = ("tf2-stock", "tf2-incremental", "ort-incremental", "numpy-incremental")
+DEMO_PROTOCOL = {"rounds": 3, "repeats": 3}
+
+
+def print_plan(plan: Plan, names: List[str], protocol: Protocol,
+               engines: Sequence[fleet.Target] = ()) -> None:
+    variants = plan.select(names)
+    images = len({v.build_key() for v in variants})
+    log.info(f"plan: {len(variants)} variant(s) from {plan.path}, {images} image(s); "
+             f"{protocol.rounds} round(s) × {protocol.repeats} repeat(s) after {protocol.warmups} warmup(s), "
+             f"seed {protocol.seed}" + (f", pinned to cpuset {protocol.pin}" if protocol.pin else ""))
+    if len(engines) > 1:
+        log.info(f"  on {len(engines)} engines, each running every round on its own: "
+                 + ", ".join(t.shown for t in engines))
+    for v in variants:
+        for line in describe(v):
+            log.info("  " + line)
+
+
+def unchecked_notes(measured: Results, names: List[str]) -> List[str]:
+    """Say which variants the gate could not check, and how to check them."""
+    from ..analysis.gate import UNCHECKED, status
+
+    notes = []
+    for name in names:
+        if name in measured and status(measured, name) == UNCHECKED:
+            ref = variant_result(measured[name]).reference
+            notes.append(f"predictions of {name} are unchecked: its reference {ref} has no result here; "
+                         f"check them with: invoke profile --variant {ref} --variant {name}")
+    return notes
+
+
+def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
+            aa: Sequence[str] = (),
+            verbose: bool = False, engines: Sequence[str] = ()) -> RunReport:
+    """Profile `names`; each variant in `aa` is also measured as two arms (NAME@A, NAME@B)
+    interleaved with the others in the same rounds. `aa` alone is an A/A-only run.
+
+    `engines` (URLs, NAME=URL, or names from the file's `engines:`; default the local
+    engine): every engine is checked and locked first; images are built on the first and
+    shipped to the others; each engine then runs every round on its own (multi_engine.py)."""
+    aa = [aa] if isinstance(aa, str) else list(aa or [])
+    aa = [v.name for v in plan.select(aa)]  # aliases resolve; unknown names fail here
+    names = [v.name for v in plan.select(names)]
+    if not names and not aa:
+        raise ConfigError("no variants chosen", hint="pass --variant NAME (repeatable) or --all")
+    protocol.check()
+    check_target_has_pairs(protocol, plan.select(names))
+    wanted = list(dict.fromkeys(names + aa))
+    chosen = fleet.targets(engines, plan.engines)
+    print_plan(plan, wanted, protocol, chosen)
+    members = fleet.connect(chosen)
+    run_id = store.new_run_id()
+    with fleet.locked(members, run_id):
+        for member in members:
+            remove_leftovers(member.engine)
+        prepared = prepare(members[0].engine, plan.select(wanted), verbose)
+        arms = _arms(names, aa, prepared)
+        if not arms:
+            log.info("nothing to run: every chosen variant was skipped")
+            return RunReport(run_id="")
+        if len(members) > 1:
+            log.info(f"images to the other engines ({len({a.image for a in arms})} image(s)):")
+            for member in members[1:]:
+                fleet.ship(members[0], member, [a.image for a in arms])
+        for member in members:
+            log.info("engine " + fleet.describe(fleet.probe(member, arms[0].image, run_id)))
+            _check_instructions(member, arms)
+        kind = "aa" if not names else "profile"
+        if len(members) == 1:
+            reports = {members[0].name: measure(members[0].engine, arms, protocol, plan.variants, results_dir,
+                                                kind=kind, run_id=run_id, engine_facts=members[0].facts)}
+        else:
+            reports = measure_everywhere(members, arms, protocol, plan.variants, results_dir, run_id, kind)
+    for name, report in reports.items():
+        log.info(f"results{' of ' + name if len(reports) > 1 else ''}: {store.run_dir(results_dir, report.run_id)}")
+        if names:
+            _gate(results_dir, report, [a.name for a in arms])
+    failures = {f"{name}@{engine}" if len(reports) > 1 else name: why
+                for engine, report in reports.items() for name, why in report.failures.items()}
+    if failures:
+        raise RunError(f"{len(failures)} variant(s) failed: {', '.join(sorted(failures))}",
+                       hint="their logs are named above; results of the others are kept")
+    return reports[members[0].name]
+
+
+def _arms(names: List[str], aa: List[str], prepared) -> List[Arm]:
+    arms = [Arm(n, prepared[n].variant, prepared[n].image) for n in names if prepared[n].image]
+    for name in aa:
+        if not prepared[name].image:
+            if not names:
+                raise ConfigError(f"{name} cannot run here: {prepared[name].skipped}")
+            log.info(f"no A/A arms for {name}: it was skipped")
+            continue
+        arms += [Arm(f"{name}@{side}", prepared[name].variant, prepared[name].image, arm_of=name)
+                 for side in ("A", "B")]
+    return arms
+
+
+def _check_instructions(member: fleet.Member, arms: List[Arm]) -> None:
+    """A source-built wheel must find its instructions on every engine's CPU, not only here."""
+    from ..source_build.build import built_wheel, check_host_supports
+
+    for variant in {a.variant.name: a.variant for a in arms if a.variant.tensorflow.kind == "source"}.values():
+        entry = built_wheel(variant)
+        if entry is not None and member.facts.get("cpu_flags"):
+            check_host_supports(entry, flags=member.facts["cpu_flags"], where=f"engine {member.name}")
+
+
+def _gate(results_dir: Path, report: RunReport, arm_names: List[str]) -> None:
+    from ..analysis.gate import enforce
+
+    mine = variant_results(store.load_run(results_dir, report.run_id))
+    latest = store.latest_by_variant(results_dir)
+    borrowed = {r.reference for r in mine.values()} - set(mine)
+    measured = {**{n: latest[n] for n in borrowed if n in latest}, **mine}  # references from earlier runs
+    for allowed in enforce(measured):
+        if allowed.variant not in arm_names:
+            continue
+        log.info(f"predictions of {allowed.variant} differ from {allowed.reference} (allowed): {allowed.detail}")
+    for line in unchecked_notes(measured, arm_names):
+        log.info(line)
+
+
+def remove_leftovers(engine: Engine) -> List[str]:
+    """Containers an interrupted run or a lost engine left behind (their tfopt process is gone)."""
+    leftovers = engine.remove_leftovers({"tfopt.kind": "profile"})
+    if leftovers:
+        log.info(f"removed {len(leftovers)} container(s) left behind by an interrupted run: {', '.join(leftovers)}")
+    return leftovers
