@@ -13,6 +13,7 @@ from invoke import Exit
 
 from second_engine import profile_containers
 from tfopt.records import store
+from tfopt.measure import rounds as runs
 from tfopt.analysis.stats import widest_half_width
 
 
@@ -41,31 +42,43 @@ def test_max_rounds_bounds_an_unreachable_target(profile_on_second_engine, capsy
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_interruption_keeps_results_removes_the_container_and_marks_the_run(
-        second_engine, profile_on_second_engine, signum):
+        second_engine, profile_on_second_engine, monkeypatch, signum):
+    """Round 2's first container holds (its fixture sleeps for an hour) until the run is
+    interrupted, so the signal always lands while a container runs: no polling race."""
     profile, results_dir = profile_on_second_engine
     watcher = docker.DockerClient(base_url=second_engine.url)
-    seen = []
+    spec_of = runs.container_spec
 
-    def interrupt_during_round_2():
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not seen:
-            seen.extend(c.name for c in profile_containers(watcher)
+    def holding_in_round_2(arm, protocol, run_id, round_index=0):
+        spec = spec_of(arm, protocol, run_id, round_index)
+        if round_index == 1:
+            spec.environment = {**spec.environment, "FIXTURE_DELAY": "3600"}
+        return spec
+
+    monkeypatch.setattr(runs, "container_spec", holding_in_round_2)
+    held = []
+
+    def interrupt_once_round_2_holds():
+        deadline = time.monotonic() + 600
+        while not held and time.monotonic() < deadline:
+            held.extend(c.name for c in profile_containers(watcher)
                         if c.status == "running" and c.labels.get("tfopt.round") == "2")
             time.sleep(0.2)
-        time.sleep(0.5)
         os.kill(os.getpid(), signum)
 
-    thread = threading.Thread(target=interrupt_during_round_2)
+    thread = threading.Thread(target=interrupt_once_round_2_holds)
     thread.start()
     with pytest.raises(Exit) as info:
-        profile(rounds=3, delay=3)
+        profile(rounds=3, delay=0.5)
     thread.join()
-    assert seen and info.value.code == 130
+    assert held, "no round-2 container was seen running within 10 minutes"
+    assert info.value.code == 130
     assert "marked interrupted" in str(info.value.message)
     run_id = store.list_run_ids(results_dir)[-1]
     status = store.run_status(results_dir, run_id)
     assert status == {"status": "interrupted", "reason": "interrupted (Ctrl-C or SIGTERM)"}
-    assert sum(len(d["visits"]) for d in store.load_run(results_dir, run_id).values()) >= 2
+    docs = store.load_run(results_dir, run_id)
+    assert sorted(len(d["visits"]) for d in docs.values()) == [1, 1]  # round 1 kept, round 2 held
     assert profile_containers(watcher) == []  # removed on the way out, not at the next start
 
 
