@@ -50,6 +50,16 @@ def _plan(file, yes=False):
     return load_plan(Path(file), yes=yes)
 
 
+def _required(value, flag, example):
+    """A task's required flag. Required flags are not positional arguments, because invoke would take a
+    `--help` typed after the task's name as their value instead of printing the task's help."""
+    from tfopt.errors import ConfigError
+
+    if value is None:
+        raise ConfigError(f"{flag} is required", hint=f"e.g. {example}")
+    return value
+
+
 def _results_dir(results):
     from tfopt import paths
 
@@ -161,22 +171,23 @@ def readme_figures(c, write=False, readme=None, results=None):
             "distdir": "build offline from a bundle made by --fetch-only (container network off)",
             "remote_cache": "a Bazel remote cache URL (http(s):// or grpc(s)://) shared by many builds"})
 @fatal_errors
-def build_tf(c, variant, force=False, dry_run=False, file=VARIANTS_FILE, fetch_only=False, distdir=None,
+def build_tf(c, variant=None, force=False, dry_run=False, file=VARIANTS_FILE, fetch_only=False, distdir=None,
              remote_cache=None):
     """Build TensorFlow from source for a variant; the wheel goes into the wheelhouse."""
     from tfopt.source_build.build import build_tf as build
 
-    build(_plan(file, yes=True), variant, force=force, dry_run=dry_run, fetch_only=fetch_only, distdir=distdir,
+    build(_plan(file, yes=True), _required(variant, "--variant NAME", "invoke build-tf --variant avx2"), force=force, dry_run=dry_run, fetch_only=fetch_only, distdir=distdir,
           remote_cache=remote_cache)
 
 
 @task(help={"variant": "the variant to record", "duration": "seconds of profiling (default 30)",
             "file": "the variants file", "results": "results folder (default results/)"})
 @fatal_errors
-def flamegraph(c, variant, duration=30, file=VARIANTS_FILE, results=None):
+def flamegraph(c, variant=None, duration=30, file=VARIANTS_FILE, results=None):
     """py-spy flame graph of the profiler inside the variant's container."""
     from tfopt.measure.flamegraph import record
 
+    variant = _required(variant, "--variant NAME", "invoke flamegraph --variant tf1-optimized")
     path = record(_plan(file, yes=True), variant, _results_dir(results), duration=int(duration))
     log.info(f"wrote {path}")
 
@@ -232,11 +243,13 @@ def compare_runs(c, run=None, out=None, results=None):
             "for the race's rounds (`--rounds R`)", "out": "the Markdown file to write (default: "
             "results/race-vs-full.md)", "results": "results folder (default results/)"})
 @fatal_errors
-def race_vs_full(c, race, full, out=None, results=None):
+def race_vs_full(c, race=None, full=None, out=None, results=None):
     """What racing saved against profiling the same grid fully, and whether the full run agrees."""
     from tfopt.records.documents import load_run
     from tfopt.analysis.race_vs_full import write
 
+    hint = "invoke race-vs-full --race RACE_RUN --full FULL_RUN (`ls results/runs` lists them)"
+    race, full = _required(race, "--race RUN", hint), _required(full, "--full RUN", hint)
     folder = _results_dir(results)
     path = write(load_run(folder, race), load_run(folder, full), Path(out) if out else folder / "race-vs-full.md")
     log.info(f"wrote {path}")
