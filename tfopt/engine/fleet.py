@@ -25,9 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
 
-from ..plan.load import _did_you_mean
 from .client import ContainerSpec, Engine, container_name, process_alive
-from ..errors import BuildError, ConfigError, EngineBusy, EngineUnavailable
+from ..errors import BuildError, ConfigError, EngineBusy, EngineUnavailable, did_you_mean
 from ..log import log
 
 LOCAL = "local"
@@ -94,7 +93,7 @@ def targets(values: Sequence[str], declared: Mapping[str, str] = ()) -> List[Tar
             continue
         if "://" in url and not url.startswith(SCHEMES):
             scheme = url.split("://", 1)[0] + "://"
-            raise ConfigError(f"engine URL {url!r}: unknown scheme {scheme!r}" + _did_you_mean(scheme, SCHEMES),
+            raise ConfigError(f"engine URL {url!r}: unknown scheme {scheme!r}" + did_you_mean(scheme, SCHEMES),
                               hint="use unix:///path/docker.sock, tcp://host:2376, ssh://user@host "
                                    "or a Docker context's name")
         name = _safe(name or _derived_name(url))

@@ -5,7 +5,6 @@ checked here, before any slow work, with the file, line, variant and key in the
 message and a "did you mean" where one fits.
 """
 
-import difflib
 import hashlib
 import json
 import re
@@ -16,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 from . import runtimes
-from ..errors import ConfigError
+from ..errors import ConfigError, did_you_mean
 
 FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
 ALLOCATORS = ("system", "jemalloc", "tcmalloc")
@@ -172,7 +171,7 @@ class Plan:
             grid = [v for v in self.variants.values() if v.matrix == name]  # a grid's name selects its variants
             if name not in self.variants and not grid:
                 raise ConfigError(f"no variant named {name!r} in {self.path}"
-                                  + _did_you_mean(name, [*self.variants, *self.aliases]),
+                                  + did_you_mean(name, [*self.variants, *self.aliases]),
                                   hint="`invoke variants` lists them and their aliases")
             chosen.extend([self.variants[name]] if name in self.variants else grid)
         return chosen
@@ -182,11 +181,6 @@ class Plan:
         for v in self.variants.values():
             out.setdefault(v.family, []).append(v)
         return out
-
-
-def _did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class _Where:
@@ -238,7 +232,7 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
         raise ConfigError(f"{path}: expected a mapping with a 'variants' (or 'matrix') key")
     for key in data:
         if key not in TOP_KEYS:
-            raise where.error((key,), f"unknown top-level key {key!r}" + _did_you_mean(key, TOP_KEYS))
+            raise where.error((key,), f"unknown top-level key {key!r}" + did_you_mean(key, TOP_KEYS))
     defaults = data.get("defaults") or {}
     from .matrix import expand
 
@@ -258,7 +252,7 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
         v.matrix = where.matrix.get(v.name)
         if v.reference not in variants:
             raise where.error(("variants", v.name, "reference"), f"reference {v.reference!r} is not a variant"
-                              + _did_you_mean(v.reference, variants))
+                              + did_you_mean(v.reference, variants))
     return Plan(path=path, variants=variants, aliases=_aliases(where, data.get("aliases"), variants),
                 engines=_engines(where, data.get("engines")))
 
@@ -301,7 +295,7 @@ def _aliases(where: "_Where", raw, variants: Dict[str, "Variant"]) -> Dict[str, 
                               hint="rename the alias")
         if not isinstance(target, str) or target not in variants:
             raise where.error(at, f"alias {alias!r} points to {target!r}, which is not a variant"
-                              + (_did_you_mean(target, variants) if isinstance(target, str) else ""))
+                              + (did_you_mean(target, variants) if isinstance(target, str) else ""))
     return {str(a): t for a, t in raw.items()}
 
 
@@ -309,7 +303,7 @@ def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
     for key, value in body.items():
         at = keys + (str(key),)
         if key not in VARIANT_KEYS:
-            raise where.error(at, f"unknown key {key!r}" + _did_you_mean(str(key), VARIANT_KEYS),
+            raise where.error(at, f"unknown key {key!r}" + did_you_mean(str(key), VARIANT_KEYS),
                               hint="known keys: " + ", ".join(VARIANT_KEYS))
         expected = VARIANT_KEYS[key][0]
         if key == "python" and isinstance(value, (int, float)):
@@ -335,12 +329,12 @@ def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
             for config in tf["source"].get("configs", []):
                 if config not in BAZEL_CONFIGS:
                     raise where.error(keys + ("tensorflow", "source", "configs"),
-                                      f"unknown Bazel config {config!r}" + _did_you_mean(config, BAZEL_CONFIGS))
+                                      f"unknown Bazel config {config!r}" + did_you_mean(config, BAZEL_CONFIGS))
     for key, allowed in (("form", FORMS), ("allocator", ALLOCATORS), ("runtime", runtimes.RUNTIMES),
                          ("decoding", runtimes.DECODINGS)):
         if key in body and body[key] not in allowed:
             raise where.error(keys + (key,), f"{body[key]!r} is not one of {', '.join(allowed)}"
-                              + _did_you_mean(body[key], allowed))
+                              + did_you_mean(body[key], allowed))
     if "suite" in body and body["suite"] not in SUITE_PYTHON:
         raise where.error(keys + ("suite",), f"unknown suite {body['suite']!r}; use one of {', '.join(SUITE_PYTHON)}")
     if "python" in body and not re.fullmatch(r"3\.\d+(\.\d+)?", body["python"]):
@@ -380,7 +374,7 @@ def _check_knobs(where, keys, body) -> None:
         for sub, value in values.items():
             at = keys + ((section,) if sub == "" else (section, str(sub)))
             if sub not in members:
-                raise where.error(at, f"unknown key {sub!r}" + _did_you_mean(str(sub), members),
+                raise where.error(at, f"unknown key {sub!r}" + did_you_mean(str(sub), members),
                                   hint="known keys: " + ", ".join(members))
             problem = runtimes.check_value(members[sub], value)
             if problem:
@@ -423,7 +417,7 @@ def _check_sub(where, keys, value, schema) -> None:
         return
     for key, item in value.items():
         if key not in schema:
-            raise where.error(keys + (str(key),), f"unknown key {key!r}" + _did_you_mean(str(key), schema),
+            raise where.error(keys + (str(key),), f"unknown key {key!r}" + did_you_mean(str(key), schema),
                               hint="known keys: " + ", ".join(schema))
         expected = schema[key]
         types = expected if isinstance(expected, tuple) else (expected,)
@@ -440,7 +434,7 @@ def _chain(where, raw, name) -> List[str]:
             raise where.error(("variants", name, "extends"), f"extends forms a cycle: {cycle}")
         if current not in raw:
             raise where.error(("variants", chain[-1], "extends"), f"extends unknown variant {current!r}"
-                              + _did_you_mean(current, raw))
+                              + did_you_mean(current, raw))
         seen.add(current)
         chain.append(current)
         current = raw[current].get("extends")

@@ -13,8 +13,8 @@ import itertools
 import math
 from typing import Any, Dict, List, Optional, Tuple
 
-from .load import NAME_RE, VARIANT_KEYS, _did_you_mean
-from ..errors import MatrixTooLarge
+from .load import NAME_RE, VARIANT_KEYS
+from ..errors import MatrixTooLarge, did_you_mean
 
 SECTION = "matrix"
 LIMIT = 200  # variants one grid may expand to without --yes
@@ -87,7 +87,7 @@ def _expand_grid(where, grid: str, body: Any, yes: bool) -> Dict[str, dict]:
     for key in body:
         if key not in GRID_KEYS:
             raise where.error(at + (str(key),), f"matrix {grid!r}: unknown key {key!r}"
-                              + _did_you_mean(str(key), GRID_KEYS), hint="known keys: " + ", ".join(GRID_KEYS))
+                              + did_you_mean(str(key), GRID_KEYS), hint="known keys: " + ", ".join(GRID_KEYS))
     axes = body.get("axes")
     if not isinstance(axes, dict) or not axes:
         raise where.error(at + ("axes",) if "axes" in body else at,
@@ -123,7 +123,7 @@ def _check_axis(where, grid: str, body: dict, axis: str, values: Any) -> Tuple[s
     head = path[0]
     hint = "an axis is a variant key, with dots into mappings: env.X, threads.intra_op"
     if head not in VARIANT_KEYS:
-        raise where.error(at, f"matrix {grid!r}: unknown axis {axis!r}" + _did_you_mean(head, VARIANT_KEYS), hint=hint)
+        raise where.error(at, f"matrix {grid!r}: unknown axis {axis!r}" + did_you_mean(head, VARIANT_KEYS), hint=hint)
     if not all(path):
         raise where.error(at, f"matrix {grid!r}: axis {axis!r} has an empty part", hint=hint)
     if len(path) > 1 and VARIANT_KEYS[head][0] is not dict:
