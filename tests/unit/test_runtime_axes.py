@@ -9,7 +9,8 @@ import pytest
 from g2p import knobs as g2p_knobs
 from tfopt.plan import load, runtimes
 from tfopt.build import prepare
-from tfopt.plan.load import describe, load_plan
+from tfopt.plan.load import load_plan
+from tfopt.plan.variant import describe
 from tfopt.errors import ConfigError
 from tfopt.build.images import RECIPE_DIR, ImageInputs, StageInstall
 from tfopt.plan.protocol import Protocol

@@ -1,186 +1,24 @@
 """variants.yaml → a validated, fully resolved plan.
 
-This is the one place that knows the schema. Every key a user can misspell is
-checked here, before any slow work, with the file, line, variant and key in the
-message and a "did you mean" where one fits.
+Every key a user can misspell is checked here against the schema (plan/schema.py), before
+any slow work, with the file, line, variant and key in the message and a "did you mean"
+where one fits. `extends` chains and `defaults` are resolved here too.
 """
 
-import hashlib
-import json
+import copy
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
 from . import runtimes
+from .engines import targets
+from .matrix import expand
+from .schema import (ALLOCATORS, BAZEL_CONFIGS, DEFAULTS, FORMS, LIMIT_KEYS, NAME_RE, NAME_RULE, SOURCE_DEFAULTS,
+                     SOURCE_KEYS, SUITE_PYTHON, TENSORFLOW_KEYS, TOP_KEYS, VARIANT_KEYS)
+from .variant import Plan, TensorflowSource, Variant
 from ..errors import ConfigError, did_you_mean
-
-FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
-ALLOCATORS = ("system", "jemalloc", "tcmalloc")
-ALLOCATOR_LIBRARIES = {
-    "jemalloc": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
-    "tcmalloc": "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4",
-}
-SUITE_PYTHON = {"bookworm": "3.11", "bullseye": "3.9"}
-BAZEL_CONFIGS = ("opt", "mkl", "monolithic", "noaws", "nogcp", "nohdfs", "noignite", "nokafka")
-
-# key → (type, build-time?, help). Build-time keys decide the image; the rest
-# only how its container runs.
-VARIANT_KEYS: Dict[str, Tuple[type, bool, str]] = {
-    "description": (str, False, "one line saying what this variant is"),
-    "extends": (str, False, "the parent variant; only what differs is stated"),
-    "family": (str, False, "charts and reports group variants by family"),
-    "reference": (str, False, "the variant speedups are measured against (default: root of the extends chain)"),
-    "python": (str, True, "Python version in the image, e.g. '3.11' or '3.7'"),
-    "suite": (str, True, "Debian suite of the base image (bookworm, bullseye)"),
-    "tensorflow": (dict, True, "exactly one of pypi / wheel / source"),
-    "requirements": (list, True, "extra pip requirements installed beside TensorFlow"),
-    "form": (str, True, f"TensorFlow model form, one of {', '.join(FORMS)}"),
-    "runtime": (str, True, f"what runs the network: {', '.join(runtimes.RUNTIMES)}"),
-    "decoding": (str, True, f"decoding procedure: {', '.join(runtimes.DECODINGS)}"),
-    # run knobs of every runtime, derived from g2p.knobs (threads, grappler, xla, onnxruntime, openvino)
-    **{section: (runtimes.section_type(section), False, runtimes.section_help(section))
-       for section in runtimes.sections()},
-    "env": (dict, False, "environment variables for the profiled process"),
-    "allocator": (str, False, f"malloc preloaded with LD_PRELOAD: {', '.join(ALLOCATORS)}"),
-    "limits": (dict, False, "cpus (default 1), memory (default 4g), cpuset (optional)"),
-    "may_change_predictions": (bool, False, "allow predictions to differ from the reference"),
-}
-TENSORFLOW_KEYS = {"pypi": str, "wheel": str, "sha256": str, "source": dict}
-SOURCE_KEYS = {"version": str, "copts": str, "configs": list, "jobs": int, "ram_mb": int,
-               "recipe": str, "xla": bool, "distdir": str, "remote_cache": str}
-LIMIT_KEYS = {"cpus": (int, float), "memory": str, "cpuset": str}
-TOP_KEYS = ("variants", "defaults", "aliases", "matrix", "engines")
-
-DEFAULTS: Dict[str, Any] = {
-    "description": "",
-    "suite": "bookworm",
-    "requirements": [],
-    "form": "checkpoint",
-    "runtime": runtimes.DEFAULT_RUNTIME,
-    "decoding": runtimes.DEFAULT_DECODING,
-    **runtimes.defaults(),
-    "env": {},
-    "allocator": "system",
-    "limits": {"cpus": 1, "memory": "4g", "cpuset": None},
-    "may_change_predictions": False,
-}
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-
-
-@dataclass(frozen=True)
-class TensorflowSource:
-    kind: str  # "pypi" | "wheel" | "source"
-    requirement: Optional[str] = None
-    wheel: Optional[str] = None
-    sha256: Optional[str] = None
-    build: Optional[Dict[str, Any]] = None
-
-    def describe(self) -> str:
-        if self.kind == "pypi":
-            return f"pypi {self.requirement}"
-        if self.kind == "wheel":
-            return f"wheel {self.wheel}"
-        b = self.build or {}
-        return f"source TF {b.get('version')} copts '{b.get('copts', '')}' configs {b.get('configs')}"
-
-
-@dataclass
-class Variant:
-    name: str
-    description: str
-    family: str
-    parent: Optional[str]
-    reference: str
-    python: str
-    suite: str
-    tensorflow: TensorflowSource
-    requirements: List[str]
-    form: Optional[str]           # None on runtimes other than TensorFlow: the converter picks
-    runtime: str
-    decoding: str
-    knobs: Dict[str, Any]         # the runtime's run knobs, dotted key → value (g2p.knobs)
-    env: Dict[str, str]
-    allocator: str
-    cpus: float
-    memory_bytes: int
-    cpuset: Optional[str]
-    may_change_predictions: bool
-    settings: Dict[str, Any] = field(default_factory=dict)  # the resolved mapping, for display
-    matrix: Optional[str] = None  # the grid this variant was expanded from (tfopt/plan/matrix.py)
-
-    @property
-    def intra_op(self) -> int:
-        return self.knobs.get("threads.intra_op", 0)
-
-    @property
-    def inter_op(self) -> int:
-        return self.knobs.get("threads.inter_op", 0)
-
-    @property
-    def grappler(self) -> bool:
-        return self.knobs.get("grappler", True)
-
-    @property
-    def xla(self) -> bool:
-        return self.knobs.get("xla", False)
-
-    @property
-    def python_from_distro(self) -> bool:
-        return SUITE_PYTHON.get(self.suite) == self.python
-
-    def build_settings(self) -> Dict[str, Any]:
-        return {k: self.settings[k] for k, (_, build, _) in VARIANT_KEYS.items()
-                if build and k in self.settings}
-
-    def build_key(self) -> str:
-        """Variants with the same build key share one image."""
-        blob = json.dumps(self.build_settings(), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:12]
-
-    def run_environment(self) -> Dict[str, str]:
-        env = dict(self.env)
-        if self.allocator != "system":
-            env["LD_PRELOAD"] = ALLOCATOR_LIBRARIES[self.allocator]
-        return env
-
-    def changes_from(self, parent: Optional["Variant"]) -> Dict[str, List[Any]]:
-        if parent is None:
-            return {}
-        per_runtime = set(runtimes.sections()) | {"form"}  # absent where they do not apply
-        keys = [k for k in VARIANT_KEYS if k not in ("description", "extends", "family", "reference")
-                and (k not in per_runtime or (k in self.settings and k in parent.settings))]
-        return {k: [parent.settings.get(k), self.settings.get(k)] for k in keys
-                if parent.settings.get(k) != self.settings.get(k)}
-
-
-@dataclass
-class Plan:
-    path: Path
-    variants: Dict[str, Variant]
-    aliases: Dict[str, str] = field(default_factory=dict)  # short name → variant name
-    engines: Dict[str, str] = field(default_factory=dict)  # engine name → URL (tfopt/engine/fleet.py)
-
-    def select(self, names: List[str]) -> List[Variant]:
-        """Variants by name or alias, in the order given."""
-        chosen = []
-        for name in names:
-            name = self.aliases.get(name, name)
-            grid = [v for v in self.variants.values() if v.matrix == name]  # a grid's name selects its variants
-            if name not in self.variants and not grid:
-                raise ConfigError(f"no variant named {name!r} in {self.path}"
-                                  + did_you_mean(name, [*self.variants, *self.aliases]),
-                                  hint="`invoke variants` lists them and their aliases")
-            chosen.extend([self.variants[name]] if name in self.variants else grid)
-        return chosen
-
-    def families(self) -> Dict[str, List[Variant]]:
-        out: Dict[str, List[Variant]] = {}
-        for v in self.variants.values():
-            out.setdefault(v.family, []).append(v)
-        return out
 
 
 class _Where:
@@ -234,15 +72,13 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
         if key not in TOP_KEYS:
             raise where.error((key,), f"unknown top-level key {key!r}" + did_you_mean(key, TOP_KEYS))
     defaults = data.get("defaults") or {}
-    from .matrix import expand
-
     raw = expand(where, data.get("variants"), data.get("matrix"), yes=yes)
     if not isinstance(raw, dict) or not raw:
         raise where.error(("variants",), "'variants' must be a non-empty mapping of name → settings")
     _check_mapping(where, ("defaults",), defaults)
     for name, body in raw.items():
         if not NAME_RE.match(str(name)):
-            raise where.error(("variants", str(name)), "variant names use lowercase letters, digits, '-', '_' and '.'")
+            raise where.error(("variants", str(name)), "variant names " + NAME_RULE)
         if not isinstance(body, dict):
             raise where.error(("variants", name), "a variant is a mapping of settings")
         _check_mapping(where, ("variants", name), body)
@@ -266,12 +102,9 @@ def _engines(where: "_Where", raw) -> Dict[str, str]:
                                         "second: ssh://me@box2 (or unix:///path, tcp://host:2376, a context)")
     for name, url in raw.items():
         if not NAME_RE.match(str(name)):
-            raise where.error(("engines", str(name)), f"engine name {name!r}: use lowercase letters, digits, "
-                                                      "'-', '_' and '.'")
+            raise where.error(("engines", str(name)), f"engine name {name!r}: {NAME_RULE}")
         if not isinstance(url, str) or not url.strip():
             raise where.error(("engines", str(name)), f"engine {name!r}: the URL must be a string, got {url!r}")
-    from ..engine.fleet import targets
-
     for name, url in raw.items():
         try:
             targets([f"{name}={url}"])
@@ -289,7 +122,7 @@ def _aliases(where: "_Where", raw, variants: Dict[str, "Variant"]) -> Dict[str, 
     for alias, target in raw.items():
         at = ("aliases", str(alias))
         if not NAME_RE.match(str(alias)):
-            raise where.error(at, f"alias {alias!r}: use lowercase letters, digits, '-', '_' and '.'")
+            raise where.error(at, f"alias {alias!r}: {NAME_RULE}")
         if alias in variants:
             raise where.error(at, f"alias {alias!r} is also a variant's name; it would hide that variant",
                               hint="rename the alias")
@@ -485,7 +318,7 @@ def _resolve(where, raw, name, s) -> Variant:
     elif "wheel" in tf:
         source = TensorflowSource("wheel", wheel=tf["wheel"], sha256=tf["sha256"])
     else:
-        build = {"configs": ["opt"], "copts": "", "jobs": 2, "ram_mb": 8192, "xla": False, **tf["source"]}
+        build = {**copy.deepcopy(SOURCE_DEFAULTS), **tf["source"]}
         if "version" not in build:
             raise where.error(at + ("tensorflow", "source"), "a source build needs `version`")
         if "opt" not in build["configs"]:
@@ -513,25 +346,3 @@ def _resolve(where, raw, name, s) -> Variant:
         cpus=cpus, memory_bytes=memory, cpuset=limits.get("cpuset"),
         may_change_predictions=s["may_change_predictions"], settings=s,
     )
-
-
-def describe(variant: Variant) -> List[str]:
-    """The resolved settings as display lines."""
-    tf = variant.tensorflow.describe()
-    return [
-        f"{variant.name}  [{variant.family}]  {variant.description}",
-        f"    extends {variant.parent or '-'} · reference {variant.reference} · "
-        f"build key {variant.build_key()} (same key: same image)"
-        + (f" · from matrix {variant.matrix}" if variant.matrix else ""),
-        f"    python {variant.python} ({'distro' if variant.python_from_distro else 'host prefix'}, {variant.suite})"
-        + (f" · tensorflow {tf} · form {variant.form}" if variant.form else f" · converted with tensorflow {tf}"),
-        f"    runtime {variant.runtime} · decoding {variant.decoding} · "
-        + (" ".join(f"{k}={_shown(v)}" for k, v in variant.knobs.items()) or "no run knobs")
-        + f" · allocator {variant.allocator}",
-        f"    env {variant.run_environment() or '{}'} · limits cpus={variant.cpus:g} memory={variant.memory_bytes >> 20}MiB"
-        + (f" cpuset={variant.cpuset}" if variant.cpuset else ""),
-    ]
-
-
-def _shown(value) -> str:
-    return ("on" if value else "off") if isinstance(value, bool) else str(value)

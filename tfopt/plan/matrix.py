@@ -13,7 +13,7 @@ import itertools
 import math
 from typing import Any, Dict, List, Optional, Tuple
 
-from .load import NAME_RE, VARIANT_KEYS
+from .schema import NAME_RE, NAME_RULE, VARIANT_KEYS
 from ..errors import MatrixTooLarge, did_you_mean
 
 SECTION = "matrix"
@@ -81,7 +81,7 @@ def expand(where, variants: Optional[dict], matrix: Any, *, yes: bool = False) -
 def _expand_grid(where, grid: str, body: Any, yes: bool) -> Dict[str, dict]:
     at = (SECTION, grid)
     if not NAME_RE.match(grid):
-        raise where.error(at, f"matrix {grid!r}: grid names use lowercase letters, digits, '-', '_' and '.'")
+        raise where.error(at, f"matrix {grid!r}: grid names {NAME_RULE}")
     if not isinstance(body, dict):
         raise where.error(at, f"matrix {grid!r}: a grid is a mapping with `axes:` and variant keys")
     for key in body:

@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 from .. import paths
-from ..plan.load import Plan, Variant
+from ..plan.variant import Plan, Variant
 from ..errors import ConfigError, did_you_mean
 from . import bazel as bazels
 
