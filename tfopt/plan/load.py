@@ -275,7 +275,7 @@ def _chain(where, raw, name) -> List[str]:
 
 
 def _merge_chain(where, raw, name, defaults) -> Dict[str, Any]:
-    merged = _deep_merge(DEFAULTS, defaults)
+    merged = deep_merge(DEFAULTS, defaults)
     for ancestor in reversed(_chain(where, raw, name)):
         body = dict(raw[ancestor])
         if ancestor != name:
@@ -283,18 +283,21 @@ def _merge_chain(where, raw, name, defaults) -> Dict[str, Any]:
             body.pop("may_change_predictions", None)
         if "tensorflow" in body:
             merged.pop("tensorflow", None)  # a TF source replaces the parent's, never merges
-        merged = _deep_merge(merged, body)
+        merged = deep_merge(merged, body)
     merged.pop("extends", None)
     return merged
 
 
-def _deep_merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
-    out = dict(base)
+def deep_merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
+    """`over` laid on `base`: mappings merge key by key, anything else replaces. A new
+    mapping that shares nothing with either, so a merged variant (or recipe row) can't
+    change its defaults."""
+    out = copy.deepcopy(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "tensorflow":
-            out[key] = _deep_merge(out[key], value)
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
         else:
-            out[key] = value
+            out[key] = copy.deepcopy(value)
     return out
 
 

@@ -14,7 +14,6 @@ Nothing here needs a Docker engine: dry runs and the manifest lookups of
 ``built_wheel`` resolve recipes on their own.
 """
 
-import copy
 import hashlib
 import json
 import re
@@ -27,6 +26,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 from .. import paths
+from ..plan.load import deep_merge
 from ..plan.variant import Plan, Variant
 from ..errors import ConfigError, did_you_mean
 from . import bazel as bazels
@@ -258,7 +258,7 @@ def table_row(folder: Path, version: str) -> Dict[str, Any]:
         raise ConfigError(
             f"{table}: no row for TensorFlow {version}" + did_you_mean(str(version), versions),
             hint=f"rows: {', '.join(versions)}; a new version is a new row in {table}")
-    row = _deep_merge(data.get("defaults") or {}, versions[str(version)] or {})
+    row = deep_merge(data.get("defaults") or {}, versions[str(version)] or {})
     _check_row(table, str(version), row)
     return row
 
@@ -301,16 +301,6 @@ def _check_row(table: Path, version: str, row: Dict[str, Any]) -> None:
 
 def _version_tuple(text) -> Tuple[int, ...]:
     return tuple(int(x) for x in re.findall(r"\d+", str(text)))
-
-
-def _deep_merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 # --- rendering -------------------------------------------------------------------
