@@ -47,11 +47,6 @@ def knobs_for(runtime: str) -> Tuple[Any, ...]:
     return tuple(k for k in KNOBS if k.runtime == runtime)
 
 
-def section_of(knob) -> str:
-    """The top-level variants.yaml key a knob sits under: 'threads' for 'threads.intra_op'."""
-    return knob.key.split(".", 1)[0]
-
-
 def sections() -> Dict[str, Dict[str, Any]]:
     """variants.yaml top-level key → {sub-key or '' for a scalar knob: Knob}."""
     out: Dict[str, Dict[str, Any]] = {}

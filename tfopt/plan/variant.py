@@ -57,22 +57,6 @@ class Variant:
     matrix: Optional[str] = None  # the grid this variant was expanded from (tfopt/plan/matrix.py)
 
     @property
-    def intra_op(self) -> int:
-        return self.knobs.get("threads.intra_op", 0)
-
-    @property
-    def inter_op(self) -> int:
-        return self.knobs.get("threads.inter_op", 0)
-
-    @property
-    def grappler(self) -> bool:
-        return self.knobs.get("grappler", True)
-
-    @property
-    def xla(self) -> bool:
-        return self.knobs.get("xla", False)
-
-    @property
     def python_from_distro(self) -> bool:
         return SUITE_PYTHON.get(self.suite) == self.python
 
