@@ -12,11 +12,11 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from . import runtimes
+from . import runtimes, schema
 from .engines import targets
 from .matrix import expand
-from .schema import (ALLOCATORS, BAZEL_CONFIGS, DEFAULTS, FORMS, LIMIT_KEYS, NAME_RE, NAME_RULE, SOURCE_DEFAULTS,
-                     SOURCE_KEYS, SUITE_PYTHON, TENSORFLOW_KEYS, TOP_KEYS, VARIANT_KEYS)
+from .schema import (ALLOCATORS, BAZEL_CONFIGS, DEFAULT_FORM, FORMS, LIMIT_KEYS, NAME_RE, NAME_RULE, SOURCE_DEFAULTS,
+                     SOURCE_KEYS, SUITE_PYTHON, TENSORFLOW_KEYS, TOP_KEYS)
 from .variant import Plan, TensorflowSource, Variant
 from ..errors import ConfigError, did_you_mean
 
@@ -133,12 +133,13 @@ def _aliases(where: "_Where", raw, variants: Dict[str, "Variant"]) -> Dict[str, 
 
 
 def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
+    known = schema.variant_keys()
     for key, value in body.items():
         at = keys + (str(key),)
-        if key not in VARIANT_KEYS:
-            raise where.error(at, f"unknown key {key!r}" + did_you_mean(str(key), VARIANT_KEYS),
-                              hint="known keys: " + ", ".join(VARIANT_KEYS))
-        expected = VARIANT_KEYS[key][0]
+        if key not in known:
+            raise where.error(at, f"unknown key {key!r}" + did_you_mean(str(key), known),
+                              hint="known keys: " + ", ".join(known))
+        expected = known[key][0]
         if key == "python" and isinstance(value, (int, float)):
             raise where.error(at, f"write the Python version as a string, e.g. python: \"{value}\"")
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -231,7 +232,7 @@ def _runtime_settings(where, raw, name, s) -> Tuple[Dict[str, Any], Dict[str, An
         if section in own and owner != runtime:
             raise where.error(at + (section,), f"{section!r} is a setting of runtime {owner}, but this variant's "
                               f"runtime is {runtime}", hint=f"remove it, or set runtime: {owner}")
-    if runtime != runtimes.DEFAULT_RUNTIME and own.get("form", DEFAULTS["form"]) != DEFAULTS["form"]:
+    if runtime != runtimes.DEFAULT_RUNTIME and own.get("form", DEFAULT_FORM) != DEFAULT_FORM:
         raise where.error(at + ("form",), f"form applies to TensorFlow only; the {runtime} converter "
                           "picks its own TensorFlow source graph", hint="remove `form` from this variant")
     reason = runtimes.form_unsupported(runtime, decoding, s["form"]) if runtime == runtimes.DEFAULT_RUNTIME else None
@@ -275,7 +276,7 @@ def _chain(where, raw, name) -> List[str]:
 
 
 def _merge_chain(where, raw, name, defaults) -> Dict[str, Any]:
-    merged = deep_merge(DEFAULTS, defaults)
+    merged = deep_merge(schema.defaults(), defaults)
     for ancestor in reversed(_chain(where, raw, name)):
         body = dict(raw[ancestor])
         if ancestor != name:

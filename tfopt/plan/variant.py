@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from . import runtimes
-from .schema import ALLOCATOR_LIBRARIES, SUITE_PYTHON, VARIANT_KEYS
+from .schema import ALLOCATOR_LIBRARIES, SUITE_PYTHON, variant_keys
 from ..errors import ConfigError, did_you_mean
 
 
@@ -61,7 +61,7 @@ class Variant:
         return SUITE_PYTHON.get(self.suite) == self.python
 
     def build_settings(self) -> Dict[str, Any]:
-        return {k: self.settings[k] for k, (_, build, _) in VARIANT_KEYS.items()
+        return {k: self.settings[k] for k, (_, build, _) in variant_keys().items()
                 if build and k in self.settings}
 
     def build_key(self) -> str:
@@ -79,7 +79,7 @@ class Variant:
         if parent is None:
             return {}
         per_runtime = set(runtimes.sections()) | {"form"}  # absent where they do not apply
-        keys = [k for k in VARIANT_KEYS if k not in ("description", "extends", "family", "reference")
+        keys = [k for k in variant_keys() if k not in ("description", "extends", "family", "reference")
                 and (k not in per_runtime or (k in self.settings and k in parent.settings))]
         return {k: [parent.settings.get(k), self.settings.get(k)] for k in keys
                 if parent.settings.get(k) != self.settings.get(k)}
