@@ -71,7 +71,7 @@ def _results_dir(results):
 @fatal_errors
 def variants(c, file=VARIANTS_FILE, yes=False):
     """List every variant with its resolved settings (after `extends` and `matrix:` expansion)."""
-    from tfopt.plan.load import describe
+    from tfopt.plan.variant import describe
 
     plan = _plan(file, yes)
     for family, members in plan.families().items():
@@ -121,8 +121,9 @@ def profile(c, variant=None, all=False, yes=False, aa=None, file=VARIANTS_FILE, 
 def engines(c, engine=None, file=VARIANTS_FILE):
     """Check that each engine answers; say what it is and whether a run holds it."""
     from tfopt.engine import fleet
+    from tfopt.plan.engines import targets
 
-    for line in fleet.status_lines(fleet.connect(fleet.targets(engine or [], _plan(file, yes=True).engines))):
+    for line in fleet.status_lines(fleet.connect(targets(engine or [], _plan(file, yes=True).engines))):
         log.info(line)
 
 

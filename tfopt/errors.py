@@ -1,5 +1,8 @@
 """Typed fatal errors. Each kind has its own exit code; tasks.py maps them."""
 
+import difflib
+from typing import Iterable
+
 
 class TfoptError(Exception):
     """A fatal error with a message that says what is wrong and what to do."""
@@ -69,3 +72,9 @@ class EngineBusy(TfoptError):
     """Another run holds the engine's lock: one run per engine at a time."""
 
     exit_code = 9
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest option, or '' when none is close: appended to a message."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

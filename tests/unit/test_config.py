@@ -39,7 +39,7 @@ def test_shipped_variants_resolve():
                      "tf2-grappler-off", "tf2-xla"):
         assert required in names
     omp = plan.variants["tf1-mkl-1thread-omp"]
-    assert (omp.intra_op, omp.inter_op) == (1, 1)
+    assert (omp.knobs["threads.intra_op"], omp.knobs["threads.inter_op"]) == (1, 1)
     assert omp.env == {"OMP_NUM_THREADS": "1"}
     assert omp.tensorflow.requirement == "intel-tensorflow==1.13.2"
     assert omp.requirements == ["numpy<1.17", "protobuf<=3.20"]
@@ -115,7 +115,7 @@ def test_child_overrides_and_merges(tmp_path):
     limits: {memory: 2g}
 """))
     b = plan.variants["b"]
-    assert (b.intra_op, b.inter_op) == (1, 0)
+    assert (b.knobs["threads.intra_op"], b.knobs["threads.inter_op"]) == (1, 0)
     assert b.env == {"OMP_NUM_THREADS": "1"}
     assert b.memory_bytes == 2 << 30 and b.cpus == 1
     assert b.parent == "a" and b.reference == "a" and b.family == "fam"

@@ -11,7 +11,8 @@ from tfopt.engine import fleet
 from tfopt.records import store
 from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError, EngineUnavailable, EnginesLost
-from tfopt.engine.fleet import Member, Target
+from tfopt.engine.fleet import Member
+from tfopt.plan.engines import Target, targets
 from tfopt.measure.multi_engine import measure_everywhere
 from tfopt.plan.protocol import Protocol
 from tfopt.measure.rounds import Arm
@@ -20,12 +21,12 @@ from test_run_loop import PLAN_TEXT, SCALES, FakeEngine
 
 
 def test_no_engine_given_means_the_local_one():
-    assert fleet.targets([]) == [Target("local", None)]
-    assert fleet.targets(["local", "ssh://me@box"]) == [Target("local", None), Target("box", "ssh://me@box")]
+    assert targets([]) == [Target("local", None)]
+    assert targets(["local", "ssh://me@box"]) == [Target("local", None), Target("box", "ssh://me@box")]
 
 
 def test_engine_names_are_derived_from_urls_or_given():
-    got = fleet.targets(["unix:///var/run/docker.sock", "unix:///tmp/tfopt-dockerd-x1/docker.sock",
+    got = targets(["unix:///var/run/docker.sock", "unix:///tmp/tfopt-dockerd-x1/docker.sock",
                          "ssh://me@box2.lan", "tcp://10.0.0.7:2376", "big=ssh://me@big", "my-context"])
     assert [(t.name, t.url) for t in got] == [
         ("local", "unix:///var/run/docker.sock"), ("tfopt-dockerd-x1", "unix:///tmp/tfopt-dockerd-x1/docker.sock"),
@@ -35,20 +36,20 @@ def test_engine_names_are_derived_from_urls_or_given():
 
 def test_names_from_the_files_engines_mapping_are_accepted():
     declared = {"second": "unix:///tmp/e2/docker.sock", "zen3": "ssh://me@zen3"}
-    assert fleet.targets(["zen3"], declared) == [Target("zen3", "ssh://me@zen3")]
-    assert [t.name for t in fleet.targets([], declared)] == ["second", "zen3"]
+    assert targets(["zen3"], declared) == [Target("zen3", "ssh://me@zen3")]
+    assert [t.name for t in targets([], declared)] == ["second", "zen3"]
 
 
 def test_bad_engine_lists_are_refused_with_what_to_do():
     with pytest.raises(ConfigError, match=r"unknown scheme 'tpc://' \(did you mean 'tcp://'\?\)"):
-        fleet.targets(["tpc://box:2376"])
+        targets(["tpc://box:2376"])
     with pytest.raises(ConfigError, match="two engines are named 'box'") as info:
-        fleet.targets(["ssh://a@box", "tcp://box:2376"])
+        targets(["ssh://a@box", "tcp://box:2376"])
     assert "--engine NAME=URL" in info.value.hint
     with pytest.raises(ConfigError, match="listed twice"):
-        fleet.targets(["a=ssh://me@box", "b=ssh://me@box"])
+        targets(["a=ssh://me@box", "b=ssh://me@box"])
     with pytest.raises(ConfigError, match="engine local is listed twice"):
-        fleet.targets(["local", "other=local"])
+        targets(["local", "other=local"])
 
 
 def test_engines_key_in_the_variants_file_is_validated_with_its_line(tmp_path):
@@ -68,7 +69,7 @@ def test_engines_key_in_the_variants_file_is_validated_with_its_line(tmp_path):
 def test_unanswering_engines_are_all_named_before_any_work(tmp_path):
     missing = [f"unix://{tmp_path}/a/docker.sock", f"unix://{tmp_path}/b/docker.sock"]
     with pytest.raises(EngineUnavailable) as info:
-        fleet.connect(fleet.targets(missing))
+        fleet.connect(targets(missing))
     message = str(info.value)
     assert "2 of 2 engine(s) do not answer; nothing was done" in message
     assert all(url in message for url in missing)

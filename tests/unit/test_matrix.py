@@ -57,7 +57,7 @@ def test_issue_example_lists_six_variants_named_in_axis_order(tmp_path):
     assert v.allocator == "tcmalloc" and v.env == {"TF_ENABLE_ONEDNN_OPTS": "0"}
     assert v.run_environment()["LD_PRELOAD"].endswith("libtcmalloc_minimal.so.4")
     assert v.parent == "base" and v.reference == "base" and v.family == "fam"
-    assert (v.intra_op, v.inter_op) == (0, 2)
+    assert (v.knobs["threads.intra_op"], v.knobs["threads.inter_op"]) == (0, 2)
     assert v.description == "allocator=tcmalloc, env.TF_ENABLE_ONEDNN_OPTS=0"
     assert plan.variants["grid-jemalloc-1"].env == {"TF_ENABLE_ONEDNN_OPTS": "1"}
     assert plan.variants["base"].matrix is None
@@ -78,7 +78,7 @@ def test_dotted_axis_merges_into_the_inherited_mapping(tmp_path):
     plan = load_plan(write(tmp_path, grid_of("      threads.intra_op: [1, 2]\n",
                                              extra="    description: intra sweep\n")))
     v = plan.variants["g-2"]
-    assert (v.intra_op, v.inter_op) == (2, 2)
+    assert (v.knobs["threads.intra_op"], v.knobs["threads.inter_op"]) == (2, 2)
     assert v.description == "intra sweep: threads.intra_op=2"
 
 

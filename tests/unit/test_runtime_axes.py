@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from g2p import knobs as g2p_knobs
-from tfopt.plan import load, runtimes
+from tfopt.plan import runtimes, schema
 from tfopt.build import prepare
-from tfopt.plan.load import describe, load_plan
+from tfopt.plan.load import load_plan
+from tfopt.plan.variant import describe
 from tfopt.errors import ConfigError
 from tfopt.build.images import RECIPE_DIR, ImageInputs, StageInstall
 from tfopt.plan.protocol import Protocol
@@ -106,15 +107,14 @@ def test_an_unsupported_combination_is_refused_with_the_image_sides_reason(tmp_p
 def test_every_declared_knob_is_a_variants_key_with_its_default():
     for knob in g2p_knobs.KNOBS:
         section, _, sub = knob.key.partition(".")
-        assert section in load.VARIANT_KEYS and not load.VARIANT_KEYS[section][1]  # a run key
-        default = load.DEFAULTS[section]
+        assert section in schema.variant_keys() and not schema.variant_keys()[section][1]  # a run key
+        default = schema.defaults()[section]
         assert (default[sub] if sub else default) == knob.default
 
 
 def test_a_new_knob_is_validated_and_reaches_the_profiler_without_other_edits(tmp_path, monkeypatch):
     knob = g2p_knobs.Knob("onnxruntime.spin", "onnxruntime", str, "off", choices=("on", "off"), help="spin")
     monkeypatch.setattr(runtimes, "KNOBS", runtimes.KNOBS + (knob,))
-    monkeypatch.setattr(load, "DEFAULTS", dict(load.DEFAULTS, **runtimes.defaults()))
     plan = plan_of(tmp_path, "  b: {extends: a, runtime: onnxruntime, onnxruntime: {spin: 'on'}}\n")
     assert "--onnxruntime-spin on" in " ".join(profile_command(plan.variants["b"], Protocol()))
     assert "did you mean 'on'?" in error_of(tmp_path, "  b: {extends: a, runtime: onnxruntime, "

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 from .. import __version__, paths
-from ..plan.load import SUITE_PYTHON
+from ..plan.schema import SUITE_PYTHON
 from ..engine.client import Engine
 from ..errors import BuildError, ConfigError
 from ..log import log

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from .. import __version__, paths
-from ..plan.load import Variant
+from ..plan.variant import Variant
 from ..engine.client import Engine
 from ..errors import TfoptError
 from ..log import log

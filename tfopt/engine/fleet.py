@@ -2,10 +2,8 @@
 run's images on each, and what machine each one is.
 
 Engines come from `--engine` (repeatable) or the variants file's `engines:` mapping
-(name → URL); with neither, the local engine (DOCKER_HOST's) is the only one. A URL is
-unix:///path, tcp://host:port (TLS from DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), ssh://user@host,
-or a Docker context's name. `NAME=URL` names an engine; otherwise the name is derived
-(docs/engines.md).
+(name → URL), parsed into Targets by tfopt/plan/engines.py; with neither, the local engine
+(DOCKER_HOST's) is the only one. A tcp:// URL takes TLS from DOCKER_TLS_VERIFY/DOCKER_CERT_PATH.
 
 The lock: while a run uses an engine, a container named `tfopt-engine-lock` exists on it
 (created, never started, from a tiny imported image). Docker refuses a second container of
@@ -16,7 +14,6 @@ holder was a process of this host that no longer exists is stale and is taken ov
 
 import io
 import os
-import re
 import socket
 import tarfile
 import tempfile
@@ -25,28 +22,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
 
-from ..plan.load import _did_you_mean
+from ..plan.engines import LOCAL, Target
 from .client import ContainerSpec, Engine, container_name, process_alive
 from ..errors import BuildError, ConfigError, EngineBusy, EngineUnavailable
 from ..log import log
 
-LOCAL = "local"
-SCHEMES = ("unix://", "tcp://", "ssh://")
-NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 LOCK_NAME = "tfopt-engine-lock"
 MARKER_IMAGE = ("tfopt-marker", "1")
-
-
-@dataclass(frozen=True)
-class Target:
-    """An engine as the user named it: `name` labels its results, `url` None is DOCKER_HOST's."""
-
-    name: str
-    url: Optional[str]
-
-    @property
-    def shown(self) -> str:
-        return f"{self.name} ({self.url or 'DOCKER_HOST or the local socket'})"
 
 
 @dataclass
@@ -60,61 +42,6 @@ class Member:
     @property
     def name(self) -> str:
         return self.target.name
-
-
-def _derived_name(url: str) -> str:
-    if "://" not in url:
-        return url  # a context's name
-    scheme, rest = url.split("://", 1)
-    if scheme == "unix":
-        path = Path(rest)
-        return LOCAL if str(path) in ("/var/run/docker.sock", "/run/docker.sock") else \
-            (path.parent.name or path.stem)
-    host = rest.split("@")[-1].split("/")[0].split(":")[0]
-    return host or scheme
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^a-z0-9_.-]+", "-", name.lower()).strip("-.") or "engine"
-
-
-def targets(values: Sequence[str], declared: Mapping[str, str] = ()) -> List[Target]:
-    """`--engine` values (or, without any, the file's `engines:`) → named targets, checked:
-    known scheme, unique names, no engine twice. No engine at all: the local one."""
-    declared = dict(declared or {})
-    chosen: List[Target] = []
-    for value in values or list(declared):
-        value = str(value).strip()
-        name, url = (value.split("=", 1) if "=" in value and "://" not in value.split("=", 1)[0]
-                     else (None, value))
-        if name is None and url in declared:
-            name, url = url, declared[url]
-        elif name is None and url == LOCAL:
-            chosen.append(Target(LOCAL, None))  # DOCKER_HOST's engine, as with no --engine at all
-            continue
-        if "://" in url and not url.startswith(SCHEMES):
-            scheme = url.split("://", 1)[0] + "://"
-            raise ConfigError(f"engine URL {url!r}: unknown scheme {scheme!r}" + _did_you_mean(scheme, SCHEMES),
-                              hint="use unix:///path/docker.sock, tcp://host:2376, ssh://user@host "
-                                   "or a Docker context's name")
-        name = _safe(name or _derived_name(url))
-        if not NAME.match(name):
-            raise ConfigError(f"engine name {name!r}: use lowercase letters, digits, '-', '_' and '.'",
-                              hint="name it: --engine NAME=URL")
-        chosen.append(Target(name, url))
-    if not chosen:
-        return [Target(LOCAL, None)]
-    names = [t.name for t in chosen]
-    for t in chosen:
-        if names.count(t.name) > 1:
-            raise ConfigError(f"two engines are named {t.name!r}: " +
-                              ", ".join(str(o.url) for o in chosen if o.name == t.name),
-                              hint="name them: --engine NAME=URL")
-    urls = [t.url or "local" for t in chosen]
-    for t in chosen:
-        if urls.count(t.url or "local") > 1:
-            raise ConfigError(f"engine {t.url or 'local'} is listed twice", hint="list each engine once")
-    return chosen
 
 
 def connect(chosen: Sequence[Target]) -> List[Member]:

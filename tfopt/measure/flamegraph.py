@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from .. import paths
-from ..plan.load import Plan
+from ..plan.variant import Plan
 from ..engine.client import Engine
 from ..errors import RunError
 from ..engine.fleet import holding

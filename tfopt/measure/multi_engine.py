@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
 from ..records import store
-from ..plan.load import Variant
+from ..plan.variant import Variant
 from ..errors import EngineUnavailable, EnginesLost, RunError
 from ..engine.fleet import Member
 from ..log import log

@@ -5,7 +5,8 @@ from typing import List, Sequence
 
 from ..engine import fleet
 from ..records import store
-from ..plan.load import Plan, describe
+from ..plan.engines import Target, targets
+from ..plan.variant import Plan, describe
 from ..engine.client import Engine
 from ..errors import ConfigError, RunError
 from ..log import log
@@ -22,7 +23,7 @@ DEMO_PROTOCOL = {"rounds": 3, "repeats": 3}
 
 
 def print_plan(plan: Plan, names: List[str], protocol: Protocol,
-               engines: Sequence[fleet.Target] = ()) -> None:
+               engines: Sequence[Target] = ()) -> None:
     variants = plan.select(names)
     images = len({v.build_key() for v in variants})
     log.info(f"plan: {len(variants)} variant(s) from {plan.path}, {images} image(s); "
@@ -66,7 +67,7 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
     protocol.check()
     check_target_has_pairs(protocol, plan.select(names))
     wanted = list(dict.fromkeys(names + aa))
-    chosen = fleet.targets(engines, plan.engines)
+    chosen = targets(engines, plan.engines)
     print_plan(plan, wanted, protocol, chosen)
     members = fleet.connect(chosen)
     run_id = store.new_run_id()

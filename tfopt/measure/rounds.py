@@ -27,7 +27,7 @@ from typing import Dict, List, Optional, Tuple
 from .. import __version__, paths
 from ..records import store
 from ..plan import runtimes
-from ..plan.load import Variant
+from ..plan.variant import Variant
 from ..engine.client import ContainerSpec, Engine, ImageInfo, container_name
 from ..errors import ConfigError, EngineUnavailable, RunError
 from ..log import log

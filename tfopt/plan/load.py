@@ -1,192 +1,24 @@
 """variants.yaml → a validated, fully resolved plan.
 
-This is the one place that knows the schema. Every key a user can misspell is
-checked here, before any slow work, with the file, line, variant and key in the
-message and a "did you mean" where one fits.
+Every key a user can misspell is checked here against the schema (plan/schema.py), before
+any slow work, with the file, line, variant and key in the message and a "did you mean"
+where one fits. `extends` chains and `defaults` are resolved here too.
 """
 
-import difflib
-import hashlib
-import json
+import copy
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from . import runtimes
-from ..errors import ConfigError
-
-FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
-ALLOCATORS = ("system", "jemalloc", "tcmalloc")
-ALLOCATOR_LIBRARIES = {
-    "jemalloc": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
-    "tcmalloc": "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4",
-}
-SUITE_PYTHON = {"bookworm": "3.11", "bullseye": "3.9"}
-BAZEL_CONFIGS = ("opt", "mkl", "monolithic", "noaws", "nogcp", "nohdfs", "noignite", "nokafka")
-
-# key → (type, build-time?, help). Build-time keys decide the image; the rest
-# only how its container runs.
-VARIANT_KEYS: Dict[str, Tuple[type, bool, str]] = {
-    "description": (str, False, "one line saying what this variant is"),
-    "extends": (str, False, "the parent variant; only what differs is stated"),
-    "family": (str, False, "charts and reports group variants by family"),
-    "reference": (str, False, "the variant speedups are measured against (default: root of the extends chain)"),
-    "python": (str, True, "Python version in the image, e.g. '3.11' or '3.7'"),
-    "suite": (str, True, "Debian suite of the base image (bookworm, bullseye)"),
-    "tensorflow": (dict, True, "exactly one of pypi / wheel / source"),
-    "requirements": (list, True, "extra pip requirements installed beside TensorFlow"),
-    "form": (str, True, f"TensorFlow model form, one of {', '.join(FORMS)}"),
-    "runtime": (str, True, f"what runs the network: {', '.join(runtimes.RUNTIMES)}"),
-    "decoding": (str, True, f"decoding procedure: {', '.join(runtimes.DECODINGS)}"),
-    # run knobs of every runtime, derived from g2p.knobs (threads, grappler, xla, onnxruntime, openvino)
-    **{section: (runtimes.section_type(section), False, runtimes.section_help(section))
-       for section in runtimes.sections()},
-    "env": (dict, False, "environment variables for the profiled process"),
-    "allocator": (str, False, f"malloc preloaded with LD_PRELOAD: {', '.join(ALLOCATORS)}"),
-    "limits": (dict, False, "cpus (default 1), memory (default 4g), cpuset (optional)"),
-    "may_change_predictions": (bool, False, "allow predictions to differ from the reference"),
-}
-TENSORFLOW_KEYS = {"pypi": str, "wheel": str, "sha256": str, "source": dict}
-SOURCE_KEYS = {"version": str, "copts": str, "configs": list, "jobs": int, "ram_mb": int,
-               "recipe": str, "xla": bool, "distdir": str, "remote_cache": str}
-LIMIT_KEYS = {"cpus": (int, float), "memory": str, "cpuset": str}
-TOP_KEYS = ("variants", "defaults", "aliases", "matrix", "engines")
-
-DEFAULTS: Dict[str, Any] = {
-    "description": "",
-    "suite": "bookworm",
-    "requirements": [],
-    "form": "checkpoint",
-    "runtime": runtimes.DEFAULT_RUNTIME,
-    "decoding": runtimes.DEFAULT_DECODING,
-    **runtimes.defaults(),
-    "env": {},
-    "allocator": "system",
-    "limits": {"cpus": 1, "memory": "4g", "cpuset": None},
-    "may_change_predictions": False,
-}
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-
-
-@dataclass(frozen=True)
-class TensorflowSource:
-    kind: str  # "pypi" | "wheel" | "source"
-    requirement: Optional[str] = None
-    wheel: Optional[str] = None
-    sha256: Optional[str] = None
-    build: Optional[Dict[str, Any]] = None
-
-    def describe(self) -> str:
-        if self.kind == "pypi":
-            return f"pypi {self.requirement}"
-        if self.kind == "wheel":
-            return f"wheel {self.wheel}"
-        b = self.build or {}
-        return f"source TF {b.get('version')} copts '{b.get('copts', '')}' configs {b.get('configs')}"
-
-
-@dataclass
-class Variant:
-    name: str
-    description: str
-    family: str
-    parent: Optional[str]
-    reference: str
-    python: str
-    suite: str
-    tensorflow: TensorflowSource
-    requirements: List[str]
-    form: Optional[str]           # None on runtimes other than TensorFlow: the converter picks
-    runtime: str
-    decoding: str
-    knobs: Dict[str, Any]         # the runtime's run knobs, dotted key → value (g2p.knobs)
-    env: Dict[str, str]
-    allocator: str
-    cpus: float
-    memory_bytes: int
-    cpuset: Optional[str]
-    may_change_predictions: bool
-    settings: Dict[str, Any] = field(default_factory=dict)  # the resolved mapping, for display
-    matrix: Optional[str] = None  # the grid this variant was expanded from (tfopt/plan/matrix.py)
-
-    @property
-    def intra_op(self) -> int:
-        return self.knobs.get("threads.intra_op", 0)
-
-    @property
-    def inter_op(self) -> int:
-        return self.knobs.get("threads.inter_op", 0)
-
-    @property
-    def grappler(self) -> bool:
-        return self.knobs.get("grappler", True)
-
-    @property
-    def xla(self) -> bool:
-        return self.knobs.get("xla", False)
-
-    @property
-    def python_from_distro(self) -> bool:
-        return SUITE_PYTHON.get(self.suite) == self.python
-
-    def build_settings(self) -> Dict[str, Any]:
-        return {k: self.settings[k] for k, (_, build, _) in VARIANT_KEYS.items()
-                if build and k in self.settings}
-
-    def build_key(self) -> str:
-        """Variants with the same build key share one image."""
-        blob = json.dumps(self.build_settings(), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:12]
-
-    def run_environment(self) -> Dict[str, str]:
-        env = dict(self.env)
-        if self.allocator != "system":
-            env["LD_PRELOAD"] = ALLOCATOR_LIBRARIES[self.allocator]
-        return env
-
-    def changes_from(self, parent: Optional["Variant"]) -> Dict[str, List[Any]]:
-        if parent is None:
-            return {}
-        per_runtime = set(runtimes.sections()) | {"form"}  # absent where they do not apply
-        keys = [k for k in VARIANT_KEYS if k not in ("description", "extends", "family", "reference")
-                and (k not in per_runtime or (k in self.settings and k in parent.settings))]
-        return {k: [parent.settings.get(k), self.settings.get(k)] for k in keys
-                if parent.settings.get(k) != self.settings.get(k)}
-
-
-@dataclass
-class Plan:
-    path: Path
-    variants: Dict[str, Variant]
-    aliases: Dict[str, str] = field(default_factory=dict)  # short name → variant name
-    engines: Dict[str, str] = field(default_factory=dict)  # engine name → URL (tfopt/engine/fleet.py)
-
-    def select(self, names: List[str]) -> List[Variant]:
-        """Variants by name or alias, in the order given."""
-        chosen = []
-        for name in names:
-            name = self.aliases.get(name, name)
-            grid = [v for v in self.variants.values() if v.matrix == name]  # a grid's name selects its variants
-            if name not in self.variants and not grid:
-                raise ConfigError(f"no variant named {name!r} in {self.path}"
-                                  + _did_you_mean(name, [*self.variants, *self.aliases]),
-                                  hint="`invoke variants` lists them and their aliases")
-            chosen.extend([self.variants[name]] if name in self.variants else grid)
-        return chosen
-
-    def families(self) -> Dict[str, List[Variant]]:
-        out: Dict[str, List[Variant]] = {}
-        for v in self.variants.values():
-            out.setdefault(v.family, []).append(v)
-        return out
-
-
-def _did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+from . import runtimes, schema
+from .engines import targets
+from .matrix import expand
+from .schema import (ALLOCATORS, BAZEL_CONFIGS, DEFAULT_FORM, FORMS, LIMIT_KEYS, NAME_RE, NAME_RULE, SOURCE_DEFAULTS,
+                     SOURCE_KEYS, SUITE_PYTHON, TENSORFLOW_KEYS, TOP_KEYS)
+from .variant import Plan, TensorflowSource, Variant
+from ..errors import ConfigError, did_you_mean
 
 
 class _Where:
@@ -238,17 +70,15 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
         raise ConfigError(f"{path}: expected a mapping with a 'variants' (or 'matrix') key")
     for key in data:
         if key not in TOP_KEYS:
-            raise where.error((key,), f"unknown top-level key {key!r}" + _did_you_mean(key, TOP_KEYS))
+            raise where.error((key,), f"unknown top-level key {key!r}" + did_you_mean(key, TOP_KEYS))
     defaults = data.get("defaults") or {}
-    from .matrix import expand
-
     raw = expand(where, data.get("variants"), data.get("matrix"), yes=yes)
     if not isinstance(raw, dict) or not raw:
         raise where.error(("variants",), "'variants' must be a non-empty mapping of name → settings")
     _check_mapping(where, ("defaults",), defaults)
     for name, body in raw.items():
         if not NAME_RE.match(str(name)):
-            raise where.error(("variants", str(name)), "variant names use lowercase letters, digits, '-', '_' and '.'")
+            raise where.error(("variants", str(name)), "variant names " + NAME_RULE)
         if not isinstance(body, dict):
             raise where.error(("variants", name), "a variant is a mapping of settings")
         _check_mapping(where, ("variants", name), body)
@@ -258,7 +88,7 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
         v.matrix = where.matrix.get(v.name)
         if v.reference not in variants:
             raise where.error(("variants", v.name, "reference"), f"reference {v.reference!r} is not a variant"
-                              + _did_you_mean(v.reference, variants))
+                              + did_you_mean(v.reference, variants))
     return Plan(path=path, variants=variants, aliases=_aliases(where, data.get("aliases"), variants),
                 engines=_engines(where, data.get("engines")))
 
@@ -272,12 +102,9 @@ def _engines(where: "_Where", raw) -> Dict[str, str]:
                                         "second: ssh://me@box2 (or unix:///path, tcp://host:2376, a context)")
     for name, url in raw.items():
         if not NAME_RE.match(str(name)):
-            raise where.error(("engines", str(name)), f"engine name {name!r}: use lowercase letters, digits, "
-                                                      "'-', '_' and '.'")
+            raise where.error(("engines", str(name)), f"engine name {name!r}: {NAME_RULE}")
         if not isinstance(url, str) or not url.strip():
             raise where.error(("engines", str(name)), f"engine {name!r}: the URL must be a string, got {url!r}")
-    from ..engine.fleet import targets
-
     for name, url in raw.items():
         try:
             targets([f"{name}={url}"])
@@ -295,23 +122,24 @@ def _aliases(where: "_Where", raw, variants: Dict[str, "Variant"]) -> Dict[str, 
     for alias, target in raw.items():
         at = ("aliases", str(alias))
         if not NAME_RE.match(str(alias)):
-            raise where.error(at, f"alias {alias!r}: use lowercase letters, digits, '-', '_' and '.'")
+            raise where.error(at, f"alias {alias!r}: {NAME_RULE}")
         if alias in variants:
             raise where.error(at, f"alias {alias!r} is also a variant's name; it would hide that variant",
                               hint="rename the alias")
         if not isinstance(target, str) or target not in variants:
             raise where.error(at, f"alias {alias!r} points to {target!r}, which is not a variant"
-                              + (_did_you_mean(target, variants) if isinstance(target, str) else ""))
+                              + (did_you_mean(target, variants) if isinstance(target, str) else ""))
     return {str(a): t for a, t in raw.items()}
 
 
 def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
+    known = schema.variant_keys()
     for key, value in body.items():
         at = keys + (str(key),)
-        if key not in VARIANT_KEYS:
-            raise where.error(at, f"unknown key {key!r}" + _did_you_mean(str(key), VARIANT_KEYS),
-                              hint="known keys: " + ", ".join(VARIANT_KEYS))
-        expected = VARIANT_KEYS[key][0]
+        if key not in known:
+            raise where.error(at, f"unknown key {key!r}" + did_you_mean(str(key), known),
+                              hint="known keys: " + ", ".join(known))
+        expected = known[key][0]
         if key == "python" and isinstance(value, (int, float)):
             raise where.error(at, f"write the Python version as a string, e.g. python: \"{value}\"")
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
@@ -335,12 +163,12 @@ def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
             for config in tf["source"].get("configs", []):
                 if config not in BAZEL_CONFIGS:
                     raise where.error(keys + ("tensorflow", "source", "configs"),
-                                      f"unknown Bazel config {config!r}" + _did_you_mean(config, BAZEL_CONFIGS))
+                                      f"unknown Bazel config {config!r}" + did_you_mean(config, BAZEL_CONFIGS))
     for key, allowed in (("form", FORMS), ("allocator", ALLOCATORS), ("runtime", runtimes.RUNTIMES),
                          ("decoding", runtimes.DECODINGS)):
         if key in body and body[key] not in allowed:
             raise where.error(keys + (key,), f"{body[key]!r} is not one of {', '.join(allowed)}"
-                              + _did_you_mean(body[key], allowed))
+                              + did_you_mean(body[key], allowed))
     if "suite" in body and body["suite"] not in SUITE_PYTHON:
         raise where.error(keys + ("suite",), f"unknown suite {body['suite']!r}; use one of {', '.join(SUITE_PYTHON)}")
     if "python" in body and not re.fullmatch(r"3\.\d+(\.\d+)?", body["python"]):
@@ -380,7 +208,7 @@ def _check_knobs(where, keys, body) -> None:
         for sub, value in values.items():
             at = keys + ((section,) if sub == "" else (section, str(sub)))
             if sub not in members:
-                raise where.error(at, f"unknown key {sub!r}" + _did_you_mean(str(sub), members),
+                raise where.error(at, f"unknown key {sub!r}" + did_you_mean(str(sub), members),
                                   hint="known keys: " + ", ".join(members))
             problem = runtimes.check_value(members[sub], value)
             if problem:
@@ -404,7 +232,7 @@ def _runtime_settings(where, raw, name, s) -> Tuple[Dict[str, Any], Dict[str, An
         if section in own and owner != runtime:
             raise where.error(at + (section,), f"{section!r} is a setting of runtime {owner}, but this variant's "
                               f"runtime is {runtime}", hint=f"remove it, or set runtime: {owner}")
-    if runtime != runtimes.DEFAULT_RUNTIME and own.get("form", DEFAULTS["form"]) != DEFAULTS["form"]:
+    if runtime != runtimes.DEFAULT_RUNTIME and own.get("form", DEFAULT_FORM) != DEFAULT_FORM:
         raise where.error(at + ("form",), f"form applies to TensorFlow only; the {runtime} converter "
                           "picks its own TensorFlow source graph", hint="remove `form` from this variant")
     reason = runtimes.form_unsupported(runtime, decoding, s["form"]) if runtime == runtimes.DEFAULT_RUNTIME else None
@@ -423,7 +251,7 @@ def _check_sub(where, keys, value, schema) -> None:
         return
     for key, item in value.items():
         if key not in schema:
-            raise where.error(keys + (str(key),), f"unknown key {key!r}" + _did_you_mean(str(key), schema),
+            raise where.error(keys + (str(key),), f"unknown key {key!r}" + did_you_mean(str(key), schema),
                               hint="known keys: " + ", ".join(schema))
         expected = schema[key]
         types = expected if isinstance(expected, tuple) else (expected,)
@@ -440,7 +268,7 @@ def _chain(where, raw, name) -> List[str]:
             raise where.error(("variants", name, "extends"), f"extends forms a cycle: {cycle}")
         if current not in raw:
             raise where.error(("variants", chain[-1], "extends"), f"extends unknown variant {current!r}"
-                              + _did_you_mean(current, raw))
+                              + did_you_mean(current, raw))
         seen.add(current)
         chain.append(current)
         current = raw[current].get("extends")
@@ -448,7 +276,7 @@ def _chain(where, raw, name) -> List[str]:
 
 
 def _merge_chain(where, raw, name, defaults) -> Dict[str, Any]:
-    merged = _deep_merge(DEFAULTS, defaults)
+    merged = deep_merge(schema.defaults(), defaults)
     for ancestor in reversed(_chain(where, raw, name)):
         body = dict(raw[ancestor])
         if ancestor != name:
@@ -456,18 +284,21 @@ def _merge_chain(where, raw, name, defaults) -> Dict[str, Any]:
             body.pop("may_change_predictions", None)
         if "tensorflow" in body:
             merged.pop("tensorflow", None)  # a TF source replaces the parent's, never merges
-        merged = _deep_merge(merged, body)
+        merged = deep_merge(merged, body)
     merged.pop("extends", None)
     return merged
 
 
-def _deep_merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
-    out = dict(base)
+def deep_merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
+    """`over` laid on `base`: mappings merge key by key, anything else replaces. A new
+    mapping that shares nothing with either, so a merged variant (or recipe row) can't
+    change its defaults."""
+    out = copy.deepcopy(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "tensorflow":
-            out[key] = _deep_merge(out[key], value)
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
         else:
-            out[key] = value
+            out[key] = copy.deepcopy(value)
     return out
 
 
@@ -491,7 +322,7 @@ def _resolve(where, raw, name, s) -> Variant:
     elif "wheel" in tf:
         source = TensorflowSource("wheel", wheel=tf["wheel"], sha256=tf["sha256"])
     else:
-        build = {"configs": ["opt"], "copts": "", "jobs": 2, "ram_mb": 8192, "xla": False, **tf["source"]}
+        build = {**copy.deepcopy(SOURCE_DEFAULTS), **tf["source"]}
         if "version" not in build:
             raise where.error(at + ("tensorflow", "source"), "a source build needs `version`")
         if "opt" not in build["configs"]:
@@ -519,25 +350,3 @@ def _resolve(where, raw, name, s) -> Variant:
         cpus=cpus, memory_bytes=memory, cpuset=limits.get("cpuset"),
         may_change_predictions=s["may_change_predictions"], settings=s,
     )
-
-
-def describe(variant: Variant) -> List[str]:
-    """The resolved settings as display lines."""
-    tf = variant.tensorflow.describe()
-    return [
-        f"{variant.name}  [{variant.family}]  {variant.description}",
-        f"    extends {variant.parent or '-'} · reference {variant.reference} · "
-        f"build key {variant.build_key()} (same key: same image)"
-        + (f" · from matrix {variant.matrix}" if variant.matrix else ""),
-        f"    python {variant.python} ({'distro' if variant.python_from_distro else 'host prefix'}, {variant.suite})"
-        + (f" · tensorflow {tf} · form {variant.form}" if variant.form else f" · converted with tensorflow {tf}"),
-        f"    runtime {variant.runtime} · decoding {variant.decoding} · "
-        + (" ".join(f"{k}={_shown(v)}" for k, v in variant.knobs.items()) or "no run knobs")
-        + f" · allocator {variant.allocator}",
-        f"    env {variant.run_environment() or '{}'} · limits cpus={variant.cpus:g} memory={variant.memory_bytes >> 20}MiB"
-        + (f" cpuset={variant.cpuset}" if variant.cpuset else ""),
-    ]
-
-
-def _shown(value) -> str:
-    return ("on" if value else "off") if isinstance(value, bool) else str(value)

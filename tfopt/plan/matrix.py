@@ -13,12 +13,11 @@ import itertools
 import math
 from typing import Any, Dict, List, Optional, Tuple
 
-from .load import NAME_RE, VARIANT_KEYS, _did_you_mean
-from ..errors import MatrixTooLarge
+from .schema import NAME_RE, NAME_RULE, variant_keys
+from ..errors import MatrixTooLarge, did_you_mean
 
 SECTION = "matrix"
 LIMIT = 200  # variants one grid may expand to without --yes
-GRID_KEYS = ("axes",) + tuple(VARIANT_KEYS)
 SAFE_NAMES = ("values must differ once made name-safe (lowercase; runs of characters other than a-z 0-9 . "
               "become '-'; booleans on/off)")
 
@@ -81,13 +80,14 @@ def expand(where, variants: Optional[dict], matrix: Any, *, yes: bool = False) -
 def _expand_grid(where, grid: str, body: Any, yes: bool) -> Dict[str, dict]:
     at = (SECTION, grid)
     if not NAME_RE.match(grid):
-        raise where.error(at, f"matrix {grid!r}: grid names use lowercase letters, digits, '-', '_' and '.'")
+        raise where.error(at, f"matrix {grid!r}: grid names {NAME_RULE}")
     if not isinstance(body, dict):
         raise where.error(at, f"matrix {grid!r}: a grid is a mapping with `axes:` and variant keys")
+    grid_keys = ("axes",) + tuple(variant_keys())
     for key in body:
-        if key not in GRID_KEYS:
+        if key not in grid_keys:
             raise where.error(at + (str(key),), f"matrix {grid!r}: unknown key {key!r}"
-                              + _did_you_mean(str(key), GRID_KEYS), hint="known keys: " + ", ".join(GRID_KEYS))
+                              + did_you_mean(str(key), grid_keys), hint="known keys: " + ", ".join(grid_keys))
     axes = body.get("axes")
     if not isinstance(axes, dict) or not axes:
         raise where.error(at + ("axes",) if "axes" in body else at,
@@ -122,11 +122,12 @@ def _check_axis(where, grid: str, body: dict, axis: str, values: Any) -> Tuple[s
     path = tuple(axis.split("."))
     head = path[0]
     hint = "an axis is a variant key, with dots into mappings: env.X, threads.intra_op"
-    if head not in VARIANT_KEYS:
-        raise where.error(at, f"matrix {grid!r}: unknown axis {axis!r}" + _did_you_mean(head, VARIANT_KEYS), hint=hint)
+    known = variant_keys()
+    if head not in known:
+        raise where.error(at, f"matrix {grid!r}: unknown axis {axis!r}" + did_you_mean(head, known), hint=hint)
     if not all(path):
         raise where.error(at, f"matrix {grid!r}: axis {axis!r} has an empty part", hint=hint)
-    if len(path) > 1 and VARIANT_KEYS[head][0] is not dict:
+    if len(path) > 1 and known[head][0] is not dict:
         raise where.error(at, f"matrix {grid!r}: axis {axis!r}: {head!r} is not a mapping, so it has no sub-keys",
                           hint=hint)
     if head == "tensorflow" and len(path) > 1 and "tensorflow" not in body:

@@ -6,7 +6,6 @@ derives its variants.yaml schema, defaults and the profiler's flags from them. T
 packages each runtime needs are data: ``builders/g2p/runtimes.yaml``.
 """
 
-import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
@@ -17,7 +16,7 @@ from g2p import knobs as g2p_knobs
 from g2p import support as g2p_support
 
 from .. import paths
-from ..errors import ConfigError
+from ..errors import ConfigError, did_you_mean
 
 PACKAGES_FILE = paths.PROJECT_ROOT / "builders" / "g2p" / "runtimes.yaml"
 DEFAULT_RUNTIME = g2p_knobs.DEFAULT_RUNTIME
@@ -46,11 +45,6 @@ KNOBS = tuple(g2p_knobs.KNOBS)
 
 def knobs_for(runtime: str) -> Tuple[Any, ...]:
     return tuple(k for k in KNOBS if k.runtime == runtime)
-
-
-def section_of(knob) -> str:
-    """The top-level variants.yaml key a knob sits under: 'threads' for 'threads.intra_op'."""
-    return knob.key.split(".", 1)[0]
 
 
 def sections() -> Dict[str, Dict[str, Any]]:
@@ -107,9 +101,8 @@ def check_value(knob, value) -> Optional[str]:
     if kind is str and not isinstance(value, str):
         return f"expected a string, got {value!r}"
     if knob.choices and value not in knob.choices:
-        close = difflib.get_close_matches(str(value), [str(c) for c in knob.choices], n=1, cutoff=0.6)
         return f"{value!r} is not one of {', '.join(map(str, knob.choices))}" + \
-            (f" (did you mean {close[0]!r}?)" if close else "")
+            did_you_mean(str(value), [str(c) for c in knob.choices])
     if knob.minimum is not None and value < knob.minimum:
         return f"must be ≥ {knob.minimum}, got {value}"
     return None

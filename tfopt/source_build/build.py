@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable, List, Optional
 
 from .. import paths
-from ..plan.load import Plan, Variant
+from ..plan.variant import Plan, Variant
 from ..errors import BuildError, FetchError, UnsupportedHost
 from ..log import log
 from . import bazel as bazels

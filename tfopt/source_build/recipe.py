@@ -14,8 +14,6 @@ Nothing here needs a Docker engine: dry runs and the manifest lookups of
 ``built_wheel`` resolve recipes on their own.
 """
 
-import copy
-import difflib
 import hashlib
 import json
 import re
@@ -28,8 +26,9 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 from .. import paths
-from ..plan.load import Plan, Variant
-from ..errors import ConfigError
+from ..plan.load import deep_merge
+from ..plan.variant import Plan, Variant
+from ..errors import ConfigError, did_you_mean
 from . import bazel as bazels
 
 TABLE_NAME = "versions.yaml"
@@ -256,11 +255,10 @@ def table_row(folder: Path, version: str) -> Dict[str, Any]:
     data = load_table(folder)
     versions = {str(k): v for k, v in data["versions"].items()}
     if str(version) not in versions:
-        close = difflib.get_close_matches(str(version), list(versions), n=1, cutoff=0.6)
         raise ConfigError(
-            f"{table}: no row for TensorFlow {version}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+            f"{table}: no row for TensorFlow {version}" + did_you_mean(str(version), versions),
             hint=f"rows: {', '.join(versions)}; a new version is a new row in {table}")
-    row = _deep_merge(data.get("defaults") or {}, versions[str(version)] or {})
+    row = deep_merge(data.get("defaults") or {}, versions[str(version)] or {})
     _check_row(table, str(version), row)
     return row
 
@@ -269,8 +267,7 @@ def _check_row(table: Path, version: str, row: Dict[str, Any]) -> None:
     where = f"{table}: row {version}"
     for key in row:
         if key not in ROW_KEYS:
-            close = difflib.get_close_matches(key, list(ROW_KEYS), n=1, cutoff=0.6)
-            raise ConfigError(f"{where}: unknown key {key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+            raise ConfigError(f"{where}: unknown key {key!r}" + did_you_mean(key, ROW_KEYS),
                               hint="known keys: " + ", ".join(ROW_KEYS))
     for key in REQUIRED_ROW_KEYS:
         if key not in row:
@@ -304,16 +301,6 @@ def _check_row(table: Path, version: str, row: Dict[str, Any]) -> None:
 
 def _version_tuple(text) -> Tuple[int, ...]:
     return tuple(int(x) for x in re.findall(r"\d+", str(text)))
-
-
-def _deep_merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 # --- rendering -------------------------------------------------------------------
