@@ -40,7 +40,7 @@ def host_cpu(cpuinfo: Path = CPUINFO) -> CpuInfo:
 
 
 def process_alive(pid: int) -> bool:
-    """Whether a process of this machine has that pid (one of another user's counts too)."""
+    """Whether a process of this machine has that pid (another user's process counts too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

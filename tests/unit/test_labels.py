@@ -1,7 +1,7 @@
 from tfopt import labels as label
 
 
-def test_managed_comes_first_and_is_not_overridden_by_order():
+def test_managed_puts_its_label_first():
     assert list(label.managed({label.KIND: label.Kind.PROFILE})) == ["tfopt.managed", "tfopt.kind"]
     assert label.managed({}) == {"tfopt.managed": "true"}
 
