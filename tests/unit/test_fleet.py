@@ -83,12 +83,6 @@ def test_a_lock_is_stale_only_when_its_holder_on_this_host_is_gone():
     assert not fleet._stale({"tfopt.controller": "other-host", "tfopt.pid": "999999999"})
 
 
-def test_cpuinfo_gives_model_and_flags():
-    text = "processor\t: 0\nmodel name\t: Zen 3 Box\nflags\t\t: fpu avx avx2 fma\n\nprocessor\t: 1\n" \
-           "model name\t: Zen 3 Box\nflags\t\t: fpu avx avx2 fma\n"
-    assert fleet._cpuinfo(text) == {"cpu_model": "Zen 3 Box", "cpu_flags": ["fpu", "avx", "avx2", "fma"]}
-
-
 class Engine2(FakeEngine):
     """A stand-in engine that is safe to use from a thread: a lock around its counters."""
 

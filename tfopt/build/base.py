@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 from .. import __version__, paths
+from .. import labels as label
 from ..plan.schema import SUITE_PYTHON
-from ..engine.client import Engine
+from ..engine import Engine
 from ..errors import BuildError, ConfigError
 from ..log import log
 from .pythons import find_host_python, full_version, python_prefix
@@ -133,9 +134,9 @@ def provide_base(engine: Engine, spec: BaseSpec) -> ResolvedBase:
 
 
 def _labels(base: ResolvedBase) -> dict:
-    return {"tfopt.managed": "true", "tfopt.kind": "base", "tfopt.version": __version__,
-            "tfopt.base.suite": base.spec.suite, "tfopt.base.python": base.python_version,
-            "tfopt.base.key": base.key()}
+    return label.managed({label.KIND: label.Kind.BASE, label.VERSION: __version__,
+                          label.BASE_SUITE: base.spec.suite, label.BASE_PYTHON: base.python_version,
+                          label.BASE_KEY: base.key()})
 
 
 def _environment(base: ResolvedBase) -> List[str]:
@@ -200,7 +201,7 @@ def _bootstrap(engine: Engine, base: ResolvedBase) -> None:
             shutil.rmtree(rootfs / cache, ignore_errors=True)
         tar_path = work / "rootfs.tar"
         subprocess.run(["tar", "--numeric-owner", "-C", str(rootfs), "-cf", str(tar_path), "."], check=True)
-        changes = ["LABEL " + " ".join(f'{k}="{v}"' for k, v in _labels(base).items()),
+        changes = [label.label_instruction(_labels(base)),
                    *(f"ENV {line}" for line in _environment(base)), 'CMD ["/bin/bash"]']
         repository, tag = base.tag.split(":")
         engine.import_rootfs(tar_path, repository, tag, changes)

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from .. import __version__, paths
+from .. import labels as label
 from ..plan.variant import Variant
-from ..engine.client import Engine
+from ..engine import Engine
 from ..errors import TfoptError
 from ..log import log
 from .wheels import Lock
@@ -114,7 +115,10 @@ class ImageInputs:
         return f"{STAGE_REPOSITORY}:tensorflow-{h.hexdigest()[:16]}"
 
 
-WHEELS_IN_IMAGE = "/tmp/install/wheels"  # where builders/g2p/Dockerfile copies an install's wheels/
+# Paths inside a g2p image, as builders/g2p/Dockerfile lays it out (tests/unit/test_image_paths.py
+# checks that they agree): where an install's wheels/ is copied, and where the exported model is.
+WHEELS_IN_IMAGE = "/tmp/install/wheels"
+MODEL_IN_IMAGE = "/opt/g2p/model"
 
 
 def requirements_txt(requirements: List[str]) -> bytes:
@@ -148,9 +152,6 @@ def _context(inputs: ImageInputs, out) -> None:
             _add_bytes(tar, f"{folder}/requirements.txt", requirements_txt(requirements))
 
 
-ISA_LABEL = "tfopt.tf_isa"
-
-
 def tf_isa_labels(inputs: ImageInputs) -> Dict[str, str]:
     """The TF wheel's instruction counts as a label, e.g. avx=111664,avx2=0,fma=0,avx512f=0
     (tfopt.source_build.isa, computed once per wheel sha256 and cached)."""
@@ -169,17 +170,17 @@ def tf_isa_labels(inputs: ImageInputs) -> Dict[str, str]:
     except TfoptError as exc:
         log.info(f"  no ISA counts for {wheel.name}: {exc}")
         return {}
-    return {ISA_LABEL: ",".join(f"{k}={counts[k]}" for k in isa.COUNTED)}
+    return {label.TF_ISA: label.isa_value(counts, isa.COUNTED)}
 
 
 def tf_isa_of_labels(labels: Dict[str, str]) -> Dict[str, int]:
     """The counts an image records in its labels; else the cache, by the wheel's sha256."""
-    text = labels.get(ISA_LABEL)
+    text = labels.get(label.TF_ISA)
     if text:
-        return {k: int(v) for k, v in (item.split("=") for item in text.split(","))}
+        return label.isa_counts(text)
     from ..source_build import isa
 
-    sha = labels.get("tfopt.tf_wheel_sha256")
+    sha = labels.get(label.TF_WHEEL_SHA256)
     return (isa.cached_isa(sha) or {}) if sha else {}
 
 
@@ -193,10 +194,10 @@ def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
         log.info(f"image {tag} reused ({names}): inputs unchanged")
         return tag
     labels = {
-        "tfopt.kind": "variant", "tfopt.version": __version__, "tfopt.inputs": digest,
-        "tfopt.variants": ",".join(v.name for v in variants), "tfopt.form": inputs.form or "",
-        "tfopt.runtime": inputs.runtime, "tfopt.decoding": inputs.decoding,
-        "tfopt.base": inputs.base_tag, "tfopt.tf_wheel_sha256": inputs.tf_sha256 or "",
+        label.KIND: label.Kind.VARIANT, label.VERSION: __version__, label.INPUTS: digest,
+        label.VARIANTS: ",".join(v.name for v in variants), label.FORM: inputs.form or "",
+        label.RUNTIME: inputs.runtime, label.DECODING: inputs.decoding,
+        label.BASE: inputs.base_tag, label.TF_WHEEL_SHA256: inputs.tf_sha256 or "",
         **tf_isa_labels(inputs), **inputs.extra_labels,
     }
     log_path = paths.logs_dir() / f"image-{digest}.log"
@@ -213,7 +214,7 @@ def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
             context.seek(0)
             stage_log = paths.logs_dir() / f"{stage.split(':')[1]}.log"
             log.info(f"building the shared TensorFlow stage {stage} (log: {stage_log})")
-            engine.build(context, stage, {"tfopt.kind": "stage", "tfopt.base": inputs.base_tag}, stage_log,
+            engine.build(context, stage, {label.KIND: label.Kind.STAGE, label.BASE: inputs.base_tag}, stage_log,
                          progress, buildargs=inputs.buildargs(), target="tensorflow")
         context.seek(0)
         engine.build(context, tag, labels, log_path, progress, buildargs=inputs.buildargs())

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Tuple
 from ..plan import runtimes
 from .base import BaseSpec, provide_base
 from ..plan.variant import Variant
-from ..engine.client import Engine
+from ..engine import Engine
 from .images import ImageInputs, StageInstall, ensure_image
 from ..log import log
 from .wheels import ensure_lock, fetch_wheel

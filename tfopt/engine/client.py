@@ -1,23 +1,22 @@
 """The only module that talks to the container engine (Docker SDK for Python).
 
-Everything tfopt creates carries the label ``tfopt.managed=true`` so that
-``clean`` and leftover removal touch nothing else.
+Everything tfopt creates carries the label tfopt.managed=true (tfopt.labels.MANAGED) and
+every listing is filtered by it, so that `clean` and leftover removal touch nothing else.
 """
 
 import io
 import os
 import re
-import signal
 import tarfile
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Optional
 
 from ..errors import BuildError, EngineUnavailable, RunError
+from ..host import sigterm_as_ctrl_c
+from ..labels import managed
+from .types import ContainerInfo, ContainerOutcome, ContainerSpec, EngineInfo, ImageInfo
 
-MANAGED = {"tfopt.managed": "true"}
 ENGINE_HINT = (
     "start one: `apt-get install -y docker.io debootstrap && dockerd --iptables=false --bridge=none &` "
     "(as root), or point DOCKER_HOST at a running engine"
@@ -50,87 +49,9 @@ def container_name(*parts: str) -> str:
     return (text if re.match(r"[a-zA-Z0-9]", text) else "tfopt-" + text)[:200]
 
 
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-@dataclass
-class ContainerSpec:
-    """What to run and under which limits. Paths in `collect` are copied out after exit."""
-
-    image: str
-    command: List[str]
-    labels: Dict[str, str]
-    name: Optional[str] = None
-    environment: Dict[str, str] = field(default_factory=dict)
-    nano_cpus: Optional[int] = None
-    mem_limit: Optional[int] = None
-    cpuset_cpus: Optional[str] = None
-    user: Optional[str] = None
-    network_disabled: bool = True
-    network_mode: Optional[str] = None   # "host": e.g. to reach a service on the host's loopback
-    read_only: bool = False
-    tmpfs: Dict[str, str] = field(default_factory=dict)
-    cap_drop: List[str] = field(default_factory=list)
-    cap_add: List[str] = field(default_factory=list)
-    security_opt: List[str] = field(default_factory=list)
-    pids_limit: Optional[int] = None
-    volumes: Dict[str, Dict[str, str]] = field(default_factory=dict)
-    working_dir: Optional[str] = None
-    collect: Dict[str, Path] = field(default_factory=dict)
-    timeout_s: float = 3600.0
-
-    def locked_down(self) -> "ContainerSpec":
-        """No network, non-root, no capabilities, no privilege gain, read-only root."""
-        self.network_disabled = True
-        self.user = self.user or "65534:65534"
-        self.read_only = True
-        self.tmpfs = {"/tmp": "rw,nosuid,nodev,size=512m", **self.tmpfs}
-        self.cap_drop = ["ALL"]
-        self.security_opt = ["no-new-privileges"]
-        self.pids_limit = self.pids_limit or 512
-        return self
-
-
-@dataclass
-class ContainerOutcome:
-    exit_code: int
-    oom_killed: bool
-    timed_out: bool
-    stdout: str
-    stderr: str
-    started_at: str
-    finished_at: str
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    """An image as an engine has it."""
-
-    id: str
-    tags: Tuple[str, ...]
-    size_bytes: Optional[int]
-    labels: Dict[str, str]
-
-
-@dataclass(frozen=True)
-class EngineInfo:
-    """What an engine says of itself and its machine (`docker info`)."""
-
-    engine_id: str
-    host_name: str
-    ncpu: int
-    memory_bytes: int
-    kernel: str
-    os: str
-    architecture: str
-    docker_version: str
+def _label_filter(labels: Dict[str, str]) -> Dict[str, List[str]]:
+    """A listing filter for tfopt's own things that also carry `labels`."""
+    return {"label": [f"{k}={v}" for k, v in managed(labels).items()]}
 
 
 def client_arguments(url: Optional[str]) -> Dict[str, object]:
@@ -289,7 +210,7 @@ class Engine:
         image_id = None
         with open(log_path, "w") as log:
             stream = self.client.api.build(
-                fileobj=context, custom_context=True, tag=tag, labels={**MANAGED, **labels},
+                fileobj=context, custom_context=True, tag=tag, labels=managed(labels),
                 buildargs=buildargs or {}, rm=True, forcerm=True, decode=True, pull=False,
                 **({"target": target} if target else {}),
             )
@@ -327,7 +248,7 @@ class Engine:
         docker = _docker()
         wanted = None if only_ids is None else {i.replace("sha256:", "")[:12] for i in only_ids}
         removed = []
-        filters = {"dangling": True, "label": [f"{k}={v}" for k, v in MANAGED.items()]}
+        filters = {"dangling": True, **_label_filter({})}
         for image in self.client.images.list(filters=filters):
             short = image.id.replace("sha256:", "")[:12]
             if wanted is not None and short not in wanted:
@@ -341,8 +262,7 @@ class Engine:
 
     def remove_images(self, labels: Dict[str, str]) -> List[str]:
         removed = []
-        filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
-        for image in self.client.images.list(filters=filters):
+        for image in self.client.images.list(filters=_label_filter(labels)):
             self.client.images.remove(image.id, force=True)
             removed.append(image.short_id)
         return removed
@@ -369,7 +289,7 @@ class Engine:
 
     def _run(self, spec: ContainerSpec, on_stderr) -> ContainerOutcome:
         container = self.client.containers.create(
-            spec.image, spec.command, labels={**MANAGED, **spec.labels}, name=spec.name,
+            spec.image, spec.command, labels=managed(spec.labels), name=spec.name,
             environment=spec.environment, nano_cpus=spec.nano_cpus, mem_limit=spec.mem_limit,
             memswap_limit=spec.mem_limit, cpuset_cpus=spec.cpuset_cpus, user=spec.user,
             network_disabled=spec.network_disabled, network_mode=spec.network_mode,
@@ -379,39 +299,34 @@ class Engine:
             pids_limit=spec.pids_limit, volumes=spec.volumes or None,
             working_dir=spec.working_dir, detach=True,
         )
-        previous = signal.getsignal(signal.SIGTERM)
-        in_main_thread = threading.current_thread() is threading.main_thread()
-        try:
-            if previous is signal.SIG_DFL and in_main_thread:  # `kill` behaves like Ctrl-C: the finally runs
-                signal.signal(signal.SIGTERM, signal.default_int_handler)
-            container.start()
-            timed_out = self._wait(container, spec.timeout_s, on_stderr)
-            container.reload()
-            state = container.attrs["State"]
-            stdout = container.logs(stdout=True, stderr=False).decode("utf-8", "replace")
-            stderr = container.logs(stdout=False, stderr=True).decode("utf-8", "replace")
-            for source, dest in spec.collect.items():
-                self._copy_out(container, source, dest)
-            return ContainerOutcome(
-                exit_code=state.get("ExitCode", -1), oom_killed=bool(state.get("OOMKilled")),
-                timed_out=timed_out, stdout=stdout, stderr=stderr,
-                started_at=state.get("StartedAt", ""), finished_at=state.get("FinishedAt", ""),
-            )
-        finally:
+        with sigterm_as_ctrl_c():  # `kill` too ends in the finally: the container is removed
             try:
-                container.remove(force=True, v=True)
-            except _docker().errors.NotFound:
-                pass  # removed already
-            except _docker().errors.APIError as exc:
-                if exc.status_code != 409:  # 409: its removal is already in progress
-                    raise
-            except Exception:
-                if self.answers():
-                    raise
-                # the engine is gone: the container goes when the next run starts (remove_leftovers)
+                container.start()
+                timed_out = self._wait(container, spec.timeout_s, on_stderr)
+                container.reload()
+                state = container.attrs["State"]
+                stdout = container.logs(stdout=True, stderr=False).decode("utf-8", "replace")
+                stderr = container.logs(stdout=False, stderr=True).decode("utf-8", "replace")
+                for source, dest in spec.collect.items():
+                    self._copy_out(container, source, dest)
+                return ContainerOutcome(
+                    exit_code=state.get("ExitCode", -1), oom_killed=bool(state.get("OOMKilled")),
+                    timed_out=timed_out, stdout=stdout, stderr=stderr,
+                    started_at=state.get("StartedAt", ""), finished_at=state.get("FinishedAt", ""),
+                )
             finally:
-                if previous is signal.SIG_DFL and in_main_thread:
-                    signal.signal(signal.SIGTERM, previous)
+                try:
+                    container.remove(force=True, v=True)
+                except _docker().errors.NotFound:
+                    pass  # removed already
+                except _docker().errors.APIError as exc:
+                    if exc.status_code != 409:  # 409: its removal is already in progress
+                        raise
+                except Exception:
+                    if self.answers():
+                        raise
+                    # the engine is gone: the container goes when the next run starts
+                    # (tfopt.measure.pipeline.remove_leftovers)
 
     def _wait(self, container, timeout_s: float, on_stderr) -> bool:
         deadline = time.monotonic() + timeout_s
@@ -450,27 +365,20 @@ class Engine:
                     with archive.extractfile(member) as src, open(target, "wb") as out:
                         out.write(src.read())
 
-    def remove_leftovers(self, labels: Dict[str, str]) -> List[str]:
-        """Remove labelled containers whose tfopt process (label tfopt.pid) is gone: what an
-        interrupted run or a lost engine left behind. Other live runs' containers stay."""
-        filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
-        removed = []
-        for container in self.client.containers.list(all=True, filters=filters, ignore_removed=True):
-            pid = container.labels.get("tfopt.pid", "")
-            if pid.isdigit() and int(pid) != os.getpid() and process_alive(int(pid)):
-                continue
-            if not pid.isdigit() and container.status == "running":
-                continue  # an older tfopt's, without an owner label: it may still be measuring
-            container.remove(force=True, v=True)
-            removed.append(container.name)
-        return removed
+    def containers(self, labels: Dict[str, str]) -> List[ContainerInfo]:
+        """tfopt's containers that carry `labels`, running or not."""
+        return [ContainerInfo(name=c.name, status=c.status, labels=dict(c.labels))
+                for c in self._containers(labels)]
+
+    def _containers(self, labels: Dict[str, str]) -> list:
+        return self.client.containers.list(all=True, filters=_label_filter(labels), ignore_removed=True)
 
     def create_marker(self, name: str, image: str, labels: Dict[str, str]) -> bool:
         """Create (never start) a container named `name`: Docker refuses a second container of
         one name on one engine, atomically, which makes it a lock. False: the name is taken."""
         docker = _docker()
         try:
-            self.client.containers.create(image, ["tfopt-marker"], name=name, labels={**MANAGED, **labels},
+            self.client.containers.create(image, ["tfopt-marker"], name=name, labels=managed(labels),
                                           network_disabled=True)
             return True
         except docker.errors.APIError as exc:
@@ -495,9 +403,8 @@ class Engine:
             return False
 
     def remove_containers(self, labels: Dict[str, str]) -> List[str]:
-        filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
         removed = []
-        for container in self.client.containers.list(all=True, filters=filters, ignore_removed=True):
+        for container in self._containers(labels):
             container.remove(force=True, v=True)
             removed.append(container.short_id)
         return removed
@@ -508,12 +415,11 @@ class Engine:
         try:
             return self.client.volumes.get(name).name
         except docker.errors.NotFound:
-            return self.client.volumes.create(name, labels={**MANAGED, **labels}).name
+            return self.client.volumes.create(name, labels=managed(labels)).name
 
     def remove_volumes(self, labels: Dict[str, str]) -> List[str]:
-        filters = {"label": [f"{k}={v}" for k, v in {**MANAGED, **labels}.items()]}
         removed = []
-        for volume in self.client.volumes.list(filters=filters):
+        for volume in self.client.volumes.list(filters=_label_filter(labels)):
             volume.remove(force=True)
             removed.append(volume.name)
         return removed

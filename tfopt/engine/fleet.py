@@ -22,9 +22,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
 
+from .. import labels as label
 from ..plan.engines import LOCAL, Target
-from .client import ContainerSpec, Engine, container_name, process_alive
+from .client import Engine, container_name
+from .types import ContainerSpec
 from ..errors import BuildError, ConfigError, EngineBusy, EngineUnavailable
+from ..host import parse_cpuinfo, process_alive
 from ..log import log
 
 LOCK_NAME = "tfopt-engine-lock"
@@ -77,20 +80,21 @@ def _marker_image(engine: Engine) -> str:
             with tarfile.open(tar_path, "w") as tar:
                 info = tarfile.TarInfo("tfopt-marker")
                 tar.addfile(info, io.BytesIO(b""))
-            engine.import_rootfs(tar_path, *MARKER_IMAGE, changes=['LABEL tfopt.managed="true" tfopt.kind="marker"'])
+            engine.import_rootfs(tar_path, *MARKER_IMAGE,
+                                 changes=[label.label_instruction(label.managed({label.KIND: label.Kind.MARKER}))])
     return ref
 
 
 def _holder(labels: Dict[str, str]) -> str:
-    return (f"run {labels.get('tfopt.run', '?')} (pid {labels.get('tfopt.pid', '?')} on "
-            f"{labels.get('tfopt.controller', '?')}, since {labels.get('tfopt.since', '?')})")
+    return (f"run {labels.get(label.RUN, '?')} (pid {labels.get(label.PID, '?')} on "
+            f"{labels.get(label.CONTROLLER, '?')}, since {labels.get(label.SINCE, '?')})")
 
 
 def _stale(labels: Dict[str, str]) -> bool:
     """Held by a process of this host that is gone (or by this very process, whose earlier run
     could not release it because the engine had gone away)."""
-    pid = labels.get("tfopt.pid", "")
-    if labels.get("tfopt.controller") != socket.gethostname() or not pid.isdigit():
+    pid = labels.get(label.PID, "")
+    if labels.get(label.CONTROLLER) != socket.gethostname() or not pid.isdigit():
         return False
     return int(pid) == os.getpid() or not process_alive(int(pid))
 
@@ -103,9 +107,9 @@ def _docker_cli(url: Optional[str]) -> str:
 
 def acquire(member: Member, run_id: str) -> None:
     engine = member.engine
-    labels = {"tfopt.kind": "lock", "tfopt.run": run_id, "tfopt.pid": str(os.getpid()),
-              "tfopt.controller": socket.gethostname(),
-              "tfopt.since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    labels = {label.KIND: label.Kind.LOCK, label.RUN: run_id, label.PID: str(os.getpid()),
+              label.CONTROLLER: socket.gethostname(),
+              label.SINCE: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     image = _marker_image(engine)
     for _ in range(2):
         if engine.create_marker(LOCK_NAME, image, labels):
@@ -127,7 +131,7 @@ def release(member: Member, run_id: str) -> None:
     """Remove this run's lock; a lock that is no longer ours, or a dead engine, is left alone."""
     try:
         held = member.engine.marker_labels(LOCK_NAME)
-        if held and held.get("tfopt.run") == run_id:
+        if held and held.get(label.RUN) == run_id:
             member.engine.remove_container(LOCK_NAME)
     except Exception:  # the engine is gone: its lock is stale for the next run from this host
         if member.engine.answers():
@@ -186,16 +190,6 @@ def ship(source: Member, target: Member, tags: Sequence[str]) -> None:
                                  hint="remove the image there (docker rmi) and run again")
 
 
-def _cpuinfo(text: str) -> Dict[str, object]:
-    model, flags = None, []
-    for line in text.splitlines():
-        if line.startswith("model name") and model is None:
-            model = line.split(":", 1)[1].strip()
-        if line.startswith("flags") and not flags:
-            flags = line.split(":", 1)[1].split()
-    return {"cpu_model": model, "cpu_flags": flags}
-
-
 def probe(member: Member, image: str, run_id: str) -> Dict[str, object]:
     """The engine's machine: `docker info`, and /proc/cpuinfo read in a container there (the
     CPU of a remote engine is not the controlling host's)."""
@@ -203,9 +197,10 @@ def probe(member: Member, image: str, run_id: str) -> Dict[str, object]:
     outcome = member.engine.run(ContainerSpec(
         image=image, command=["cat", "/proc/cpuinfo"], timeout_s=120,
         name=container_name("tfopt", run_id, "probe", member.name),
-        labels={"tfopt.kind": "probe", "tfopt.run": run_id, "tfopt.pid": str(os.getpid())}).locked_down())
-    cpu = _cpuinfo(outcome.stdout) if outcome.exit_code == 0 else {"cpu_model": None, "cpu_flags": []}
-    facts = {"name": member.name, "endpoint": member.engine.endpoint, **asdict(info), **cpu}
+        labels={label.KIND: label.Kind.PROBE, label.RUN: run_id, label.PID: str(os.getpid())}).locked_down())
+    cpu = parse_cpuinfo(outcome.stdout if outcome.exit_code == 0 else "")
+    facts = {"name": member.name, "endpoint": member.engine.endpoint, **asdict(info),
+             "cpu_model": cpu.model, "cpu_flags": list(cpu.flags)}
     facts.pop("engine_id", None)
     member.facts = facts
     return facts

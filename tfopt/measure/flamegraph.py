@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import paths
 from ..plan.variant import Plan
-from ..engine.client import Engine
+from ..engine import Engine
 from ..errors import RunError
 from ..engine.fleet import holding
 from ..log import log

@@ -1,14 +1,17 @@
 """The profile job end to end: plan → images → interleaved runs → gate."""
 
+import os
 from pathlib import Path
 from typing import List, Sequence
 
+from .. import labels as label
 from ..engine import fleet
 from ..records import store
 from ..plan.engines import Target, targets
 from ..plan.variant import Plan, describe
-from ..engine.client import Engine
+from ..engine import ContainerInfo, Engine
 from ..errors import ConfigError, RunError
+from ..host import process_alive
 from ..log import log
 from ..records.documents import Results, variant_result, variant_results
 from .multi_engine import measure_everywhere
@@ -143,8 +146,22 @@ def _gate(results_dir: Path, report: RunReport, arm_names: List[str]) -> None:
 
 
 def remove_leftovers(engine: Engine) -> List[str]:
-    """Containers an interrupted run or a lost engine left behind (their tfopt process is gone)."""
-    leftovers = engine.remove_leftovers({"tfopt.kind": "profile"})
+    """Profiling containers an interrupted run or a lost engine left behind: those whose tfopt
+    process is gone. Other live runs' containers stay."""
+    leftovers = []
+    for container in engine.containers({label.KIND: label.Kind.PROFILE}):
+        if not _owner_may_be_running(container) and engine.remove_container(container.name):
+            leftovers.append(container.name)
     if leftovers:
         log.info(f"removed {len(leftovers)} container(s) left behind by an interrupted run: {', '.join(leftovers)}")
     return leftovers
+
+
+def _owner_may_be_running(container: ContainerInfo) -> bool:
+    """Its owner (label PID) is another process that is alive here; or it has no owner label
+    and runs: an older tfopt's, which may still be measuring. This process's own are leftovers
+    (of an earlier run whose engine went away)."""
+    pid = container.labels.get(label.PID, "")
+    if pid.isdigit():
+        return int(pid) != os.getpid() and process_alive(int(pid))
+    return container.status == "running"

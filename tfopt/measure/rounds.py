@@ -10,13 +10,11 @@ visiting every variant, until every speedup against its reference has a CI
 half-width within the target, or the round or time limit is reached.
 """
 
-import contextlib
 import json
 import math
 import os
 import platform
 import random
-import signal
 import subprocess
 import threading
 import time
@@ -25,18 +23,19 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from .. import __version__, paths
+from .. import labels as label
 from ..records import store
 from ..plan import runtimes
 from ..plan.variant import Variant
-from ..engine.client import ContainerSpec, Engine, ImageInfo, container_name
+from ..build.images import MODEL_IN_IMAGE
+from ..engine import ContainerSpec, Engine, ImageInfo, container_name
 from ..errors import ConfigError, EngineUnavailable, RunError
+from ..host import host_cpu, sigterm_as_ctrl_c
 from ..log import log
 from ..records.documents import RaceRecord
 from ..plan.protocol import Protocol
 from .race import Race, describe_cost
 from .validate import validate_profile
-
-MODEL_DIR = "/opt/g2p/model"
 
 
 @dataclass
@@ -62,17 +61,9 @@ def host_facts(engine: Engine, engine_facts: Optional[dict] = None) -> dict:
     if engine_facts:
         return {"tfopt_version": __version__, "git_commit": _git_commit(),
                 **{k: engine_facts.get(k) for k in ("docker_version", "kernel", "cpu_model", "cpu_flags")}}
-    cpu_model, flags = None, []
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and cpu_model is None:
-                cpu_model = line.split(":", 1)[1].strip()
-            if line.startswith("flags") and not flags:
-                flags = line.split(":", 1)[1].split()
-    except OSError:
-        pass
+    cpu = host_cpu()
     return {"tfopt_version": __version__, "git_commit": _git_commit(), "docker_version": engine.version(),
-            "kernel": platform.release(), "cpu_model": cpu_model, "cpu_flags": flags}
+            "kernel": platform.release(), "cpu_model": cpu.model, "cpu_flags": list(cpu.flags)}
 
 
 def _git_commit() -> Optional[str]:
@@ -85,7 +76,7 @@ def _git_commit() -> Optional[str]:
 
 def profile_command(variant: Variant, protocol: Protocol) -> List[str]:
     """Runtime, decoding and form come from the model directory; the knobs from g2p.knobs."""
-    return ["python", "-m", "g2p.profile", "--model-dir", MODEL_DIR,
+    return ["python", "-m", "g2p.profile", "--model-dir", MODEL_IN_IMAGE,
             *runtimes.flags(variant.runtime, variant.knobs),
             "--warmups", str(protocol.warmups), "--repeats", str(protocol.repeats),
             "--max-words", str(protocol.max_words), "--microbench", "on" if protocol.microbench else "off",
@@ -97,8 +88,8 @@ def container_spec(arm: Arm, protocol: Protocol, run_id: str, round_index: int =
     return ContainerSpec(
         image=arm.image, command=profile_command(v, protocol),
         name=container_name("tfopt", run_id, arm.name, f"r{round_index + 1}"),
-        labels={"tfopt.kind": "profile", "tfopt.run": run_id, "tfopt.variant": arm.name,
-                "tfopt.round": str(round_index + 1), "tfopt.pid": str(os.getpid())},
+        labels={label.KIND: label.Kind.PROFILE, label.RUN: run_id, label.VARIANT: arm.name,
+                label.ROUND: str(round_index + 1), label.PID: str(os.getpid())},
         environment=v.run_environment(), nano_cpus=int(v.cpus * 1e9), mem_limit=v.memory_bytes,
         cpuset_cpus=protocol.pin or v.cpuset, timeout_s=protocol.timeout_s,
     ).locked_down()
@@ -168,22 +159,8 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
                 + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")"))
     log.info(f"run {run_id}: {len(arms)} variant(s) {goal}, seed {protocol.seed}")
     started = time.monotonic()
-    with _sigterm_as_ctrl_c():
+    with sigterm_as_ctrl_c():  # `kill` ends the run like Ctrl-C: containers removed, run.json marked interrupted
         return _rounds(engine, arms, protocol, results_dir, report, docs, rng, orders, started, race, stop)
-
-
-@contextlib.contextmanager
-def _sigterm_as_ctrl_c():
-    """`kill` then ends the run like Ctrl-C: containers removed, run.json marked interrupted."""
-    previous = signal.getsignal(signal.SIGTERM)
-    install = previous is signal.SIG_DFL and threading.current_thread() is threading.main_thread()
-    if install:
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        if install:
-            signal.signal(signal.SIGTERM, previous)
 
 
 def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Path, report: RunReport,

@@ -147,7 +147,7 @@ def build_tf(plan: Plan, variant_name: str, *, force: bool = False, dry_run: boo
                      f"(sha256 {existing.sha256[:12]}…); --force rebuilds it")
             return existing
         log.info(f"{variant.name}: the registered wheel is missing or its sha256 changed; rebuilding")
-    from ..engine.client import Engine  # the engine is only needed past this point
+    from ..engine import Engine  # the engine is only needed past this point
 
     from ..engine.fleet import holding
 

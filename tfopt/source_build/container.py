@@ -10,16 +10,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, Optional
 
+from .. import labels as label
 from .. import paths
-from ..engine.client import ContainerOutcome, ContainerSpec, Engine
+from ..engine import ContainerOutcome, ContainerSpec, Engine
 from ..errors import BuildError, RunError
 from ..log import log
 from .progress import BuildLog
 from .recipe import DISTDIR_MOUNT, Recipe
-
-KIND_BUILDER = "builder"
-KIND_CACHE = "build-cache"
-KIND_BUILD = "build"
 
 
 def base_image(engine: Engine, recipe: Recipe) -> str:
@@ -62,8 +59,8 @@ def build_context(recipe: Recipe, bazel: Optional[Path] = None) -> io.BytesIO:
 
 
 def builder_labels(recipe: Recipe) -> Dict[str, str]:
-    return {"tfopt.kind": KIND_BUILDER, "tfopt.recipe": recipe.name,
-            "tfopt.recipe.version": recipe.version, "tfopt.recipe.image-key": recipe.image_key}
+    return {label.KIND: label.Kind.BUILDER, label.RECIPE: recipe.name,
+            label.RECIPE_VERSION: recipe.version, label.RECIPE_IMAGE_KEY: recipe.image_key}
 
 
 def ensure_builder_image(engine: Engine, recipe: Recipe, base_tag: str, build_log: BuildLog,
@@ -89,8 +86,8 @@ def ensure_builder_image(engine: Engine, recipe: Recipe, base_tag: str, build_lo
 
 
 def ensure_cache_volume(engine: Engine, recipe: Recipe) -> str:
-    return engine.ensure_volume(recipe.cache_volume, {"tfopt.kind": KIND_CACHE, "tfopt.recipe": recipe.name,
-                                                      "tfopt.recipe.version": recipe.version})
+    return engine.ensure_volume(recipe.cache_volume, {label.KIND: label.Kind.BUILD_CACHE, label.RECIPE: recipe.name,
+                                                      label.RECIPE_VERSION: recipe.version})
 
 
 @contextmanager
@@ -114,8 +111,8 @@ def container_spec(recipe: Recipe, image: str, volume: str, staging: Path) -> Co
     return ContainerSpec(
         image=image,
         command=["/bin/bash", "-c", recipe.script],
-        labels={"tfopt.kind": KIND_BUILD, "tfopt.variant": recipe.variant,
-                "tfopt.recipe.hash": recipe.recipe_hash},
+        labels={label.KIND: label.Kind.BUILD, label.VARIANT: recipe.variant,
+                label.RECIPE_HASH: recipe.recipe_hash},
         environment=dict(recipe.environment),
         mem_limit=recipe.mem_limit,
         network_disabled=not recipe.network,
@@ -139,7 +136,7 @@ def run_build(engine: Engine, spec: ContainerSpec, build_log: BuildLog) -> Conta
     try:
         return engine.run(spec, on_stderr=build_log.line)
     except RunError as exc:
-        raise BuildError(f"build container for {spec.labels.get('tfopt.variant')}: {exc}",
+        raise BuildError(f"build container for {spec.labels.get(label.VARIANT)}: {exc}",
                          hint=f"full log: {build_log.path}") from None
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ..errors import BuildError
+from ..host import CPUINFO, host_cpu
 
 COUNTED = ("fma", "avx2", "avx512f", "avx")
 
@@ -292,15 +293,8 @@ def wheel_isa(wheel: Path, sha256: Optional[str] = None) -> Dict[str, int]:
     return counts
 
 
-def host_cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> Set[str]:
-    try:
-        text = cpuinfo.read_text()
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
+def host_cpu_flags(cpuinfo: Path = CPUINFO) -> Set[str]:
+    return set(host_cpu(cpuinfo).flags)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
