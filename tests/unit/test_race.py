@@ -128,7 +128,8 @@ def test_race_cost_counts_visits_and_container_minutes():
 
 
 def test_the_report_shows_the_race(race):
-    from tfopt.render.report import _race_sections, to_markdown
+    from tfopt.render.document import to_markdown
+    from tfopt.render.report import _race_sections
 
     meta, _, _ = race(SCALES, Protocol(rounds=2, race=True, max_rounds=12))
     sections = _race_sections({"r1": meta, "r0": {"kind": "profile"}})
