@@ -219,7 +219,7 @@ def compare_runs(c, run=None, out=None, results=None):
     """Does a second run reproduce the first? Speedups of both, each inside its own run."""
     from tfopt.errors import ConfigError
     from tfopt.records.documents import load_run
-    from tfopt.analysis.reproduce import write
+    from tfopt.render.back_to_back import write
 
     if len(run or []) != 2:
         raise ConfigError("give exactly two runs: --run FIRST --run SECOND", hint="`ls results/runs` lists them")
@@ -235,7 +235,7 @@ def compare_runs(c, run=None, out=None, results=None):
 def race_vs_full(c, race, full, out=None, results=None):
     """What racing saved against profiling the same grid fully, and whether the full run agrees."""
     from tfopt.records.documents import load_run
-    from tfopt.analysis.race_vs_full import write
+    from tfopt.render.race_vs_full import write
 
     folder = _results_dir(results)
     path = write(load_run(folder, race), load_run(folder, full), Path(out) if out else folder / "race-vs-full.md")
