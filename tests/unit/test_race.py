@@ -10,7 +10,8 @@ from tfopt.render import views
 from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
 from tfopt.plan.protocol import Protocol
-from tfopt.measure.race import Race, describe_cost, history, race_cost
+from tfopt.analysis.race_record import describe_cost, history, race_cost
+from tfopt.measure.race import Race
 from tfopt.measure.rounds import Arm, measure
 
 PLAN_TEXT = """

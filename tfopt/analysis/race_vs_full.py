@@ -5,7 +5,7 @@ The race (`invoke profile --race`) took R rounds; the full run profiles every va
 same grid for those R rounds (`--rounds R`). Cost is compared across the two runs (visits,
 container-minutes, wall minutes): that is the question, not speed. Speed is never compared
 across them: the full run's verdict is computed inside the full run alone, by the race's own
-rule (tfopt/measure/race.py: the best by estimate, and who is not significantly slower than it) and by
+rule (race_record.fastest_first: the best by estimate, and who is not significantly slower than it) and by
 its report's summary (stats.fastest against the reference), and then set beside the race's.
 render/race_vs_full.py writes the comparison as race-vs-full.md.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional
 
 from . import stats
+from .race_record import fastest_first
 from ..errors import ConfigError
 from ..records.documents import RaceRecord, Run
-from ..measure.race import Race
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class FullVerdict:
 
 
 def full_verdict(run: Run) -> FullVerdict:
-    ranked = Race().standings(run.docs)
+    ranked = fastest_first(run.docs)
     against = {n: stats.time_ratio(run.docs[ranked[0]], run.docs[n]).overall for n in ranked[1:]}
     return FullVerdict(ranked, against, stats.fastest(run.docs, list(run.docs)))
 

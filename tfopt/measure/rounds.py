@@ -33,7 +33,8 @@ from ..errors import ConfigError, EngineUnavailable, RunError
 from ..log import log
 from ..records.documents import RaceRecord
 from ..plan.protocol import Protocol
-from .race import Race, describe_cost
+from ..analysis.race_record import describe_cost
+from .race import Race
 from .validate import validate_profile
 
 MODEL_DIR = "/opt/g2p/model"

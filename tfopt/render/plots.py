@@ -13,7 +13,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 from ..analysis import gate, stats  # noqa: E402
-from ..measure import race
+from ..analysis.race_record import history
 from ..records.documents import Results, Run, variant_result, variant_results  # noqa: E402
 
 DIFFERS_MARK = "✗ predictions differ"
@@ -233,9 +233,9 @@ def engines_speedup_chart(rows: Sequence[Tuple[str, Dict[str, Optional[stats.Rat
 
 
 def race_chart(run: Run, path: Path) -> Optional[Path]:
-    """A raced run round by round (race.history): each variant's time against the race's best as
+    """A raced run round by round (race_record.history): each variant's time against the race's best as
     the race knew it after every round, ending where the variant was dropped; below, the survivors."""
-    record, series = run.race, race.history(run)
+    record, series = run.race, history(run)
     if not series:
         return None
     fig, (ax, below) = plt.subplots(2, 1, sharex=True, figsize=(11, 7.5),

@@ -11,6 +11,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ..analysis import compute_bound, gate, stats
+from ..analysis.race_record import describe_cost
 from . import cells, plots
 from .document import Section, Table, to_html, to_markdown
 from ..records.documents import Results, Run, VariantResult, race_record, variant_results
@@ -322,8 +323,6 @@ def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
 def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> List[Section]:
     """One section per raced run (tfopt/measure/race.py): survivors per round, who was dropped when and why,
     under race.png when `images` has it (drawn for a single run, so there is one section)."""
-    from ..measure.race import describe_cost
-
     sections = []
     for run_id, meta in sorted(run_meta.items()):
         race = race_record(meta)
