@@ -174,16 +174,16 @@ def _best_bullets(results: Results, families: Dict[str, List[str]]) -> List[str]
     return bullets
 
 
-def _family_section(results: Results, family: str, names: List[str], seed: int, floor: float,
+def _family_section(results: Results, family: str, names: List[str], floor: float,
                     images: Sequence[str]) -> Section:
     rows, tails = [], []
     for name in names:
         result = results[name]
-        summary = stats.summarize(result, seed)
+        summary = stats.summarize(result)
         rows.append([
             name, cells.changes(result), cells.ms_cell(summary, 1), cells.ms_cell(summary, 20),
-            cells.speedup_cell(stats.against_reference(results, name, seed), floor),
-            cells.speedup_cell(stats.against_parent(results, name, seed), floor),
+            cells.speedup_cell(stats.against_reference(results, name), floor),
+            cells.speedup_cell(stats.against_parent(results, name), floor),
             _peak_rss(result), _load_time(result), _correctness(results, name),
             _image_size(result),
         ])
@@ -235,10 +235,10 @@ def _correctness_section(results: Results) -> Optional[Section]:
                                "may_change_predictions: true in variants.yaml."])
 
 
-def _stability_section(results: Results, families: Dict[str, List[str]], seed: int) -> Section:
+def _stability_section(results: Results, families: Dict[str, List[str]]) -> Section:
     rows = [[w.variant, w.kind, w.message, w.remedy]
             for names in families.values() for n in names
-            for w in stats.stability_warnings(results[n], stats.summarize(results[n], seed))]
+            for w in stats.stability_warnings(results[n], stats.summarize(results[n]))]
     if not rows:
         return Section("Stability", paragraphs=["No stability warnings."])
     return Section("Stability", tables=[Table(["variant", "warning", "what was seen", "remedy"], rows)])
@@ -351,7 +351,7 @@ def _load_run_meta(results: Results, results_dir: Path) -> Dict[str, dict]:
 
 
 def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[Dict[str, dict]] = None,
-          images: Sequence[str] = (), seed: int = 0, run: Optional[Run] = None) -> List[Section]:
+          images: Sequence[str] = (), run: Optional[Run] = None) -> List[Section]:
     """The report's sections; `images` are chart file names (matched to families by name).
     `aa`: A/A arms measured in the same run as `results`, by arm name."""
     results, aa = variant_results(results), variant_results(aa or {})
@@ -362,12 +362,12 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
     sections += _race_sections(run_meta or {}, images)  # a race's answer comes before its variants' details
     for family, names in families.items():
         mine = [i for i in images if i in (f"latency-{family}.png", f"speedup-{family}.png")]
-        sections.append(_family_section(results, family, names, seed, floors.get(family, 0.0), mine))
+        sections.append(_family_section(results, family, names, floors.get(family, 0.0), mine))
     sections.append(_limit_section(results, families))
     correctness = _correctness_section(results)
     if correctness:
         sections.append(correctness)
-    sections += [_stability_section(results, families, seed), aa_section]
+    sections += [_stability_section(results, families), aa_section]
     if "published-2019.png" in images:
         sections.append(Section("The 2019 write-up, for comparison", images=[
             ("published-2019.png", "published 2019 figures")], paragraphs=[
@@ -401,7 +401,7 @@ def _isa_section(results: Results) -> Section:
 
 def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
           run_meta: Optional[Dict[str, dict]] = None, published: Optional[Path] = None,
-          seed: int = 0, title: str = "tfopt report: g2p on one CPU", run: Optional[Run] = None
+          title: str = "tfopt report: g2p on one CPU", run: Optional[Run] = None
           ) -> List[Path]:
     """Render the charts into out_dir, then write out_dir/report.md and out_dir/report.html.
 
@@ -412,13 +412,12 @@ def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
     """
     out_dir = Path(out_dir)
     results = variant_results(results)
-    charts = plots.render(results, out_dir, published=published, seed=seed, run=run)
+    charts = plots.render(results, out_dir, published=published, run=run)
     if run_meta is None:
         run_meta = {run.run_id: run.meta} if run is not None else _load_run_meta(results, out_dir)
     if run is not None:
         title = f"{title} — run {run.run_id}"
-    sections = build(results, aa=aa, run_meta=run_meta, images=[c.name for c in charts], seed=seed,
-                     run=run)
+    sections = build(results, aa=aa, run_meta=run_meta, images=[c.name for c in charts], run=run)
     md, page = out_dir / "report.md", out_dir / "report.html"
     md.write_text(to_markdown(sections, title) + "\n")
     page.write_text(to_html(sections, title) + "\n")
