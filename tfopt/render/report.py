@@ -1,8 +1,8 @@
 """results/report.md and results/report.html: what each variant changes and what it buys.
 
-The report is built once as a list of sections (paragraphs, bullet lists, tables,
-images) and rendered twice, to Markdown and to self-contained HTML (the charts are
-linked by relative path and sit beside it).
+The report is built once as a list of sections (render/document.py) and rendered twice,
+to Markdown and to self-contained HTML. The charts it links by relative path are drawn
+beside it first (render/views.py, render/plots.py).
 """
 
 from pathlib import Path
@@ -15,7 +15,6 @@ from ..analysis.race_record import describe_cost
 from . import cells, plots
 from .document import Section, Table, to_html, to_markdown
 from ..records.documents import Results, Run, VariantResult, race_record, variant_results
-from ..records.store import read_run_meta, run_dir
 
 SUMMARY, FAMILY = "summary", "family"  # section kinds another report picks (engines_report)
 FAMILY_COLUMNS = ("variant", "changes", "ms-1", "ms-20", "vs-reference", "vs-parent", "peak-rss", "load",
@@ -340,16 +339,6 @@ def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> Lis
     return sections
 
 
-def _load_run_meta(results: Results, results_dir: Path) -> Dict[str, dict]:
-    meta = {}
-    for run_id in {r.run_id for r in results.values() if r.run_id}:
-        try:
-            meta[run_id] = read_run_meta(run_dir(results_dir, run_id))
-        except (OSError, ValueError):
-            pass
-    return meta
-
-
 def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[Dict[str, dict]] = None,
           images: Sequence[str] = (), run: Optional[Run] = None) -> List[Section]:
     """The report's sections; `images` are chart file names (matched to families by name).
@@ -399,26 +388,14 @@ def _isa_section(results: Results) -> Section:
                "avx512 0 can still run AVX-512 kernels it dispatches to on a CPU that has them."])
 
 
-def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
-          run_meta: Optional[Dict[str, dict]] = None, published: Optional[Path] = None,
-          title: str = "tfopt report: g2p on one CPU", run: Optional[Run] = None
-          ) -> List[Path]:
-    """Render the charts into out_dir, then write out_dir/report.md and out_dir/report.html.
-
-    `results` and `aa` (its A/A arms by name) come from one run, `run` (measurements.Run),
-    whose run.json supplies `run_meta` when not given (else read from out_dir/runs/);
-    `published` the 2019 seed-raw-results.json, charted for comparison when given.
-    Returns every file written.
-    """
+def write(run: Run, out_dir: Path, images: Sequence[str] = (),
+          title: str = "tfopt report: g2p on one CPU") -> List[Path]:
+    """out_dir/report.md and out_dir/report.html of one run (documents.Run: its variants, its A/A
+    arms, its run.json); `images` are the chart file names beside them. Returns both paths."""
     out_dir = Path(out_dir)
-    results = variant_results(results)
-    charts = plots.render(results, out_dir, published=published, run=run)
-    if run_meta is None:
-        run_meta = {run.run_id: run.meta} if run is not None else _load_run_meta(results, out_dir)
-    if run is not None:
-        title = f"{title} — run {run.run_id}"
-    sections = build(results, aa=aa, run_meta=run_meta, images=[c.name for c in charts], run=run)
+    title = f"{title} — run {run.run_id}"
+    sections = build(run.docs, aa=run.arm_docs, run_meta={run.run_id: run.meta}, images=images, run=run)
     md, page = out_dir / "report.md", out_dir / "report.html"
     md.write_text(to_markdown(sections, title) + "\n")
     page.write_text(to_html(sections, title) + "\n")
-    return charts + [md, page]
+    return [md, page]
