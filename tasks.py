@@ -231,7 +231,7 @@ def compare_runs(c, run=None, out=None, results=None):
     """Does a second run reproduce the first? Speedups of both, each inside its own run."""
     from tfopt.errors import ConfigError
     from tfopt.records.documents import load_run
-    from tfopt.analysis.reproduce import write
+    from tfopt.render.back_to_back import write
 
     if len(run or []) != 2:
         raise ConfigError("give exactly two runs: --run FIRST --run SECOND", hint="`ls results/runs` lists them")
@@ -247,7 +247,7 @@ def compare_runs(c, run=None, out=None, results=None):
 def race_vs_full(c, race=None, full=None, out=None, results=None):
     """What racing saved against profiling the same grid fully, and whether the full run agrees."""
     from tfopt.records.documents import load_run
-    from tfopt.analysis.race_vs_full import write
+    from tfopt.render.race_vs_full import write
 
     hint = "invoke race-vs-full --race RACE_RUN --full FULL_RUN (`ls results/runs` lists them)"
     race, full = _required(race, "--race RUN", hint), _required(full, "--full RUN", hint)

@@ -222,9 +222,3 @@ def test_no_chart_without_a_speedup(tmp_path):
     assert "engines-speedup.png" not in {p.name for p in md_written}
     assert "No engine measured a variant beside its reference" in (
         store.run_dir(tmp_path, RID) / "report.md").read_text()
-
-
-def test_isa_summary():
-    assert engines_report.isa_summary(["avx", "avx2", "fma", "amx_tile", "amx_bf16", "avx512f"]) == \
-        "avx, avx2, fma, avx512 (f), amx (bf16, tile)"
-    assert engines_report.isa_summary([]) == "unknown"

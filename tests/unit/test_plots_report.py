@@ -4,10 +4,15 @@ from pathlib import Path
 import pytest
 
 from factories import RUN_ID, aa_arms, experiment_family
-from tfopt.render import plots, report
-from tfopt.records.store import write_run_meta
+from tfopt.records import documents
+from tfopt.render import plots, views
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _run(docs, arm_docs, meta):
+    return documents.Run(run_id=RUN_ID, kind="profile", status="complete", status_recorded=True,
+                         protocol=meta.get("protocol") or {}, meta=meta, docs=docs, arm_docs=arm_docs)
 
 
 @pytest.fixture
@@ -42,9 +47,9 @@ def test_gate_failure_is_marked_in_labels():
 
 def test_report_files_and_contents(tmp_path, published):
     results = experiment_family()
-    write_run_meta(tmp_path, RUN_ID, {"kind": "profile", "protocol": {
-        "rounds": 3, "repeats": 5, "warmups": 2, "seed": 1234, "pin": "0"}})
-    paths = report.write(results, tmp_path, aa=aa_arms(), published=published)
+    protocol = {"rounds": 3, "repeats": 5, "warmups": 2, "seed": 1234, "pin": "0"}
+    paths = views.run_report(_run(results, aa_arms(), {"kind": "profile", "protocol": protocol}), tmp_path,
+                             published=published)
     names = {p.name for p in paths}
     assert {"report.md", "report.html", "latency-tf1.13.png", "speedup-tf1.13.png",
             "published-2019.png"} <= names
@@ -70,7 +75,7 @@ def test_report_files_and_contents(tmp_path, published):
 
 
 def test_report_without_aa_says_so(tmp_path):
-    report.write(experiment_family(), tmp_path)
+    views.run_report(_run(experiment_family(), {}, {"kind": "profile"}), tmp_path, published=None)
     assert "No A/A pair in this run for tf1.13, tf2.21" in (tmp_path / "report.md").read_text()
     assert not (tmp_path / "published-2019.png").exists()
 

@@ -10,7 +10,8 @@ from tfopt.render import views
 from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
 from tfopt.plan.protocol import Protocol
-from tfopt.measure.race import Race, describe_cost, history, race_cost
+from tfopt.analysis.race_record import describe_cost, history, race_cost
+from tfopt.measure.race import Race
 from tfopt.measure.rounds import Arm, measure
 
 PLAN_TEXT = """
@@ -128,7 +129,8 @@ def test_race_cost_counts_visits_and_container_minutes():
 
 
 def test_the_report_shows_the_race(race):
-    from tfopt.render.report import _race_sections, to_markdown
+    from tfopt.render.document import to_markdown
+    from tfopt.render.report import _race_sections
 
     meta, _, _ = race(SCALES, Protocol(rounds=2, race=True, max_rounds=12))
     sections = _race_sections({"r1": meta, "r0": {"kind": "profile"}})

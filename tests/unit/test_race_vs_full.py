@@ -10,6 +10,7 @@ from test_race import PLAN_TEXT
 from test_run_loop import FakeEngine
 from tfopt.records import documents, store
 from tfopt.analysis import race_vs_full
+from tfopt.render.race_vs_full import to_markdown
 from tfopt.measure import rounds
 from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
@@ -59,7 +60,7 @@ def test_a_full_run_that_confirms_the_race(profile):
     assert race_cost.visits == c.record.visits < full_cost.visits == 4 * raced.rounds_done
     assert race_cost.container_minutes == pytest.approx(race_cost.visits * VISIT_S / 60)
     assert full_cost.container_minutes == pytest.approx(full_cost.visits * VISIT_S / 60)
-    text = race_vs_full.to_markdown(c)
+    text = to_markdown(c)
     saved = 1 - race_cost.visits / full_cost.visits
     assert f"| container visits | {race_cost.visits} | {full_cost.visits} | {saved:.0%} |" in text
     assert "Answer: **g-tcmalloc** wins" in text and "against the reference ref and ties" in text and "## Does the full run agree?\n\nYes." in text
@@ -76,7 +77,7 @@ def test_a_full_run_that_contradicts_a_drop_says_so(profile):
     assert c.verdict.best == "g-jemalloc" and c.wrong_drops == ["g-jemalloc"]
     assert not c.agrees and not c.consistent
     assert "## Does the full run agree?\n\nNo. The full run's fastest is g-jemalloc; the race dropped g-jemalloc" \
-        in race_vs_full.to_markdown(c)
+        in to_markdown(c)
 
 
 def test_the_runs_must_be_a_race_and_a_full_run_of_the_same_grid(profile):
@@ -100,7 +101,7 @@ def test_the_committed_comparison_is_what_the_committed_runs_say():
     text = (folder / "race-vs-full.md").read_text()
     race_id, full_id = re.match(r"# Racing against profiling fully: run (\S+) against run (\S+)\n", text).groups()
     c = race_vs_full.compare(documents.load_run(folder, race_id), documents.load_run(folder, full_id))
-    assert race_vs_full.to_markdown(c) == text, "regenerate: invoke race-vs-full --race RACE --full FULL"
+    assert to_markdown(c) == text, "regenerate: invoke race-vs-full --race RACE --full FULL"
     assert c.agrees and c.full.rounds_done == c.raced.rounds_done
 
 
@@ -112,4 +113,4 @@ def test_a_full_run_whose_best_the_race_did_not_pick_but_cannot_separate_is_part
     assert c.verdict.best == "g-system" and "g-tcmalloc" in c.verdict.contenders
     assert not c.agrees and c.consistent and c.wrong_drops == []
     assert "## Does the full run agree?\n\nPartly. The full run's fastest by estimate is g-system" \
-        in race_vs_full.to_markdown(c)
+        in to_markdown(c)

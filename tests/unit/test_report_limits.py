@@ -4,7 +4,8 @@ import pytest
 
 from factories import experiment_family, linear_ms, make_result
 from tfopt.analysis import compute_bound
-from tfopt.render.report import build, to_markdown
+from tfopt.render.document import to_markdown
+from tfopt.render.report import build
 
 
 def with_work(result, macs_per_word, gmacs, runtime="tensorflow", decoding="rerun",

@@ -3,6 +3,7 @@
 from factories import linear_ms, make_result
 from tfopt.records import documents
 from tfopt.analysis import reproduce, stats
+from tfopt.render import back_to_back
 
 
 def _run(run_id, fast_ms, seed):
@@ -19,7 +20,7 @@ def test_a_second_run_of_the_same_speed_reproduces_the_first():
     (row,) = reproduce.compare(first, second)
     assert row.variant == "fast" and row.inside and row.overlap
     assert row.first.value == stats.against_reference(first.docs, "fast").overall.value
-    text = reproduce.to_markdown(first, second)
+    text = back_to_back.to_markdown(first, second)
     assert "inside the first run's CI for 1 of 1 variants" in text and "| fast |" in text
 
 
@@ -27,7 +28,7 @@ def test_a_second_run_that_disagrees_is_reported_as_such():
     first, second = _run("a", linear_ms(50, 150), 0), _run("b", linear_ms(80, 240), 10)
     (row,) = reproduce.compare(first, second)
     assert not row.inside and not row.overlap
-    assert "for 0 of 1 variants" in reproduce.to_markdown(first, second)
+    assert "for 0 of 1 variants" in back_to_back.to_markdown(first, second)
 
 
 def test_the_readme_back_to_back_claim_is_what_the_committed_runs_say():

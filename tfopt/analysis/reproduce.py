@@ -3,11 +3,10 @@
 Each speedup is computed inside its own run (against that run's reference, with that
 run's interval); the two runs' numbers are never put into one ratio. A variant
 reproduces when its second speedup lies inside the first run's 95% CI, and the two
-intervals at least overlap.
+intervals at least overlap. render/back_to_back.py writes the comparison as back-to-back.md.
 """
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import List, Optional
 
 from . import stats
@@ -44,33 +43,3 @@ def compare(first: Run, second: Run) -> List[Agreement]:
     names = [n for n in first.docs if n in second.docs]
     return [Agreement(n, _speedup(first, n), _speedup(second, n)) for n in names
             if _speedup(first, n) is not None or _speedup(second, n) is not None]
-
-
-def _cell(r: Optional[stats.Ratio]) -> str:
-    if r is None:
-        return "—"
-    return f"{r.value:.2f}x [{r.low:.2f}–{r.high:.2f}]" if r.has_interval else f"{r.value:.2f}x (no interval)"
-
-
-def to_markdown(first: Run, second: Run) -> str:
-    rows = compare(first, second)
-    inside = sum(a.inside for a in rows)
-    overlap = sum(a.overlap for a in rows)
-    lines = [f"# Back to back: run {first.run_id}, then run {second.run_id}", "",
-             "Speedup of each variant against its family's reference, each computed inside its own "
-             "run with that run's 95% CI (time ratio, above 1 = faster). The runs' numbers are never "
-             "mixed in one ratio.", "",
-             f"- The second run's estimate lies inside the first run's CI for {inside} of {len(rows)} variants.",
-             f"- The two CIs overlap for {overlap} of {len(rows)} variants.", "",
-             "| variant | first run | second run | second inside first's CI | CIs overlap |",
-             "|---|---|---|---|---|"]
-    for a in rows:
-        lines.append(f"| {a.variant} | {_cell(a.first)} | {_cell(a.second)} | "
-                     f"{'yes' if a.inside else 'no' if a.comparable else '—'} | "
-                     f"{'yes' if a.overlap else 'no' if a.comparable else '—'} |")
-    return "\n".join(lines) + "\n"
-
-
-def write(first: Run, second: Run, out: Path) -> Path:
-    out.write_text(to_markdown(first, second))
-    return out

@@ -176,19 +176,8 @@ def container_logs(result: Doc, cases: Sequence[int]) -> Dict[Optional[int], Lis
     return out
 
 
-def container_log_index(result: Doc, cases: List[int]) -> np.ndarray:
-    return np.array([v for vs in container_logs(result, cases).values() for v in vs])
-
-
 def measured_cases(result: Doc) -> List[int]:
     return sorted({w for c in _as_result(result).containers for w in c.samples_ms})
-
-
-def pooled_samples_ms(result: Doc) -> Dict[int, np.ndarray]:
-    """Every predict() timing (ms) of a variant, by input word count, pooled across containers."""
-    r = _as_result(result)
-    return {w: np.concatenate([c.samples_ms[w] for c in r.containers if w in c.samples_ms])
-            for w in measured_cases(r)}
 
 
 # ---------------------------------------------------------------- per-case summary
@@ -250,9 +239,8 @@ def case_stats(words: int, containers: Sequence[np.ndarray]) -> CaseStats:
                      p99=_tail(pooled, 0.99), ci=ci)
 
 
-def summarize(result: Doc, seed: int = 0) -> Dict[int, CaseStats]:
-    """Per input word count: calls, containers, median with its CI, IQR and tail (ms).
-    `seed` is accepted for compatibility; nothing here is random."""
+def summarize(result: Doc) -> Dict[int, CaseStats]:
+    """Per input word count: calls, containers, median with its CI, IQR and tail (ms)."""
     r = _as_result(result)
     return {w: case_stats(w, [c.samples_ms[w] for c in r.containers if w in c.samples_ms])
             for w in measured_cases(r)}
@@ -349,9 +337,9 @@ class Speedup:
         return self.overall.describe(noise_floor)
 
 
-def time_ratio(baseline: Doc, variant: Doc, seed: int = 0) -> Optional[Speedup]:
+def time_ratio(baseline: Doc, variant: Doc) -> Optional[Speedup]:
     """Speedup of `variant` against `baseline` (time ratio, > 1 means faster); None when
-    the two share no measured case. `seed` is accepted for compatibility."""
+    the two share no measured case."""
     a, b = _as_result(baseline), _as_result(variant)
     common = sorted(set(measured_cases(a)) & set(measured_cases(b)))
     if not common:
@@ -362,7 +350,7 @@ def time_ratio(baseline: Doc, variant: Doc, seed: int = 0) -> Optional[Speedup]:
     return Speedup(baseline=a.name, variant=b.name, overall=overall, per_case=per_case)
 
 
-def against_reference(results: Results, name: str, seed: int = 0) -> Optional[Speedup]:
+def against_reference(results: Results, name: str) -> Optional[Speedup]:
     """Speedup of a variant against its family's reference; None for the reference itself
     or when the reference is not in `results` (never borrowed from another run)."""
     ref = _as_result(results[name]).reference
@@ -371,7 +359,7 @@ def against_reference(results: Results, name: str, seed: int = 0) -> Optional[Sp
     return time_ratio(results[ref], results[name])
 
 
-def against_parent(results: Results, name: str, seed: int = 0) -> Optional[Speedup]:
+def against_parent(results: Results, name: str) -> Optional[Speedup]:
     """Speedup of a variant against the variant it extends; None without a measured parent."""
     parent = _as_result(results[name]).parent
     if not parent or parent not in results:
@@ -448,7 +436,7 @@ def _pct(x: float) -> str:
     return "±0.0%" if text in ("+0.0%", "-0.0%") else text
 
 
-def aa_noise(arm_a: Doc, arm_b: Doc, seed: int = 0) -> Optional[Noise]:
+def aa_noise(arm_a: Doc, arm_b: Doc) -> Optional[Noise]:
     """The noise floor from an A/A pair: two arms of the same variant in the same run."""
     ratio = time_ratio(arm_a, arm_b)
     if ratio is None:

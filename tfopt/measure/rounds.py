@@ -34,7 +34,8 @@ from ..host import host_cpu, sigterm_as_ctrl_c
 from ..log import log
 from ..records.documents import RaceRecord
 from ..plan.protocol import Protocol
-from .race import Race, describe_cost
+from ..analysis.race_record import describe_cost
+from .race import Race
 from .validate import validate_profile
 
 

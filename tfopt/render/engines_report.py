@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..analysis import gate, stats
-from . import plots, report
+from . import document, plots, report
 from ..records.documents import EngineFacts, EnginesRun, Run
-from .report import Section, Table
+from .cells import isa_summary, or_dash
+from .document import Section, Table
 
 CHART = "engines-speedup.png"
-ISA_BASICS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx_vnni")
-COMPACT_COLUMNS = ("variant", "ms, 1 word", "ms, 20 words", "vs reference", "predictions")
+COMPACT_COLUMNS = ("variant", "ms-1", "ms-20", "vs-reference", "predictions")  # keys of report.FAMILY_COLUMNS
 NOT_MEASURED = "not measured"
 
-CSS = report.CSS + """
+CSS = document.CSS + """
 .engines { display: flex; flex-wrap: wrap; gap: 1.2em; align-items: flex-start; }
 .engine { flex: 1 1 420px; border: 1px solid #d0d0d0; border-top: 4px solid #1565c0; border-radius: 6px;
           padding: .2em 1em .6em; background: #fff; min-width: 0; }
@@ -72,17 +72,6 @@ def variant_order(run: EnginesRun) -> Dict[str, List[str]]:
     return stats.families(described)
 
 
-def isa_summary(flags: Sequence[str]) -> str:
-    """'avx, avx2, fma, avx512 (f, bw, vl, vnni), amx (bf16, tile)' from /proc/cpuinfo flags."""
-    have = set(flags)
-    parts = [f for f in ISA_BASICS if f in have]
-    for family in ("avx512", "amx"):
-        members = sorted(f[len(family):].lstrip("_") for f in have if f.startswith(family))
-        if members:
-            parts.append(f"{family} ({', '.join(members)})")
-    return ", ".join(parts) or ("none of " + "/".join(ISA_BASICS[1:4]) if flags else "unknown")
-
-
 def engine_status(engine: EngineFacts, part: Run) -> Tuple[str, Optional[str]]:
     """(status, reason) of an engine's part: as the parent recorded it, else as the part did."""
     if engine.status:
@@ -95,10 +84,6 @@ def _status_text(engine: EngineFacts, part: Run) -> str:
     return f"{status} ({reason})" if reason else status
 
 
-def _value(x) -> str:
-    return "—" if x in (None, "", ()) else str(x)
-
-
 def _memory(n: Optional[int]) -> str:
     return f"{n / 2**30:.0f} GiB" if n else "—"
 
@@ -107,9 +92,9 @@ def engines_section(run: EnginesRun) -> Section:
     rows = []
     for e in run.engines:
         part = run.parts[e.name]
-        rows.append([e.name, _value(e.endpoint), _value(e.host_name), _value(e.cpu_model),
-                     isa_summary(e.cpu_flags), _value(e.ncpu), _memory(e.memory_bytes),
-                     _value(e.docker_version), _value(e.kernel), _status_text(e, part),
+        rows.append([e.name, or_dash(e.endpoint), or_dash(e.host_name), or_dash(e.cpu_model),
+                     isa_summary(e.cpu_flags), or_dash(e.ncpu), _memory(e.memory_bytes),
+                     or_dash(e.docker_version), or_dash(e.kernel), _status_text(e, part),
                      str(part.rounds_done)])
     started, finished = run.meta.get("started_at"), run.meta.get("finished_at")
     when = (f" Started {started}" + (f", finished {finished}." if finished else ", no end recorded.")
@@ -169,8 +154,7 @@ def _compact(section: Section) -> Section:
     """A family section of a part's report, cut to the columns that fit side by side."""
     tables = []
     for table in section.tables[:1]:  # the main table; the tail-latency table stays in the part's report
-        keep = [i for i, h in enumerate(table.header) if h in COMPACT_COLUMNS]
-        tables.append(Table([table.header[i] for i in keep], [[row[i] for i in keep] for row in table.rows]))
+        tables.append(table.columns(COMPACT_COLUMNS))
     return Section(section.title, level=4, paragraphs=section.paragraphs[:1], tables=tables)
 
 
@@ -179,8 +163,8 @@ def part_sections(part: Run) -> List[Section]:
     if not part.docs:
         return []
     built = report.build(part.docs, aa=part.arm_docs, run=part)
-    summary = next(s for s in built if s.title == "Summary")
-    families = [_compact(s) for s in built if s.title.startswith("Family ")]
+    summary = next(s for s in built if s.kind == report.SUMMARY)
+    families = [_compact(s) for s in built if s.kind == report.FAMILY]
     return [Section("Summary", level=4, bullets=summary.bullets)] + families
 
 
@@ -221,20 +205,20 @@ EACH_ENGINE = ("Each engine on its own",
 def _markdown(head: Sequence[Section], cols: Sequence[Column], title: str) -> str:
     out = [f"# {title}", ""]
     for s in head:
-        out += report.section_markdown(s)
+        out += document.section_markdown(s)
     out += [f"## {EACH_ENGINE[0]}", "", EACH_ENGINE[1], ""]
     for col in cols:
         out += [f"### Engine {col.engine.name}", "", col.heading(), "", col.status_line(), ""]
         if col.link:
             out += [f"Full report: [{col.part.run_id}]({col.link.replace('.html', '.md')})", ""]
         for s in col.sections:
-            out += report.section_markdown(s)
+            out += document.section_markdown(s)
     return "\n".join(out)
 
 
 def _html(head: Sequence[Section], cols: Sequence[Column], title: str) -> str:
     e = html.escape
-    body = [line for s in head for line in report.section_html(s)]
+    body = [line for s in head for line in document.section_html(s)]
     body += [f"<h2>{e(EACH_ENGINE[0])}</h2>", f"<p>{e(EACH_ENGINE[1])}</p>", '<div class="engines">']
     for col in cols:
         state = (" troubled" if col.troubled else "") + ("" if col.part.docs else " empty")
@@ -245,10 +229,10 @@ def _html(head: Sequence[Section], cols: Sequence[Column], title: str) -> str:
         if col.link:
             body.append(f'<p><a href="{e(col.link)}">Full report of this engine '
                         f'({e(col.part.run_id)}) →</a></p>')
-        body += ['<div class="scroll">'] + [line for s in col.sections for line in report.section_html(s)]
+        body += ['<div class="scroll">'] + [line for s in col.sections for line in document.section_html(s)]
         body.append("</div></section>")
     body.append("</div>")
-    return report.html_page(title, body, CSS)
+    return document.html_page(title, body, CSS)
 
 
 def chart(run: EnginesRun, out_dir: Path, speedups: Optional[Sequence[EngineSpeedups]] = None) -> Optional[Path]:

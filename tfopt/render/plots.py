@@ -13,7 +13,7 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 
 from ..analysis import gate, stats  # noqa: E402
-from ..measure import race
+from ..analysis.race_record import history
 from ..records.documents import Results, Run, variant_result, variant_results  # noqa: E402
 
 DIFFERS_MARK = "✗ predictions differ"
@@ -82,12 +82,11 @@ def _protocol_note(results: Results, names: Sequence[str]) -> str:
     return f"{n_text} calls per point over {visit_text} fresh containers (geometric mean of container medians)"
 
 
-def latency_chart(results: Results, family: str, names: Sequence[str], path: Path,
-                  seed: int = 0) -> Path:
+def latency_chart(results: Results, family: str, names: Sequence[str], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(11, 6))
     lows, highs = [], []
     for color, name in zip(_colors(len(names)), names):
-        summary = stats.summarize(results[name], seed)
+        summary = stats.summarize(results[name])
         if not summary:
             continue
         words = list(summary)
@@ -120,9 +119,8 @@ def latency_chart(results: Results, family: str, names: Sequence[str], path: Pat
     return _save(fig, path)
 
 
-def speedup_chart(results: Results, family: str, names: Sequence[str], path: Path,
-                  seed: int = 0) -> Optional[Path]:
-    rows = [(n, stats.against_reference(results, n, seed)) for n in names]
+def speedup_chart(results: Results, family: str, names: Sequence[str], path: Path) -> Optional[Path]:
+    rows = [(n, stats.against_reference(results, n)) for n in names]
     rows = [(n, s) for n, s in rows if s is not None]
     if not rows:
         return None
@@ -233,9 +231,9 @@ def engines_speedup_chart(rows: Sequence[Tuple[str, Dict[str, Optional[stats.Rat
 
 
 def race_chart(run: Run, path: Path) -> Optional[Path]:
-    """A raced run round by round (race.history): each variant's time against the race's best as
+    """A raced run round by round (race_record.history): each variant's time against the race's best as
     the race knew it after every round, ending where the variant was dropped; below, the survivors."""
-    record, series = run.race, race.history(run)
+    record, series = run.race, history(run)
     if not series:
         return None
     fig, (ax, below) = plt.subplots(2, 1, sharex=True, figsize=(11, 7.5),
@@ -314,7 +312,7 @@ def published_chart(seed_results: Path, path: Path) -> Path:
 
 
 def render(results: Results, out_dir: Path, *, published: Optional[Path] = None,
-           seed: int = 0, run: Optional[Run] = None) -> List[Path]:
+           run: Optional[Run] = None) -> List[Path]:
     """latency-<family>.png and speedup-<family>.png per family (speedup only when a family
     has more than its reference), plus published-2019.png when `published` is given and
     race.png when `run` (the run of `results`) is a race."""
@@ -322,8 +320,8 @@ def render(results: Results, out_dir: Path, *, published: Optional[Path] = None,
     results = variant_results(results)
     written: List[Path] = []
     for family, names in stats.families(results).items():
-        written.append(latency_chart(results, family, names, out_dir / f"latency-{family}.png", seed))
-        chart = speedup_chart(results, family, names, out_dir / f"speedup-{family}.png", seed)
+        written.append(latency_chart(results, family, names, out_dir / f"latency-{family}.png"))
+        chart = speedup_chart(results, family, names, out_dir / f"speedup-{family}.png")
         if chart:
             written.append(chart)
     if published:

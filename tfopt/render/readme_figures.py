@@ -19,21 +19,13 @@ from typing import Callable, Dict, List, Optional
 
 from ..analysis import compute_bound, gate, stats
 from ..errors import ConfigError
-from ..records.documents import Run, VariantResult
+from ..records.documents import Run
+from . import cells
+from .document import Section, Table, section_markdown
 
 RUN_MARK = re.compile(r"<!-- results-run (\S+) -->")
 TABLE = re.compile(r"(<!-- results-table -->\n)(.*?)(<!-- /results-table -->)", re.S)
 FIGURE = re.compile(r"(<!-- fig (\S+) -->)(.*?)(<!-- /fig -->)", re.S)
-
-
-def _ms(x: float) -> str:
-    return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
-
-
-def _changes(result: VariantResult) -> str:
-    from .report import _changes as describe_changes  # the report's wording, kept in one place
-
-    return describe_changes(result)
 
 
 def figures(run: Run) -> Dict[str, str]:
@@ -46,11 +38,10 @@ def figures(run: Run) -> Dict[str, str]:
             summary = stats.summarize(results[name])
             for words in (1, 20):
                 if words in summary:
-                    out[f"{name}.ms-{words}"] = _ms(summary[words].median)
+                    out[f"{name}.ms-{words}"] = cells.ms(summary[words].median)
                 distance = compute_bound.distance(results[name], words, peak)
                 if distance and distance.above:
-                    out[f"{name}.bound-{words}"] = f"{distance.above:.0f}x" if distance.above >= 10 \
-                        else f"{distance.above:.1f}x"
+                    out[f"{name}.bound-{words}"] = cells.times(distance.above)
             for key, fn in (("vs-reference", stats.against_reference), ("vs-parent", stats.against_parent)):
                 s = fn(results, name)
                 out[f"{name}.{key}"] = s.describe() if s else "—"
@@ -68,16 +59,13 @@ def figures(run: Run) -> Dict[str, str]:
 def results_table(run: Run) -> str:
     """The README's results table (Markdown), one row per variant of the run."""
     f = figures(run)
-    rows = ["| variant | what it changes | ms, 1 word | ms, 20 words | vs reference | vs parent "
-            "| x above the compute bound, 20 words |",
-            "|---|---|---|---|---|---|---|"]
     variants = run.variants
-    for names in stats.families(variants).values():
-        for name in names:
-            cells = [name, _changes(variants[name])] + [
-                f.get(f"{name}.{k}", "—") for k in ("ms-1", "ms-20", "vs-reference", "vs-parent", "bound-20")]
-            rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(rows) + "\n"
+    rows = [[name, cells.changes(variants[name])]
+            + [f.get(f"{name}.{k}", "—") for k in ("ms-1", "ms-20", "vs-reference", "vs-parent", "bound-20")]
+            for names in stats.families(variants).values() for name in names]
+    table = Table(["variant", "what it changes", "ms, 1 word", "ms, 20 words", "vs reference", "vs parent",
+                   "x above the compute bound, 20 words"], rows)
+    return "\n".join(section_markdown(Section("", tables=[table])))
 
 
 def run_id_of(text: str, where: str = "README.md") -> str:

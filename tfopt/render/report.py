@@ -1,69 +1,27 @@
 """results/report.md and results/report.html: what each variant changes and what it buys.
 
-The report is built once as a list of sections (paragraphs, bullet lists, tables,
-images) and rendered twice, to Markdown and to self-contained HTML (the charts are
-linked by relative path and sit beside it).
+The report is built once as a list of sections (render/document.py) and rendered twice,
+to Markdown and to self-contained HTML. The charts it links by relative path are drawn
+beside it first (render/views.py, render/plots.py).
 """
 
-import html
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..analysis import compute_bound, gate, stats
-from . import plots
+from ..analysis.race_record import describe_cost
+from . import cells, plots
+from .document import Section, Table, to_html, to_markdown
 from ..records.documents import Results, Run, VariantResult, race_record, variant_results
-from ..records.store import read_run_meta, run_dir
+
+SUMMARY, FAMILY = "summary", "family"  # section kinds another report picks (engines_report)
+FAMILY_COLUMNS = ("variant", "changes", "ms-1", "ms-20", "vs-reference", "vs-parent", "peak-rss", "load",
+                  "predictions", "image")  # the keys of a family's main table, one per column
 
 
-# ---------------------------------------------------------------- document model
-
-@dataclass
-class Table:
-    header: List[str]
-    rows: List[List[str]]
-
-
-@dataclass
-class Section:
-    title: str
-    level: int = 2
-    paragraphs: List[str] = field(default_factory=list)
-    bullets: List[str] = field(default_factory=list)
-    tables: List[Table] = field(default_factory=list)
-    images: List[Tuple[str, str]] = field(default_factory=list)  # (file name, alt text)
-    images_first: bool = False  # the images above the tables, not after the notes
-    notes: List[str] = field(default_factory=list)  # small print after the tables
-
-
-# ---------------------------------------------------------------- formatting
-
-def _ms(x: float) -> str:
-    return f"{x:.0f}" if x >= 100 else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
-
-
-def _ms_cell(summary: Dict[int, stats.CaseStats], words: int) -> str:
-    c = summary.get(words)
-    if not c:
-        return "—"
-    if not c.ci.has_interval:
-        return f"{_ms(c.median)} (no CI: {c.ci.reason})"
-    return f"{_ms(c.median)} [{_ms(c.ci_low)}–{_ms(c.ci_high)}]"
-
-
-def _tail_cell(c: Optional[stats.CaseStats]) -> str:
-    if not c:
-        return "—"
-    tails = [_ms(x) if x is not None else "—" for x in (c.p90, c.p99)]
-    return f"{_ms(c.p50)} / {tails[0]} / {tails[1]}"
-
-
-def _speedup_cell(s: Optional[stats.Speedup], floor: float) -> str:
-    return s.describe(floor) if s else "—"
-
+# ---------------------------------------------------------------- cells that read records
 
 def _median_over_visits(values: Sequence[Optional[float]]) -> Optional[float]:
     found = [v for v in values if isinstance(v, (int, float))]
@@ -107,43 +65,6 @@ def _correctness(results: Results, name: str) -> str:
     return "✗ differs (allowed)" if results[name].may_change_predictions else "✗ differs"
 
 
-def _changes(result: VariantResult) -> str:
-    if not result.changes:
-        return "reference" if result.is_reference else "—"
-    return "; ".join(_change(key, old, new) for key, (old, new) in result.changes.items())
-
-
-def _change(key: str, old, new) -> str:
-    if isinstance(old, dict) and isinstance(new, dict):
-        parts = [f"{k} {_value(old.get(k))} → {_value(new.get(k))}"
-                 for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
-        return f"{key}: " + ", ".join(parts)
-    return f"{key}: {_value(old)} → {_value(new)}"
-
-
-def _value(v) -> str:
-    if v is None:
-        return "unset"
-    if isinstance(v, dict):
-        return " ".join(f"{k} {_value(x)}" for k, x in v.items())
-    if isinstance(v, bool):
-        return "on" if v else "off"
-    return str(v)
-
-
-def _flags(flags) -> List[str]:
-    if isinstance(flags, str):
-        flags = flags.split()
-    relevant = [f for f in flags or [] if f in ("avx", "avx2", "fma", "f16c")
-                or f.startswith(("avx512", "amx", "avx_vnni"))]
-    return sorted(set(relevant))
-
-
-def _distinct(values) -> str:
-    found = sorted({str(v) for v in values if v not in (None, "", [])})
-    return ", ".join(found) if found else "unknown"
-
-
 # ---------------------------------------------------------------- sections
 
 def _summary_section(results: Results, families: Dict[str, List[str]], floors: Dict[str, float],
@@ -177,7 +98,7 @@ def _summary_section(results: Results, families: Dict[str, List[str]], floors: D
             paragraphs.append(_part_of(run))
     paragraphs.append("± is the half-width of the 95% confidence interval (its longer side), "
                       "not a standard deviation.")
-    return Section("Summary", bullets=bullets, paragraphs=paragraphs)
+    return Section("Summary", bullets=bullets, paragraphs=paragraphs, kind=SUMMARY)
 
 
 def _part_of(run: Run) -> str:
@@ -188,18 +109,6 @@ def _part_of(run: Run) -> str:
             f"measured on engine {engine.name if engine else '?'}" + (f" ({facts})" if facts else "")
             + f". That run's report (results/runs/{run.parent}/report.html) shows every engine "
               f"side by side.")
-
-
-def _macs(n: Optional[int]) -> str:
-    return "—" if not n else f"{n / 1e9:.2f} G" if n >= 1e9 else f"{n / 1e6:.1f} M"
-
-
-def _times(x: Optional[float]) -> str:
-    return "—" if not x else f"{x:.1f}x" if x < 10 else f"{x:.0f}x"
-
-
-def _pair(values: Sequence[str]) -> str:
-    return " / ".join(values) if values else "—"
 
 
 def _axes(result: VariantResult) -> str:
@@ -216,11 +125,11 @@ def _limit_section(results: Results, families: Dict[str, List[str]]) -> Section:
                 continue
             d = list(found.values())
             own = compute_bound.peak_gmacs_per_s(results[name])
-            rows.append([name, _axes(results[name]), _pair([str(x.words) for x in d]),
-                         _pair([_macs(x.macs) for x in d]), f"{own:.1f}" if own else "—",
-                         _pair([_ms(x.bound_ms) for x in d]),
-                         _pair([_ms(x.measured_ms) if x.measured_ms else "—" for x in d]),
-                         _pair([_times(x.above) for x in d])])
+            rows.append([name, _axes(results[name]), cells.pair([str(x.words) for x in d]),
+                         cells.pair([cells.macs(x.macs) for x in d]), f"{own:.1f}" if own else "—",
+                         cells.pair([cells.ms(x.bound_ms) for x in d]),
+                         cells.pair([cells.ms(x.measured_ms) if x.measured_ms else "—" for x in d]),
+                         cells.pair([cells.times(x.above) for x in d])])
     if not rows:
         return Section("Distance to the limit", paragraphs=[
             "No profile here records MACs and the single-core microbenchmark (images built "
@@ -254,7 +163,7 @@ def _best_bullets(results: Results, families: Dict[str, List[str]]) -> List[str]
 
     for words in sorted({w for n in names for w in compute_bound.measured_words(results[n])[-1:]} | {1}):
         best(f"Fastest at {words} word{'s' if words > 1 else ''}",
-             lambda r, w=words: compute_bound.measured_ms(r, w), lambda v: f"{_ms(v)} ms median")
+             lambda r, w=words: compute_bound.measured_ms(r, w), lambda v: f"{cells.ms(v)} ms median")
     best("Lowest peak RSS", lambda r: _median_over_visits([p.get("peak_rss_bytes") for p in stats.profiles(r)]),
          lambda v: f"{v / 2**20:.0f} MiB")
     best("Quickest to its first prediction", lambda r: _timing_s(r, "start_to_first_prediction_ns"),
@@ -264,33 +173,33 @@ def _best_bullets(results: Results, families: Dict[str, List[str]]) -> List[str]
     return bullets
 
 
-def _family_section(results: Results, family: str, names: List[str], seed: int, floor: float,
+def _family_section(results: Results, family: str, names: List[str], floor: float,
                     images: Sequence[str]) -> Section:
     rows, tails = [], []
     for name in names:
         result = results[name]
-        summary = stats.summarize(result, seed)
+        summary = stats.summarize(result)
         rows.append([
-            name, _changes(result), _ms_cell(summary, 1), _ms_cell(summary, 20),
-            _speedup_cell(stats.against_reference(results, name, seed), floor),
-            _speedup_cell(stats.against_parent(results, name, seed), floor),
+            name, cells.changes(result), cells.ms_cell(summary, 1), cells.ms_cell(summary, 20),
+            cells.speedup_cell(stats.against_reference(results, name), floor),
+            cells.speedup_cell(stats.against_parent(results, name), floor),
             _peak_rss(result), _load_time(result), _correctness(results, name),
             _image_size(result),
         ])
         calls = sorted({c.n for c in summary.values()})
         calls_text = "—" if not calls else str(calls[0]) if len(calls) == 1 else f"{calls[0]}–{calls[-1]}"
         tails.append([name, calls_text,
-                      _tail_cell(summary.get(1)), _tail_cell(summary.get(20))])
+                      cells.tail_cell(summary.get(1)), cells.tail_cell(summary.get(20))])
     methods = sorted({s.method for s in (stats.against_reference(results, n) for n in names) if s})
     header = ["variant", "changes against its parent", "ms, 1 word", "ms, 20 words",
               "vs reference", "vs parent", "peak RSS", "load (ready)", "predictions", "image"]
     ref = results[names[0]].reference or names[0]
     return Section(
-        f"Family {family}",
+        f"Family {family}", kind=FAMILY,
         paragraphs=[f"Reference variant: {ref}. Each variant extends its parent; "
                     f"speedups are its parent's (or the reference's) time divided by its own."],
         images=[(img, f"{img} chart") for img in images],
-        tables=[Table(header, rows), Table(
+        tables=[Table(header, rows, FAMILY_COLUMNS), Table(
             ["variant", "calls per case", "1 word, all calls: p50 / p90 / p99 (ms)",
              "20 words, all calls: p50 / p90 / p99 (ms)"], tails)],
         notes=[_FAMILY_NOTE + (f" Speedup intervals in this family: {', '.join(methods)}." if methods else ""),
@@ -325,10 +234,10 @@ def _correctness_section(results: Results) -> Optional[Section]:
                                "may_change_predictions: true in variants.yaml."])
 
 
-def _stability_section(results: Results, families: Dict[str, List[str]], seed: int) -> Section:
+def _stability_section(results: Results, families: Dict[str, List[str]]) -> Section:
     rows = [[w.variant, w.kind, w.message, w.remedy]
             for names in families.values() for n in names
-            for w in stats.stability_warnings(results[n], stats.summarize(results[n], seed))]
+            for w in stats.stability_warnings(results[n], stats.summarize(results[n]))]
     if not rows:
         return Section("Stability", paragraphs=["No stability warnings."])
     return Section("Stability", tables=[Table(["variant", "warning", "what was seen", "remedy"], rows)])
@@ -355,29 +264,29 @@ def _environment_section(results: Results) -> Section:
     engines = [r.engine for r in measured if r.engine]
     machines = [r.machine for r in measured if r.machine]
     profiles = [p for r in measured for p in stats.profiles(r)]
-    flags = sorted({f for m in machines for f in _flags(m.cpu_flags)})
+    flags = sorted({f for m in machines for f in cells.cpu_flags(m.cpu_flags)})
     cgroups = [p.get("cgroup") or {} for p in profiles]
     quotas = {(c.get("cpu_quota_us"), c.get("cpu_period_us")) for c in cgroups
               if c.get("cpu_quota_us")}
     rows = [
-        ["CPU", _distinct(m.cpu_model for m in machines)],
+        ["CPU", cells.distinct(m.cpu_model for m in machines)],
         ["relevant CPU flags", ", ".join(flags) or "none of avx/avx2/fma/avx512*"],
-        ["kernel", _distinct(m.kernel for m in machines)],
-        ["Docker", _distinct(m.docker_version for m in machines)],
+        ["kernel", cells.distinct(m.kernel for m in machines)],
+        ["Docker", cells.distinct(m.docker_version for m in machines)],
         ["container limits", plots.limits_label(results)],
-        ["cgroup", f"v{_distinct(c.get('version') for c in cgroups)}; CPU quota "
+        ["cgroup", f"v{cells.distinct(c.get('version') for c in cgroups)}; CPU quota "
                    + (", ".join(f"{q} µs per {p} µs" for q, p in sorted(quotas)) or "none")],
-        ["tfopt", _distinct(f"{r.tfopt_version} ({str(r.git_commit)[:10]})"
+        ["tfopt", cells.distinct(f"{r.tfopt_version} ({str(r.git_commit)[:10]})"
                             for r in measured if r.tfopt_version)],
     ]
     if engines:
-        rows.insert(0, ["Docker engine", _distinct(f"{e.name} at {e.endpoint} (host {e.host_name})"
+        rows.insert(0, ["Docker engine", cells.distinct(f"{e.name} at {e.endpoint} (host {e.host_name})"
                                                    for e in engines)])
     for family, names in stats.families(results).items():
-        versions = _distinct((p.get("tensorflow") or {}).get("version")
+        versions = cells.distinct((p.get("tensorflow") or {}).get("version")
                              for n in names for p in stats.profiles(results[n]))
         rows.append([f"TensorFlow ({family})", versions])
-    engines = _distinct(f"{r.get('name')} {r.get('version')}" for p in profiles
+    engines = cells.distinct(f"{r.get('name')} {r.get('version')}" for p in profiles
                         for r in [p.get("runtime")] if isinstance(r, dict) and r.get("name") != "tensorflow")
     if engines != "unknown":
         rows.append(["other runtimes", engines])
@@ -397,7 +306,7 @@ def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
         rows.append([run_id, str(meta.get("kind", "—")),
                      ", ".join(sorted(r.name for r in docs)),
                      f"{rounds} ({len(visits)} containers)",
-                     str(protocol.get("repeats", _distinct(repeats))),
+                     str(protocol.get("repeats", cells.distinct(repeats))),
                      str(protocol.get("warmups", "—")), str(protocol.get("seed", "—")),
                      str(protocol.get("pin") or "—")])
     return Section("Runs and protocol", tables=[Table(
@@ -413,8 +322,6 @@ def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
 def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> List[Section]:
     """One section per raced run (tfopt/measure/race.py): survivors per round, who was dropped when and why,
     under race.png when `images` has it (drawn for a single run, so there is one section)."""
-    from ..measure.race import describe_cost
-
     sections = []
     for run_id, meta in sorted(run_meta.items()):
         race = race_record(meta)
@@ -432,18 +339,8 @@ def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> Lis
     return sections
 
 
-def _load_run_meta(results: Results, results_dir: Path) -> Dict[str, dict]:
-    meta = {}
-    for run_id in {r.run_id for r in results.values() if r.run_id}:
-        try:
-            meta[run_id] = read_run_meta(run_dir(results_dir, run_id))
-        except (OSError, ValueError):
-            pass
-    return meta
-
-
 def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[Dict[str, dict]] = None,
-          images: Sequence[str] = (), seed: int = 0, run: Optional[Run] = None) -> List[Section]:
+          images: Sequence[str] = (), run: Optional[Run] = None) -> List[Section]:
     """The report's sections; `images` are chart file names (matched to families by name).
     `aa`: A/A arms measured in the same run as `results`, by arm name."""
     results, aa = variant_results(results), variant_results(aa or {})
@@ -454,12 +351,12 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
     sections += _race_sections(run_meta or {}, images)  # a race's answer comes before its variants' details
     for family, names in families.items():
         mine = [i for i in images if i in (f"latency-{family}.png", f"speedup-{family}.png")]
-        sections.append(_family_section(results, family, names, seed, floors.get(family, 0.0), mine))
+        sections.append(_family_section(results, family, names, floors.get(family, 0.0), mine))
     sections.append(_limit_section(results, families))
     correctness = _correctness_section(results)
     if correctness:
         sections.append(correctness)
-    sections += [_stability_section(results, families, seed), aa_section]
+    sections += [_stability_section(results, families), aa_section]
     if "published-2019.png" in images:
         sections.append(Section("The 2019 write-up, for comparison", images=[
             ("published-2019.png", "published 2019 figures")], paragraphs=[
@@ -481,7 +378,7 @@ def _isa_section(results: Results) -> Section:
     for sha, names in wheels.items():
         first = results[names[0]]
         counts = tf_isa_of_labels(first.image_labels)
-        rows.append([", ".join(names), _value(first.tensorflow), sha[:12]]
+        rows.append([", ".join(names), cells.value(first.tensorflow), sha[:12]]
                     + [f"{counts[k]:,}" if counts else "—" for k in ("avx", "avx2", "fma", "avx512f")])
     return Section("Instruction sets of the TensorFlow wheels", tables=[Table(
         ["variants", "TensorFlow", "wheel sha256", "avx", "avx2", "fma", "avx512"], rows)],
@@ -491,134 +388,14 @@ def _isa_section(results: Results) -> Section:
                "avx512 0 can still run AVX-512 kernels it dispatches to on a CPU that has them."])
 
 
-# ---------------------------------------------------------------- rendering
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def to_markdown(sections: Sequence[Section], title: str) -> str:
-    out = [f"# {title}", ""]
-    for s in sections:
-        out += section_markdown(s)
-    return "\n".join(out)
-
-
-def section_markdown(s: Section) -> List[str]:
-    """One section's Markdown lines."""
-    out = ["#" * s.level + " " + s.title, ""]
-    for p in s.paragraphs:
-        out += [p, ""]
-    if s.bullets:
-        out += [f"- {b}" for b in s.bullets] + [""]
-    images = [line for name, alt in s.images for line in (f"![{alt}]({name})", "")]
-    if s.images_first:
-        out += images
-    for t in s.tables:
-        out.append("| " + " | ".join(_md_cell(h) for h in t.header) + " |")
-        out.append("|" + "---|" * len(t.header))
-        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
-        out.append("")
-    for n in s.notes:
-        out += [f"_{n}_", ""]
-    return out if s.images_first else out + images
-
-
-CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
-       max-width: 1400px; padding: 0 1.5em; color: #1a1a1a; line-height: 1.45; }
-h1 { border-bottom: 2px solid #333; padding-bottom: .2em; }
-h2 { margin-top: 2em; border-bottom: 1px solid #ccc; padding-bottom: .15em; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
-th, td { border: 1px solid #d0d0d0; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; }
-tr:nth-child(even) td { background: #fafafa; }
-td.num { text-align: right; white-space: nowrap; }
-td:first-child, td.faster, td.slower, td.same { white-space: nowrap; }
-td.ok { color: #2e7d32; font-weight: bold; }
-td.bad { color: #c62828; font-weight: bold; }
-td.faster { color: #2e7d32; } td.slower { color: #c62828; } td.same { color: #666; }
-img { max-width: min(100%, 1100px); display: block; margin: 1em 0; border: 1px solid #eee; }
-p.note { font-size: 13px; color: #555; }
-"""
-
-
-NUMBER = re.compile(r"^\d[\d.]*( \[[\d.–]+\]| MiB| GB| s( \([\d.]+ s\))?)$")
-
-
-def _cell_class(text: str) -> str:
-    if text == "✓":
-        return "ok"
-    if text.startswith("✗"):
-        return "bad"
-    if text.endswith("faster"):
-        return "faster"
-    if text.endswith("slower"):
-        return "slower"
-    if text.startswith(("no significant", "within A/A")):
-        return "same"
-    if NUMBER.match(text):
-        return "num"
-    return ""
-
-
-def to_html(sections: Sequence[Section], title: str) -> str:
-    return html_page(title, [line for s in sections for line in section_html(s)])
-
-
-def html_page(title: str, body: Sequence[str], css: str = CSS) -> str:
-    e = html.escape
-    return "\n".join(["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-                      f"<title>{e(title)}</title><style>{css}</style></head><body>", f"<h1>{e(title)}</h1>",
-                      *body, "</body></html>"])
-
-
-def section_html(s: Section) -> List[str]:
-    """One section's HTML lines."""
-    e = html.escape
-    out = [f"<h{s.level}>{e(s.title)}</h{s.level}>"]
-    out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
-    if s.bullets:
-        out.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in s.bullets) + "</ul>")
-    images = [f'<img src="{e(name)}" alt="{e(alt)}">' for name, alt in s.images]
-    if s.images_first:
-        out += images
-    for t in s.tables:
-        out.append("<table>")
-        if any(t.header):
-            out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in t.header) + "</tr>")
-        for row in t.rows:
-            cells = []
-            for c in row:
-                cls = _cell_class(c)
-                cells.append(f'<td class="{cls}">{e(c)}</td>' if cls else f"<td>{e(c)}</td>")
-            out.append("<tr>" + "".join(cells) + "</tr>")
-        out.append("</table>")
-    out += [f'<p class="note">{e(n)}</p>' for n in s.notes]
-    return out if s.images_first else out + images
-
-
-def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
-          run_meta: Optional[Dict[str, dict]] = None, published: Optional[Path] = None,
-          seed: int = 0, title: str = "tfopt report: g2p on one CPU", run: Optional[Run] = None
-          ) -> List[Path]:
-    """Render the charts into out_dir, then write out_dir/report.md and out_dir/report.html.
-
-    `results` and `aa` (its A/A arms by name) come from one run, `run` (measurements.Run),
-    whose run.json supplies `run_meta` when not given (else read from out_dir/runs/);
-    `published` the 2019 seed-raw-results.json, charted for comparison when given.
-    Returns every file written.
-    """
+def write(run: Run, out_dir: Path, images: Sequence[str] = (),
+          title: str = "tfopt report: g2p on one CPU") -> List[Path]:
+    """out_dir/report.md and out_dir/report.html of one run (documents.Run: its variants, its A/A
+    arms, its run.json); `images` are the chart file names beside them. Returns both paths."""
     out_dir = Path(out_dir)
-    results = variant_results(results)
-    charts = plots.render(results, out_dir, published=published, seed=seed, run=run)
-    if run_meta is None:
-        run_meta = {run.run_id: run.meta} if run is not None else _load_run_meta(results, out_dir)
-    if run is not None:
-        title = f"{title} — run {run.run_id}"
-    sections = build(results, aa=aa, run_meta=run_meta, images=[c.name for c in charts], seed=seed,
-                     run=run)
+    title = f"{title} — run {run.run_id}"
+    sections = build(run.docs, aa=run.arm_docs, run_meta={run.run_id: run.meta}, images=images, run=run)
     md, page = out_dir / "report.md", out_dir / "report.html"
     md.write_text(to_markdown(sections, title) + "\n")
     page.write_text(to_html(sections, title) + "\n")
-    return charts + [md, page]
+    return [md, page]

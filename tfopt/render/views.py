@@ -52,13 +52,17 @@ def render_report(results_dir: Path, run_id: Optional[str] = None, out: Optional
     run = choose_run(results_dir, run_id)
     if run.is_parent:
         return _engines_report(results_dir, run.run_id, out)
-    return _single_report(run, output_dir(results_dir, run, out))
+    return run_report(run, output_dir(results_dir, run, out))
 
 
-def _single_report(run: documents.Run, out_dir: Path) -> List[Path]:
-    from .report import write
+def run_report(run: documents.Run, out_dir: Path, published: Optional[Path] = PUBLISHED_2019) -> List[Path]:
+    """The run's charts in out_dir (with the 2019 figures from `published`, when given), then its
+    report.md and report.html beside them, which show those charts."""
+    from . import report
+    from .plots import render
 
-    return write(run.docs, out_dir, aa=run.arm_docs, run=run, published=PUBLISHED_2019)
+    charts = render(run.docs, out_dir, published=published, run=run)
+    return charts + report.write(run, out_dir, [c.name for c in charts])
 
 
 def _engines_report(results_dir: Path, run_id: str, out: Optional[Path]) -> List[Path]:
@@ -71,7 +75,7 @@ def _engines_report(results_dir: Path, run_id: str, out: Optional[Path]) -> List
     for name, part in run.parts.items():
         if part.docs or part.arm_docs:
             folder = part_dir(results_dir, part.run_id, out)
-            written += _single_report(part, folder)
+            written += run_report(part, folder)
             part_reports[name] = folder / "report.html"
     return written + engines_report.write(run, Path(out) if out else store.run_dir(results_dir, run_id),
                                           part_reports)
