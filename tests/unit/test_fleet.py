@@ -7,6 +7,8 @@ import threading
 
 import pytest
 
+from fakes import FakeEngine
+from plans import REF_FAST_OTHER as PLAN_TEXT, REF_FAST_OTHER_SCALES as SCALES, plan_of
 from tfopt.engine import fleet
 from tfopt.records import store
 from tfopt.plan.load import load_plan
@@ -15,8 +17,6 @@ from tfopt.engine.fleet import Member, Target
 from tfopt.measure.multi_engine import measure_everywhere
 from tfopt.plan.protocol import Protocol
 from tfopt.measure.rounds import Arm
-
-from test_run_loop import PLAN_TEXT, SCALES, FakeEngine
 
 
 def test_no_engine_given_means_the_local_one():
@@ -103,9 +103,7 @@ class Engine2(FakeEngine):
 @pytest.fixture
 def two_engines(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
-    path = tmp_path / "variants.yaml"
-    path.write_text(PLAN_TEXT)
-    plan = load_plan(path)
+    plan = plan_of(tmp_path, PLAN_TEXT)
 
     def go(first: FakeEngine, second: FakeEngine, rounds: int = 3):
         members = [Member(Target("one", None), first, {"name": "one", "cpu_model": "A"}),
