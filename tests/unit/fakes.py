@@ -7,6 +7,8 @@ client under Engine. tests/integration runs the same code against real engines."
 
 import json
 import random
+import threading
+import time
 from typing import Iterable, Optional
 
 import requests
@@ -22,18 +24,21 @@ class FakeEngine:
     """Each visit prints a profile scaled per variant (`scales`, by variant name), with a container
     effect of sd `spread`. `clock()` advances `visit_s` per visit, so time limits are testable
     without waiting. `fail` names variants whose container exits 1; after `lose_after` or
-    `interrupt_after` visits the engine is lost or the user presses Ctrl-C. `present` are the
-    images the engine holds; `pulls` and `builds` say whether a pull or a build succeeds."""
+    `interrupt_after` visits the engine is lost or the user presses Ctrl-C. With `timed`, each
+    container reports its start and finish on that clock (else placeholders). `present` are the
+    images the engine holds; `pulls` and `builds` say whether a pull or a build succeeds.
+    Safe to run from a thread (a multi-engine run's part)."""
 
     def __init__(self, scales=None, spread=0.02, visit_s=10.0, fail=None, lose_after=None, interrupt_after=None,
-                 present: Iterable[str] = (IMAGE,), pulls=True, builds=True):
-        self.scales, self.spread, self.visit_s = scales or {}, spread, visit_s
+                 timed=False, present: Iterable[str] = (IMAGE,), pulls=True, builds=True):
+        self.scales, self.spread, self.visit_s, self.timed = scales or {}, spread, visit_s, timed
         self.fail, self.lose_after, self.interrupt_after = fail or set(), lose_after, interrupt_after
         self.present, self.pulls, self.builds = set(present), pulls, builds
         self.specs, self.now = [], 1000.0
         self.pulled: Optional[str] = None
         self.built, self.removals = [], []
         self.rng = random.Random(7)
+        self.mutex = threading.Lock()
 
     def clock(self) -> float:
         return self.now
@@ -58,17 +63,19 @@ class FakeEngine:
         return "sha256:x"
 
     def run(self, spec):
-        if self.lose_after is not None and len(self.specs) >= self.lose_after:
-            raise EngineUnavailable("the Docker engine stopped answering while running container x")
-        if self.interrupt_after is not None and len(self.specs) >= self.interrupt_after:
-            raise KeyboardInterrupt
-        self.specs.append(spec)
-        self.now += self.visit_s
-        variant = spec.labels["tfopt.variant"]
-        doc = profile_doc(self.scales[variant.split("@")[0]], container_sd=self.spread,
-                          seed=self.rng.randrange(1 << 30))
-        code = 1 if variant in self.fail else 0
-        return ContainerOutcome(code, False, False, json.dumps(doc), "boom" if code else "", "t0", "t1")
+        with self.mutex:
+            if self.lose_after is not None and len(self.specs) >= self.lose_after:
+                raise EngineUnavailable("the Docker engine stopped answering while running container x")
+            if self.interrupt_after is not None and len(self.specs) >= self.interrupt_after:
+                raise KeyboardInterrupt
+            self.specs.append(spec)
+            self.now += self.visit_s
+            variant = spec.labels["tfopt.variant"]
+            doc = profile_doc(self.scales[variant.split("@")[0]], container_sd=self.spread,
+                              seed=self.rng.randrange(1 << 30))
+            code = 1 if variant in self.fail else 0
+            started, finished = (_stamp(self.now - self.visit_s), _stamp(self.now)) if self.timed else ("t0", "t1")
+            return ContainerOutcome(code, False, False, json.dumps(doc), "boom" if code else "", started, finished)
 
     def remove_containers(self, labels):
         self.removals.append(("containers", labels))
@@ -85,6 +92,10 @@ class FakeEngine:
     def remove_volumes(self, labels):
         self.removals.append(("volumes", labels))
         return []
+
+
+def _stamp(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime(seconds))
 
 
 def visited(engine: FakeEngine):

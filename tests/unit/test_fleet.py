@@ -3,7 +3,6 @@ and a run across engines (stand-in engines; tests/integration/test_engines.py ru
 
 import os
 import socket
-import threading
 
 import pytest
 
@@ -88,18 +87,6 @@ def test_cpuinfo_gives_model_and_flags():
     assert fleet._cpuinfo(text) == {"cpu_model": "Zen 3 Box", "cpu_flags": ["fpu", "avx", "avx2", "fma"]}
 
 
-class Engine2(FakeEngine):
-    """A stand-in engine that is safe to use from a thread: a lock around its counters."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.mutex = threading.Lock()
-
-    def run(self, spec):
-        with self.mutex:
-            return super().run(spec)
-
-
 @pytest.fixture
 def two_engines(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
@@ -123,7 +110,7 @@ def two_engines(tmp_path, monkeypatch, capsys):
 
 
 def test_every_engine_runs_every_round_into_its_own_part(two_engines):
-    error, meta, said, out = two_engines(Engine2(SCALES), Engine2(SCALES))
+    error, meta, said, out = two_engines(FakeEngine(SCALES), FakeEngine(SCALES))
     assert error is None
     assert meta["kind"] == "engines" and meta["status"] == "complete"
     assert meta["parts"] == {"one": "RID@one", "two": "RID@two"}
@@ -139,7 +126,7 @@ def test_every_engine_runs_every_round_into_its_own_part(two_engines):
 
 
 def test_an_engine_lost_mid_run_stops_only_its_part_and_exits_6(two_engines):
-    error, meta, said, out = two_engines(Engine2(SCALES), Engine2(SCALES, lose_after=3))
+    error, meta, said, out = two_engines(FakeEngine(SCALES), FakeEngine(SCALES, lose_after=3))
     assert isinstance(error, EnginesLost) and error.exit_code == 6
     assert "two (unix:///x.sock)" in str(error)
     assert meta["status"] == "failed" and "engine two: lost" in meta["reason"]
@@ -163,7 +150,7 @@ def test_ctrl_c_stops_every_engine_after_its_current_container_and_marks_all_int
             raise KeyboardInterrupt
         return original(self, timeout)
 
-    class Slow(Engine2):
+    class Slow(FakeEngine):
         def run(self, spec):
             import time as clock
 

@@ -1,9 +1,6 @@
 """A race and a full run of the same grid, compared: cost across the runs, verdicts within each.
 Both runs go through the real round loop against the stand-in engine (fakes.FakeEngine)."""
 
-import dataclasses
-import time
-
 import pytest
 
 from fakes import FakeEngine
@@ -17,15 +14,6 @@ from tfopt.measure.rounds import Arm, measure
 VISIT_S = 30.0
 
 
-class TimedEngine(FakeEngine):
-    """FakeEngine whose containers report start and finish times VISIT_S apart."""
-
-    def run(self, spec):
-        outcome = super().run(spec)
-        stamp = lambda s: time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime(s))  # noqa: E731
-        return dataclasses.replace(outcome, started_at=stamp(self.now - self.visit_s), finished_at=stamp(self.now))
-
-
 @pytest.fixture
 def profile(tmp_path, monkeypatch):
     plan = plan_of(tmp_path, ALLOCATOR_GRID)
@@ -33,7 +21,7 @@ def profile(tmp_path, monkeypatch):
     out = tmp_path / "results"
 
     def go(scales, protocol):
-        engine = TimedEngine(scales, visit_s=VISIT_S)
+        engine = FakeEngine(scales, visit_s=VISIT_S, timed=True)
         before = set(store.list_run_ids(out)) if out.exists() else set()
         measure(engine, [Arm(n, plan.variants[n], "img") for n in scales], protocol, plan.variants, out,
                 clock=engine.clock)
