@@ -20,7 +20,7 @@ import pytest
 from tfopt import paths
 
 from loopback_http import LoopbackServer
-from test_source_build_engine import cache as private_cache, plan  # noqa: F401  (shared fixtures)
+from source_build_fixtures import cache as private_cache, plan  # noqa: F401  (shared fixtures)
 
 pytestmark = pytest.mark.integration
 

@@ -12,26 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tfopt.plan.load import load_plan
+from source_build_fixtures import cache, plan  # noqa: F401  (shared fixtures)
 from tfopt.errors import BuildError
 
 pytestmark = pytest.mark.integration
-
-VARIANTS = Path(__file__).resolve().parents[1] / "fixtures" / "variants-fixture.yaml"
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    """A private TFOPT_CACHE (wheelhouse, manifest, logs) for this module."""
-    root = tmp_path_factory.mktemp("tfopt-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TFOPT_CACHE", str(root))
-        yield root
-
-
-@pytest.fixture(scope="module")
-def plan():
-    return load_plan(VARIANTS)
 
 
 @pytest.fixture(scope="module")

@@ -1,26 +1,7 @@
 import pytest
 
+from fakes import FakeEngine
 from tfopt.build import base
-from tfopt.errors import BuildError
-
-
-class FakeEngine:
-    def __init__(self, pulls: bool, builds: bool):
-        self.pulls, self.builds, self.built = pulls, builds, []
-
-    def image(self, ref):
-        return None
-
-    def pull(self, reference):
-        self.pulled = reference
-        return self.pulls
-
-    def build(self, context, tag, labels, log_path, on_line, buildargs=None):
-        dockerfile = context.read()
-        self.built.append((tag, labels, dockerfile))
-        if not self.builds:
-            raise BuildError("apt-get could not reach a mirror")
-        return "sha256:x"
 
 
 @pytest.fixture
@@ -32,7 +13,7 @@ def bootstraps(monkeypatch, tmp_path):
 
 
 def test_registry_base_is_used_when_a_registry_answers(bootstraps):
-    engine = FakeEngine(pulls=True, builds=True)
+    engine = FakeEngine(present=(), pulls=True, builds=True)
     resolved = base.provide_base(engine, base.BaseSpec("bookworm", "3.11"))
     assert engine.pulled == "debian:bookworm-slim" and not bootstraps
     tag, labels, dockerfile = engine.built[0]
@@ -42,12 +23,12 @@ def test_registry_base_is_used_when_a_registry_answers(bootstraps):
 
 @pytest.mark.parametrize("pulls, builds", [(False, True), (True, False)])
 def test_bootstrap_when_no_registry_or_no_network(bootstraps, pulls, builds, capsys):
-    base.provide_base(FakeEngine(pulls, builds), base.BaseSpec("bookworm", "3.11"))
+    base.provide_base(FakeEngine(present=(), pulls=pulls, builds=builds), base.BaseSpec("bookworm", "3.11"))
     assert len(bootstraps) == 1
     assert any("bootstrapped locally" in line for line in capsys.readouterr().out.splitlines())
 
 
 def test_host_python_prefix_is_always_bootstrapped(bootstraps):
-    engine = FakeEngine(pulls=True, builds=True)
+    engine = FakeEngine(present=(), pulls=True, builds=True)
     base.provide_base(engine, base.BaseSpec("bookworm", "3.7"))
     assert bootstraps and not engine.built

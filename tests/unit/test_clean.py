@@ -1,26 +1,7 @@
+from fakes import FakeDockerClient, FakeEngine
 from tfopt import paths
 from tfopt.engine import clean
-
-
-class FakeEngine:
-    def __init__(self):
-        self.calls = []
-
-    def remove_containers(self, labels):
-        self.calls.append(("containers", labels))
-        return ["c1"]
-
-    def remove_dangling(self, only_ids=None):
-        self.calls.append(("dangling", only_ids))
-        return ["d1"]
-
-    def remove_images(self, labels):
-        self.calls.append(("images", labels))
-        return ["i1", "i2"]
-
-    def remove_volumes(self, labels):
-        self.calls.append(("volumes", labels))
-        return []
+from tfopt.engine.client import Engine
 
 
 def test_clean_removes_only_what_carries_tfopt_labels_and_keeps_results(tmp_path, monkeypatch, capsys):
@@ -33,8 +14,12 @@ def test_clean_removes_only_what_carries_tfopt_labels_and_keeps_results(tmp_path
     monkeypatch.setattr(clean.Engine, "connect", classmethod(lambda cls: fake))
     clean.clean()
     said = capsys.readouterr().out.splitlines()
-    assert [kind for kind, _ in fake.calls] == ["containers", "dangling", "images", "volumes"]
-    assert fake.calls[1] == ("dangling", None)  # every dangling tfopt image, not one build's
+    assert {kind for kind, _ in fake.removals} == {"containers", "dangling", "images", "volumes"}
+    assert len(fake.removals) == 4
+    assert ("dangling", None) in fake.removals  # every dangling tfopt image, not one build's
+    # the containers go first: an engine refuses to remove the images and volumes they use
+    first = fake.removals[0][0]
+    assert first == "containers"
     assert "removed 1 dangling build-stage image(s)" in said
     assert not paths.wheelhouse_dir().exists()
     assert results.exists()
@@ -42,20 +27,10 @@ def test_clean_removes_only_what_carries_tfopt_labels_and_keeps_results(tmp_path
 
 
 def test_engine_removal_is_always_filtered_by_the_managed_label():
-    from tfopt.engine.client import Engine
-
-    seen = []
-
-    class Listing:
-        def list(self, **kwargs):
-            seen.append(kwargs["filters"]["label"])
-            return []
-
-    class Client:
-        images = containers = volumes = Listing()
-
-    engine = Engine(Client())
+    client = FakeDockerClient()
+    engine = Engine(client)
     engine.remove_images({})
     engine.remove_containers({"tfopt.kind": "profile"})
     engine.remove_volumes({})
-    assert seen == [["tfopt.managed=true"], ["tfopt.managed=true", "tfopt.kind=profile"], ["tfopt.managed=true"]]
+    assert client.listed == [["tfopt.managed=true"], ["tfopt.managed=true", "tfopt.kind=profile"],
+                             ["tfopt.managed=true"]]

@@ -1,43 +1,11 @@
-import textwrap
-from pathlib import Path
-
 import pytest
 
+from plans import BASE, error_of, unit_plan, write
 from tfopt.plan.load import load_plan, parse_memory
-from tfopt.errors import ConfigError
-
-ROOT = Path(__file__).resolve().parents[2]
-
-BASE = """
-variants:
-  a:
-    description: root
-    family: fam
-    python: "3.11"
-    tensorflow: {pypi: tensorflow-cpu==2.21.0}
-"""
 
 
-def write(tmp_path, text):
-    path = tmp_path / "variants.yaml"
-    path.write_text(textwrap.dedent(text))
-    return path
-
-
-def error_of(tmp_path, text) -> str:
-    with pytest.raises(ConfigError) as info:
-        load_plan(write(tmp_path, text))
-    return str(info.value)
-
-
-def test_shipped_variants_resolve():
-    plan = load_plan(ROOT / "variants.yaml")
-    names = set(plan.variants)
-    for required in ("tf1-stock", "tf1-mkl", "tf1-mkl-1thread", "tf1-mkl-1thread-omp", "tf1-savedmodel",
-                     "tf1-frozen", "tf1-optimized", "tf1-avx2", "tf1-avx2-mkl", "tf2-stock", "tf2-1thread",
-                     "tf2-onednn-off", "tf2-tcmalloc", "tf2-jemalloc", "tf2-frozen", "tf2-optimized",
-                     "tf2-grappler-off", "tf2-xla"):
-        assert required in names
+def test_extends_chains_resolve_every_setting():
+    plan = unit_plan()
     omp = plan.variants["tf1-mkl-1thread-omp"]
     assert (omp.knobs["threads.intra_op"], omp.knobs["threads.inter_op"]) == (1, 1)
     assert omp.env == {"OMP_NUM_THREADS": "1"}
@@ -50,8 +18,7 @@ def test_shipped_variants_resolve():
 
 
 def test_run_settings_share_an_image_build_settings_do_not():
-    plan = load_plan(ROOT / "variants.yaml")
-    v = plan.variants
+    v = unit_plan().variants
     assert v["tf1-mkl"].build_key() == v["tf1-mkl-1thread"].build_key() == v["tf1-mkl-1thread-omp"].build_key()
     assert v["tf2-stock"].build_key() == v["tf2-xla"].build_key() == v["tf2-jemalloc"].build_key()
     assert v["tf2-stock"].build_key() != v["tf2-frozen"].build_key()

@@ -5,27 +5,29 @@ import sys
 
 import pytest
 
-from test_config import BASE, ROOT, error_of, write
+from plans import BASE, UNIT_VARIANTS, error_of, unit_plan, write
+from tfopt import paths
 from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
 
 
 def test_the_users_avx2_resolves_to_the_avx2_source_build():
-    plan = load_plan(ROOT / "variants.yaml")
+    plan = unit_plan()
     assert plan.aliases["avx2"] == "tf1-avx2"
     assert [v.name for v in plan.select(["avx2", "tf2-stock"])] == ["tf1-avx2", "tf2-stock"]
     assert plan.variants["tf1-avx2"].tensorflow.kind == "source"
 
 
 def test_build_tf_accepts_the_alias_as_typed():
-    done = subprocess.run([sys.executable, "-m", "invoke", "build-tf", "--variant", "avx2", "--dry-run"],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "invoke", "build-tf", "--variant", "avx2", "--dry-run",
+                           "--file", str(UNIT_VARIANTS)], cwd=paths.PROJECT_ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "build-tf tf1-avx2" in done.stdout and "no variant" not in done.stdout + done.stderr
 
 
 def test_invoke_variants_lists_aliases():
-    done = subprocess.run([sys.executable, "-m", "invoke", "variants"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "invoke", "variants", "--file", str(UNIT_VARIANTS)],
+                          cwd=paths.PROJECT_ROOT, capture_output=True, text=True)
     assert done.returncode == 0
     assert "avx2 → tf1-avx2" in done.stdout.split("== aliases", 1)[1]
 

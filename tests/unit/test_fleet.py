@@ -3,10 +3,11 @@ and a run across engines (stand-in engines; tests/integration/test_engines.py ru
 
 import os
 import socket
-import threading
 
 import pytest
 
+from fakes import FakeEngine
+from plans import REF_FAST_OTHER as PLAN_TEXT, REF_FAST_OTHER_SCALES as SCALES, plan_of
 from tfopt.engine import fleet
 from tfopt.records import store
 from tfopt.plan.load import load_plan
@@ -16,8 +17,6 @@ from tfopt.plan.engines import Target, targets
 from tfopt.measure.multi_engine import measure_everywhere
 from tfopt.plan.protocol import Protocol
 from tfopt.measure.rounds import Arm
-
-from test_run_loop import PLAN_TEXT, SCALES, FakeEngine
 
 
 def test_no_engine_given_means_the_local_one():
@@ -83,24 +82,12 @@ def test_a_lock_is_stale_only_when_its_holder_on_this_host_is_gone():
     assert not fleet._stale({"tfopt.controller": "other-host", "tfopt.pid": "999999999"})
 
 
-class Engine2(FakeEngine):
-    """A stand-in engine that is safe to use from a thread: a lock around its counters."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.mutex = threading.Lock()
-
-    def run(self, spec):
-        with self.mutex:
-            return super().run(spec)
 
 
 @pytest.fixture
 def two_engines(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
-    path = tmp_path / "variants.yaml"
-    path.write_text(PLAN_TEXT)
-    plan = load_plan(path)
+    plan = plan_of(tmp_path, PLAN_TEXT)
 
     def go(first: FakeEngine, second: FakeEngine, rounds: int = 3):
         members = [Member(Target("one", None), first, {"name": "one", "cpu_model": "A"}),
@@ -120,7 +107,7 @@ def two_engines(tmp_path, monkeypatch, capsys):
 
 
 def test_every_engine_runs_every_round_into_its_own_part(two_engines):
-    error, meta, said, out = two_engines(Engine2(SCALES), Engine2(SCALES))
+    error, meta, said, out = two_engines(FakeEngine(SCALES), FakeEngine(SCALES))
     assert error is None
     assert meta["kind"] == "engines" and meta["status"] == "complete"
     assert meta["parts"] == {"one": "RID@one", "two": "RID@two"}
@@ -136,7 +123,7 @@ def test_every_engine_runs_every_round_into_its_own_part(two_engines):
 
 
 def test_an_engine_lost_mid_run_stops_only_its_part_and_exits_6(two_engines):
-    error, meta, said, out = two_engines(Engine2(SCALES), Engine2(SCALES, lose_after=3))
+    error, meta, said, out = two_engines(FakeEngine(SCALES), FakeEngine(SCALES, lose_after=3))
     assert isinstance(error, EnginesLost) and error.exit_code == 6
     assert "two (unix:///x.sock)" in str(error)
     assert meta["status"] == "failed" and "engine two: lost" in meta["reason"]
@@ -160,7 +147,7 @@ def test_ctrl_c_stops_every_engine_after_its_current_container_and_marks_all_int
             raise KeyboardInterrupt
         return original(self, timeout)
 
-    class Slow(Engine2):
+    class Slow(FakeEngine):
         def run(self, spec):
             import time as clock
 

@@ -1,10 +1,10 @@
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from plans import write
 from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError, MatrixTooLarge
 from tfopt.plan.matrix import LIMIT, name_part
@@ -29,12 +29,6 @@ matrix:
       allocator: [system, tcmalloc, jemalloc]
       env.TF_ENABLE_ONEDNN_OPTS: ["0", "1"]
 """
-
-
-def write(tmp_path, text):
-    path = tmp_path / "variants.yaml"
-    path.write_text(textwrap.dedent(text))
-    return path
 
 
 def error_of(tmp_path, text, kind=ConfigError) -> str:
@@ -187,28 +181,3 @@ def test_invoke_variants_lists_the_grid_and_yes_reaches_the_plan(tmp_path):
     assert refused.returncode == 2 and "--yes" in refused.stderr
     accepted = subprocess.run(invoke + ["--yes"], capture_output=True, text=True, check=True).stdout
     assert accepted.count("from matrix g") == 225
-
-
-def test_the_commented_example_in_variants_yaml_works(tmp_path):
-    shipped = (ROOT / "variants.yaml").read_text()
-    start, end = shipped.index("#   matrix:"), shipped.index("# adds tf2-alloc")
-    example = "\n".join(line[4:] for line in shipped[start:end].splitlines())
-    path = tmp_path / "variants.yaml"
-    path.write_text(shipped + "\n" + example + "\n")
-    plan = load_plan(path)
-    grid = plan.select(["tf2-alloc"])
-    assert [v.name for v in grid][::5] == ["tf2-alloc-system-0", "tf2-alloc-jemalloc-1"] and len(grid) == 6
-    assert {v.build_key() for v in grid} == {plan.variants["tf2-1thread"].build_key()}
-    assert len(load_plan(ROOT / "variants.yaml").variants) == len(plan.variants) - 6
-
-
-def test_the_example_grid_file_is_the_issue_grid_on_tf2_1threads_image():
-    grid = load_plan(ROOT / "examples" / "grids.yaml")
-    shipped = load_plan(ROOT / "variants.yaml").variants
-    assert list(grid.variants) == [f"tf2-alloc-{a}-{o}" for a in ("system", "tcmalloc", "jemalloc") for o in "01"]
-    stock = shipped["tf2-1thread"]
-    for v in grid.variants.values():
-        assert v.build_key() == stock.build_key()  # the image variants.yaml builds for tf2-1thread
-        assert v.knobs == stock.knobs and v.family == stock.family and v.reference == "tf2-alloc-system-1"
-    assert grid.variants["tf2-alloc-jemalloc-0"].run_environment() == {
-        "TF_ENABLE_ONEDNN_OPTS": "0", "LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"}

@@ -1,9 +1,9 @@
 import json
-from pathlib import Path
 
 import pytest
 
 from factories import RUN_ID, aa_arms, experiment_family
+from tfopt import paths
 from tfopt.records import documents
 from tfopt.render import plots, views
 
@@ -80,9 +80,12 @@ def test_report_without_aa_says_so(tmp_path):
     assert not (tmp_path / "published-2019.png").exists()
 
 
-def test_real_published_figures_chart_if_available(tmp_path):
-    seed = Path("/work/shared/reference/seed-raw-results.json")
-    if not seed.exists():
-        pytest.skip("reference figures not on this machine")
-    path = plots.published_chart(seed, tmp_path / "published-2019.png")
+def test_the_shipped_published_figures_chart(tmp_path):
+    """docs/published-2019.json is what every report's published-2019.png is drawn from."""
+    shipped = paths.PROJECT_ROOT / "docs" / "published-2019.json"
+    data = json.loads(shipped.read_text())
+    assert list(data) and set(data) == set(plots.PUBLISHED_ORDER)  # each of the write-up's steps, no other
+    for step, points in data.items():
+        assert {1, 20} <= {w for w, _ in points} and all(ms > 0 for _, ms in points), step
+    path = plots.published_chart(shipped, tmp_path / "published-2019.png")
     assert path.read_bytes()[:8] == PNG_MAGIC

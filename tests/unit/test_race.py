@@ -1,57 +1,36 @@
 """Racing: the dropping and stopping policy in the round loop, against a stand-in engine whose
-variants have known speeds (tests/unit/test_run_loop.py's FakeEngine)."""
+variants have known speeds (fakes.FakeEngine)."""
 
 import pytest
 
-from test_run_loop import FakeEngine
+from fakes import FakeEngine, visited
+from plans import ALLOCATOR_GRID, ALLOCATOR_GRID_SCALES as SCALES, plan_of
 from tfopt.records import documents, store
-from tfopt.measure import rounds
 from tfopt.render import views
-from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
 from tfopt.plan.protocol import Protocol
 from tfopt.analysis.race_record import describe_cost, history, race_cost
 from tfopt.measure.race import Race
 from tfopt.measure.rounds import Arm, measure
 
-PLAN_TEXT = """
-variants:
-  ref:
-    python: "3.11"
-    tensorflow: {pypi: tensorflow-cpu==2.21.0}
-matrix:
-  g:
-    extends: ref
-    axes:
-      allocator: [system, tcmalloc, jemalloc]
-"""
-SCALES = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}  # g-tcmalloc wins; ref, g-jemalloc drop
-
 
 @pytest.fixture
 def race(tmp_path, monkeypatch, capsys):
-    path = tmp_path / "variants.yaml"
-    path.write_text(PLAN_TEXT)
-    plan = load_plan(path)
+    plan = plan_of(tmp_path, ALLOCATOR_GRID)
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
 
     def go(scales, protocol, spread=0.02, aa=()):
         engine = FakeEngine(scales, spread=spread)
-        monkeypatch.setattr(rounds.time, "monotonic", lambda: engine.now)
         arms = [Arm(n, plan.variants[n], "img") for n in scales]
         arms += [Arm(f"{n}@{s}", plan.variants[n], "img", arm_of=n) for n in aa for s in "AB"]
         out = tmp_path / "results"
         capsys.readouterr()
-        measure(engine, arms, protocol, plan.variants, out)
+        measure(engine, arms, protocol, plan.variants, out, clock=engine.clock)
         said = capsys.readouterr().out.splitlines()
         run_id = store.list_run_ids(out)[-1]
         return store.read_run_meta(store.run_dir(out, run_id)), said, engine
 
     return go
-
-
-def visited(engine):
-    return [s.labels["tfopt.variant"] for s in engine.specs]
 
 
 def test_clearly_slower_variants_are_dropped_and_the_fastest_wins(race):

@@ -1,48 +1,31 @@
 """A race and a full run of the same grid, compared: cost across the runs, verdicts within each.
-Both runs go through the real round loop against the stand-in engine of test_run_loop.py."""
-
-import dataclasses
-import time
+Both runs go through the real round loop against the stand-in engine (fakes.FakeEngine)."""
 
 import pytest
 
-from test_race import PLAN_TEXT
-from test_run_loop import FakeEngine
+from fakes import FakeEngine
+from plans import ALLOCATOR_GRID, ALLOCATOR_GRID_SCALES as RACE_SCALES, plan_of
 from tfopt.records import documents, store
 from tfopt.analysis import race_vs_full
 from tfopt.render.race_vs_full import to_markdown
-from tfopt.measure import rounds
-from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
 from tfopt.plan.protocol import Protocol
 from tfopt.measure.rounds import Arm, measure
 
 VISIT_S = 30.0
-RACE_SCALES = {"ref": 1.0, "g-system": 0.53, "g-tcmalloc": 0.5, "g-jemalloc": 1.3}
-
-
-class TimedEngine(FakeEngine):
-    """FakeEngine whose containers report start and finish times VISIT_S apart."""
-
-    def run(self, spec):
-        outcome = super().run(spec)
-        stamp = lambda s: time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime(s))  # noqa: E731
-        return dataclasses.replace(outcome, started_at=stamp(self.now - self.visit_s), finished_at=stamp(self.now))
 
 
 @pytest.fixture
 def profile(tmp_path, monkeypatch):
-    path = tmp_path / "variants.yaml"
-    path.write_text(PLAN_TEXT)
-    plan = load_plan(path)
+    plan = plan_of(tmp_path, ALLOCATOR_GRID)
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "results"
 
     def go(scales, protocol):
-        engine = TimedEngine(scales, visit_s=VISIT_S)
-        monkeypatch.setattr(rounds.time, "monotonic", lambda: engine.now)
+        engine = FakeEngine(scales, visit_s=VISIT_S, timed=True)
         before = set(store.list_run_ids(out)) if out.exists() else set()
-        measure(engine, [Arm(n, plan.variants[n], "img") for n in scales], protocol, plan.variants, out)
+        measure(engine, [Arm(n, plan.variants[n], "img") for n in scales], protocol, plan.variants, out,
+                clock=engine.clock)
         (run_id,) = set(store.list_run_ids(out)) - before
         return documents.load_run(out, run_id)
 

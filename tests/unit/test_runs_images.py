@@ -1,19 +1,22 @@
 import os
 import re
-from pathlib import Path
 
-from tfopt.plan.load import load_plan
+import pytest
+
+from plans import unit_plan
 from tfopt.build.images import ImageInputs, StageInstall, requirements_txt
 from tfopt.plan.protocol import Protocol
 from tfopt.measure.rounds import Arm, container_spec, profile_command
 from tfopt.build.wheels import Lock
 
-ROOT = Path(__file__).resolve().parents[2]
-PLAN = load_plan(ROOT / "variants.yaml")
+
+@pytest.fixture(scope="module")
+def variants():
+    return unit_plan().variants
 
 
-def test_profiling_containers_are_locked_down_and_limited():
-    variant = PLAN.variants["tf1-mkl-1thread-omp"]
+def test_profiling_containers_are_locked_down_and_limited(variants):
+    variant = variants["tf1-mkl-1thread-omp"]
     spec = container_spec(Arm(variant.name, variant, "img"), Protocol(), "run1")
     assert spec.nano_cpus == 1_000_000_000 and spec.mem_limit == 4 << 30
     assert spec.network_disabled and spec.read_only and spec.cap_drop == ["ALL"]
@@ -26,8 +29,8 @@ def test_profiling_containers_are_locked_down_and_limited():
     assert spec.cpuset_cpus is None
 
 
-def test_containers_are_named_after_run_variant_and_round():
-    variant = PLAN.variants["tf2-stock"]
+def test_containers_are_named_after_run_variant_and_round(variants):
+    variant = variants["tf2-stock"]
     run_id = "20261125T010000Z-1a2b"
     spec = container_spec(Arm(variant.name, variant, "img"), Protocol(), run_id, round_index=2)
     assert spec.name == "tfopt-20261125T010000Z-1a2b-tf2-stock-r3"
@@ -37,19 +40,19 @@ def test_containers_are_named_after_run_variant_and_round():
         assert re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+", name)  # Docker's rule for names
 
 
-def test_pin_applies_a_cpuset_on_top_of_the_quota():
-    variant = PLAN.variants["tf2-stock"]
+def test_pin_applies_a_cpuset_on_top_of_the_quota(variants):
+    variant = variants["tf2-stock"]
     spec = container_spec(Arm(variant.name, variant, "img"), Protocol(pin="0"), "run1")
     assert spec.cpuset_cpus == "0" and spec.nano_cpus == 1_000_000_000
 
 
-def test_run_settings_reach_the_profiler():
-    command = profile_command(PLAN.variants["tf2-xla"], Protocol(repeats=7, warmups=3))
+def test_run_settings_reach_the_profiler(variants):
+    command = profile_command(variants["tf2-xla"], Protocol(repeats=7, warmups=3))
     text = " ".join(command)
     assert "--threads-intra-op 1 --threads-inter-op 1" in text and "--xla on" in text and "--grappler on" in text
     assert "--repeats 7" in text and "--warmups 3" in text and "--form" not in text
-    assert "--grappler off" in " ".join(profile_command(PLAN.variants["tf2-grappler-off"], Protocol()))
-    assert PLAN.variants["tf2-tcmalloc"].run_environment()["LD_PRELOAD"].endswith("libtcmalloc_minimal.so.4")
+    assert "--grappler off" in " ".join(profile_command(variants["tf2-grappler-off"], Protocol()))
+    assert variants["tf2-tcmalloc"].run_environment()["LD_PRELOAD"].endswith("libtcmalloc_minimal.so.4")
 
 
 def test_local_wheels_are_installed_by_file_name():

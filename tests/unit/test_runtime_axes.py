@@ -2,11 +2,11 @@
 
 import re
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from g2p import knobs as g2p_knobs
+from plans import BASE as CONFIG_BASE, unit_plan, write
 from tfopt.plan import runtimes, schema
 from tfopt.build import prepare
 from tfopt.plan.load import load_plan
@@ -17,10 +17,6 @@ from tfopt.plan.protocol import Protocol
 from tfopt.measure.rounds import profile_command
 from tfopt.build.wheels import Lock
 
-from test_config import BASE as CONFIG_BASE
-from test_config import write
-
-ROOT = Path(__file__).resolve().parents[2]
 BASE = CONFIG_BASE + "    threads: {intra_op: 1, inter_op: 1}\n"
 
 
@@ -128,7 +124,7 @@ def _flags(command):
 
 
 def test_profile_command_carries_exactly_the_runtimes_knobs():
-    plan = load_plan(ROOT / "variants.yaml")
+    plan = unit_plan()
     for name, v in plan.variants.items():
         flags = _flags(profile_command(v, Protocol(max_words=3, repeats=1)))
         declared = {g2p_knobs.flag(k): k for k in g2p_knobs.KNOBS}
@@ -143,10 +139,8 @@ def test_profile_command_carries_exactly_the_runtimes_knobs():
     assert _flags(profile_command(plan.variants["tf2-grappler-off"], Protocol()))["--grappler"] == "off"
 
 
-# ---------------------------------------------------------------- shipped variants
-
-def test_shipped_runtime_variants():
-    v = load_plan(ROOT / "variants.yaml").variants
+def test_runtime_variants_resolve_their_axes_knobs_and_references():
+    v = unit_plan().variants
     wanted = {"tf2-loop": ("tensorflow", "loop"), "tf2-incremental": ("tensorflow", "incremental"),
               "ort-rerun": ("onnxruntime", "rerun"), "ort-incremental": ("onnxruntime", "incremental"),
               "openvino-incremental": ("openvino", "incremental"),
@@ -231,7 +225,7 @@ def test_prepare_resolves_the_converter_set_together_with_tensorflow(monkeypatch
         return _lock(tmp_path, *[r.split("==")[0] + ".whl" for r in requirements])
 
     monkeypatch.setattr(prepare, "ensure_lock", fake_lock)
-    v = load_plan(ROOT / "variants.yaml").variants
+    v = unit_plan().variants
     tf, converter, final = prepare._installs(v["ort-incremental"], "tensorflow-cpu==2.21.0")
     assert converter.requirements[0] == "tensorflow-cpu==2.21.0" and "tf2onnx==1.17.0" in converter.requirements
     assert final.requirements == list(runtimes.packages("onnxruntime").final)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from plans import UNIT_VARIANTS, unit_plan
 from tfopt import paths
 from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError
@@ -170,7 +171,7 @@ def test_build_context_holds_the_recipe(tmp_path):
 
 
 # --- the dry run ------------------------------------------------------------------
-def dry_run(name, file=ROOT / "variants.yaml"):
+def dry_run(name, file=UNIT_VARIANTS):
     from tfopt.source_build.build import build_tf
 
     with contextlib.redirect_stdout(io.StringIO()) as said:
@@ -456,7 +457,7 @@ def test_without_container_network_the_tf_build_stops_at_once(monkeypatch):
 
     monkeypatch.setattr(Engine, "connect", classmethod(lambda cls: NoNetwork()))
     with pytest.raises(FetchError, match="gives containers no network") as caught:
-        build_tf(load_plan(ROOT / "variants.yaml"), "tf1-avx2")
+        build_tf(unit_plan(), "tf1-avx2")
     assert "--fetch-only" in caught.value.hint and "--distdir" in caught.value.hint
 
 

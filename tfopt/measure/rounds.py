@@ -20,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from .. import __version__, paths
 from .. import labels as label
@@ -120,12 +120,14 @@ def _result_doc(arm: Arm, run_id: str, image: ImageInfo, host: dict, protocol: P
 def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: Dict[str, Variant],
             results_dir: Path, kind: str = "profile", *,
             run_id: Optional[str] = None, engine_facts: Optional[dict] = None, meta: Optional[dict] = None,
-            stop: Optional[threading.Event] = None) -> RunReport:
+            stop: Optional[threading.Event] = None,
+            clock: Callable[[], float] = time.monotonic) -> RunReport:
     """Interleaved rounds until the protocol says stop; run.json records how the run ended.
 
     `engine_facts` (tfopt/engine/fleet.py probe) describe the engine's machine in run.json and in
     every result; `meta` adds keys to run.json (a multi-engine part's "parent"); `stop`, when
-    set by another thread, ends the run before its next container, like Ctrl-C."""
+    set by another thread, ends the run before its next container, like Ctrl-C. `clock` gives the
+    seconds that --max-minutes counts (a stand-in engine's own clock in tests)."""
     protocol.check()
     check_target_has_pairs(protocol, [a.variant for a in arms if a.arm_of is None])
     if protocol.race and any(a.arm_of for a in arms):
@@ -159,21 +161,23 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
                 f"tied within ±{race.tie:.0%} ({protocol.rounds}..{protocol.round_limit} rounds"
                 + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")"))
     log.info(f"run {run_id}: {len(arms)} variant(s) {goal}, seed {protocol.seed}")
-    started = time.monotonic()
+    started = clock()
     with sigterm_as_ctrl_c():  # `kill` ends the run like Ctrl-C: containers removed, run.json marked interrupted
-        return _rounds(engine, arms, protocol, results_dir, report, docs, rng, orders, started, race, stop)
+        return _rounds(engine, arms, protocol, results_dir, report, docs, rng, orders, started, race, stop,
+                       clock=clock)
 
 
 def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Path, report: RunReport,
             docs: Dict[str, dict], rng: random.Random, orders: List[List[str]], started: float,
-            race: Optional[Race] = None, stop: Optional[threading.Event] = None) -> RunReport:
+            race: Optional[Race] = None, stop: Optional[threading.Event] = None, *,
+            clock: Callable[[], float]) -> RunReport:
     run_id = report.run_id
     by_name = {a.name: a for a in arms}
     stop_reason = None
     try:
         while True:
             measured = _measured(docs, report.failures)
-            stop_reason = _stop_reason(protocol, len(orders), time.monotonic() - started, measured, race)
+            stop_reason = _stop_reason(protocol, len(orders), clock() - started, measured, race)
             if stop_reason:
                 break
             order = [a.name for a in arms if race is None or race.alive(a.name)]
@@ -202,7 +206,7 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
                 race.after_round(len(orders), measured)
                 store.update_run_meta(results_dir, run_id, race=race.record(docs, len(orders)))
             log.info(race.progress(len(orders), measured) if race
-                     else progress_line(protocol, len(orders), time.monotonic() - started, measured))
+                     else progress_line(protocol, len(orders), clock() - started, measured))
     except KeyboardInterrupt:
         store.mark_ended(results_dir, run_id, store.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)",
                            rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
