@@ -20,13 +20,13 @@ import re
 import socket
 import tarfile
 import tempfile
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
 
 from ..plan.load import _did_you_mean
 from .client import ContainerSpec, Engine, container_name, process_alive
+from ..clock import utc_stamp
 from ..errors import BuildError, ConfigError, EngineBusy, EngineUnavailable
 from ..log import log
 
@@ -178,7 +178,7 @@ def acquire(member: Member, run_id: str) -> None:
     engine = member.engine
     labels = {"tfopt.kind": "lock", "tfopt.run": run_id, "tfopt.pid": str(os.getpid()),
               "tfopt.controller": socket.gethostname(),
-              "tfopt.since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+              "tfopt.since": utc_stamp()}
     image = _marker_image(engine)
     for _ in range(2):
         if engine.create_marker(LOCK_NAME, image, labels):
