@@ -10,7 +10,7 @@ import random
 import pytest
 
 from factories import profile_doc
-from tfopt.records import store
+from tfopt.records import documents, store
 from tfopt.measure import rounds as runs
 from tfopt.plan.load import load_plan
 from tfopt.engine.client import ContainerOutcome, ImageInfo
@@ -105,15 +105,15 @@ def test_target_ci_adds_rounds_until_every_speedup_is_precise_enough(setup):
     assert 2 < rounds < 30  # 4% container spread: 2 rounds are not enough, 30 are plenty
     from tfopt.analysis.stats import widest_half_width
 
-    docs = store.load_run(out, run_id)
+    docs = documents.load_results(out, run_id)
     assert widest_half_width(docs) <= 0.05
-    assert all(len(d["visits"]) == rounds for d in docs.values())
+    assert all(len(d.visits) == rounds for d in docs.values())
     # each round visits every variant once, in the order recorded for that round
     assert all(sorted(order) == ["fast", "other", "ref"] for order in meta["orders"])
     visited = [s.labels["tfopt.variant"] for s in engine.specs]
     assert visited == [n for order in meta["orders"] for n in order]
     # one round fewer would not have reached it
-    fewer = {n: dict(d, visits=d["visits"][:rounds - 1]) for n, d in docs.items()}
+    fewer = {n: d.first_rounds(rounds - 1) for n, d in docs.items()}
     assert widest_half_width(fewer) is None or widest_half_width(fewer) > 0.05
 
 
@@ -168,8 +168,8 @@ def test_aa_arms_are_interleaved_with_the_other_variants(setup):
     _, _, meta, _, out, run_id = setup(engine, Protocol(rounds=2), aa=["ref", "fast"])
     arms = ["fast", "fast@A", "fast@B", "other", "ref", "ref@A", "ref@B"]
     assert all(sorted(order) == arms for order in meta["orders"])
-    docs = store.load_run(out, run_id)
-    assert docs["ref@A"]["variant"]["arm_of"] == "ref" and len(docs["ref@B"]["visits"]) == 2
+    docs = documents.load_results(out, run_id)
+    assert docs["ref@A"].arm_of == "ref" and len(docs["ref@B"].visits) == 2
 
 
 def test_engine_loss_marks_the_run_interrupted_and_keeps_what_was_measured(setup):
@@ -178,8 +178,8 @@ def test_engine_loss_marks_the_run_interrupted_and_keeps_what_was_measured(setup
     assert isinstance(error, EngineUnavailable) and error.exit_code == 3
     assert meta["status"] == "interrupted" and meta["reason"].startswith("engine lost")
     assert meta["rounds_done"] == 1
-    assert sum(len(d["visits"]) for d in store.load_run(out, run_id).values()) == 4
-    assert store.run_status(out, run_id)["status"] == "interrupted"
+    assert sum(len(d.visits) for d in documents.load_results(out, run_id).values()) == 4
+    assert documents.load_run(out, run_id).status == "interrupted"
 
 
 def test_ctrl_c_marks_the_run_interrupted(setup):
@@ -187,7 +187,7 @@ def test_ctrl_c_marks_the_run_interrupted(setup):
     _, error, meta, _, out, run_id = setup(engine, Protocol(rounds=3))
     assert isinstance(error, KeyboardInterrupt)
     assert meta["status"] == "interrupted" and "Ctrl-C" in meta["reason"]
-    assert sum(len(d["visits"]) for d in store.load_run(out, run_id).values()) == 2
+    assert sum(len(d.visits) for d in documents.load_results(out, run_id).values()) == 2
 
 
 def test_a_failing_variant_marks_the_run_failed_and_names_it(setup):
@@ -196,13 +196,6 @@ def test_a_failing_variant_marks_the_run_failed_and_names_it(setup):
     assert error is None and set(report.failures) == {"other"}
     assert meta["status"] == "failed" and meta["reason"] == "variant(s) failed: other"
     assert [s.labels["tfopt.variant"] for s in engine.specs].count("other") == 1  # not retried
-
-
-def test_run_status_of_old_and_cut_off_runs(tmp_path):
-    store.write_run_meta(tmp_path, "old", {"kind": "profile"})
-    assert store.run_status(tmp_path, "old")["status"] == "unknown"
-    store.write_run_meta(tmp_path, "cut", {"kind": "profile", "status": "running"})
-    assert store.run_status(tmp_path, "cut")["status"] == "running"
 
 
 @pytest.mark.parametrize("text,value", [("5%", 0.05), ("5", 0.05), ("0.05", 0.05), ("2.5%", 0.025)])

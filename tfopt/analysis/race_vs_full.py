@@ -54,9 +54,9 @@ class FullVerdict:
 
 
 def full_verdict(run: Run) -> FullVerdict:
-    ranked = Race().standings(run.docs)
-    against = {n: stats.time_ratio(run.docs[ranked[0]], run.docs[n]).overall for n in ranked[1:]}
-    return FullVerdict(ranked, against, stats.fastest(run.docs, list(run.docs)))
+    ranked = Race().standings(run.variants)
+    against = {n: stats.time_ratio(run.variants[ranked[0]], run.variants[n]).overall for n in ranked[1:]}
+    return FullVerdict(ranked, against, stats.fastest(run.variants, list(run.variants)))
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ def compare(raced: Run, full: Run) -> Comparison:
     if full.race is not None:
         raise ConfigError(f"run {full.run_id} is a race too; the second run must profile every variant",
                           hint=f"profile the same variants with --rounds {raced.rounds_done} and no --race")
-    if set(raced.docs) != set(full.docs):
-        missing = sorted(set(raced.docs) ^ set(full.docs))
+    if set(raced.variants) != set(full.variants):
+        missing = sorted(set(raced.variants) ^ set(full.variants))
         raise ConfigError(f"runs {raced.run_id} and {full.run_id} profiled different variants "
                           f"({', '.join(missing)} in only one)", hint="profile the same grid in both")
     return Comparison(raced, full, record, full_verdict(full))
@@ -119,7 +119,7 @@ def _reference(run: Run) -> str:
 def to_markdown(c: Comparison) -> str:
     race_cost, full_cost = cost(c.raced), cost(c.full)
     r, v = c.record, c.verdict
-    names = sorted(c.raced.docs)
+    names = sorted(c.raced.variants)
     grid_rounds = c.full.rounds_done
     answer = (f"**{r.winner}** wins" if r.winner else
               f"no single winner: {', '.join(r.survivors)} survive")

@@ -172,17 +172,6 @@ def tf_isa_labels(inputs: ImageInputs) -> Dict[str, str]:
     return {ISA_LABEL: ",".join(f"{k}={counts[k]}" for k in isa.COUNTED)}
 
 
-def tf_isa_of_labels(labels: Dict[str, str]) -> Dict[str, int]:
-    """The counts an image records in its labels; else the cache, by the wheel's sha256."""
-    text = labels.get(ISA_LABEL)
-    if text:
-        return {k: int(v) for k, v in (item.split("=") for item in text.split(","))}
-    from ..source_build import isa
-
-    sha = labels.get("tfopt.tf_wheel_sha256")
-    return (isa.cached_isa(sha) or {}) if sha else {}
-
-
 def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
                  verbose: bool = False) -> str:
     """The image tag for these variants, built only when no image has these inputs."""

@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ..analysis import stats
 from ..log import log
-from ..records.documents import RaceRecord, Results, Run, variant_results
+from ..records.documents import RaceRecord, Run, VariantResult
 from ..plan.protocol import DEFAULT_MARGIN, DEFAULT_TIE
 
 
@@ -44,7 +44,7 @@ class Race:
     def alive(self, name: str) -> bool:
         return name not in self.dropped
 
-    def standings(self, measured: Results) -> List[str]:
+    def standings(self, measured: Dict[str, VariantResult]) -> List[str]:
         """Surviving variants, fastest first by the estimate (ties keep name order)."""
         names = sorted(n for n in measured if self.alive(n))
         if len(names) < 2:
@@ -57,7 +57,7 @@ class Race:
                 speed[name] = s.overall.value
         return sorted(speed, key=lambda n: -speed[n])
 
-    def after_round(self, round_no: int, measured: Results) -> List[Drop]:
+    def after_round(self, round_no: int, measured: Dict[str, VariantResult]) -> List[Drop]:
         """Drop the survivors clearly slower than the best; record who is left. Nothing is
         dropped before stats.MIN_BLOCKS rounds: from then on the comparison is blocked by
         round, so drift shared by a round cancels instead of deciding a drop."""
@@ -75,7 +75,7 @@ class Race:
         self.survivors_per_round.append(len([n for n in ranked if self.alive(n)]))
         return drops
 
-    def stop_reason(self, measured: Results) -> Optional[str]:
+    def stop_reason(self, measured: Dict[str, VariantResult]) -> Optional[str]:
         """Why the race is decided, or None to race on (always None before stats.MIN_BLOCKS rounds)."""
         if len(self.survivors_per_round) < stats.MIN_BLOCKS:
             return None
@@ -95,7 +95,7 @@ class Race:
             return f"tie within ±{self.tie:.0%}: {', '.join(ranked)} (best estimate {best})"
         return None
 
-    def progress(self, round_no: int, measured: Results) -> str:
+    def progress(self, round_no: int, measured: Dict[str, VariantResult]) -> str:
         ranked = self.standings(measured)
         lead = ""
         if len(ranked) >= 2:
@@ -103,11 +103,10 @@ class Race:
                    stats.time_ratio(measured[ranked[1]], measured[ranked[0]]).overall.describe()
         return f"  round {round_no} done · {len(ranked)} left{lead}"
 
-    def record(self, docs: Results, rounds_done: int, stop_reason: Optional[str] = None) -> dict:
+    def record(self, results: Dict[str, VariantResult], rounds_done: int, stop_reason: Optional[str] = None) -> dict:
         """What run.json keeps of the race, with its cost against running every variant every round."""
-        typed = variant_results(docs)
-        ranked = self.standings({n: r for n, r in typed.items() if r.visits})
-        cost = race_cost(typed, rounds_done)
+        ranked = self.standings({n: r for n, r in results.items() if r.visits})
+        cost = race_cost(results, rounds_done)
         return {"margin": self.margin, "tie": self.tie, "survivors_per_round": self.survivors_per_round,
                 "dropped": [vars(d) for d in self.dropped.values()],
                 "survivors": ranked, "winner": self.winner, "verdict": stop_reason, **cost}
@@ -136,14 +135,13 @@ def history(run: Run) -> Dict[str, List[Point]]:
     return series
 
 
-def race_cost(docs: Results, rounds_done: int) -> dict:
+def race_cost(results: Dict[str, VariantResult], rounds_done: int) -> dict:
     """Visits (and container minutes, where timestamps allow) the race used, and what visiting
     every variant in every one of those rounds would have used (each variant's mean visit)."""
-    results = variant_results(docs).values()
-    visits = sum(len(r.visits) for r in results)
+    visits = sum(len(r.visits) for r in results.values())
     full_visits = rounds_done * len(results)
     minutes, full_minutes = 0.0, 0.0
-    for result in results:
+    for result in results.values():
         durations = [v.seconds for v in result.visits if v.seconds is not None]
         if not durations:
             minutes = full_minutes = None

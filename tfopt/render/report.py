@@ -15,8 +15,7 @@ import numpy as np
 
 from ..analysis import compute_bound, gate, stats
 from . import plots
-from ..records.documents import Results, Run, VariantResult, race_record, variant_results
-from ..records.store import read_run_meta, run_dir
+from ..records.documents import Run, RunRecord, VariantResult, load_run_record
 
 
 # ---------------------------------------------------------------- document model
@@ -98,7 +97,7 @@ def _image_size(result: VariantResult) -> str:
     return f"{size / 1e9:.2f} GB" if size else "—"
 
 
-def _correctness(results: Results, name: str) -> str:
+def _correctness(results: Dict[str, VariantResult], name: str) -> str:
     state = gate.status(results, name)
     if state == gate.OK:
         return "✓"
@@ -146,7 +145,7 @@ def _distinct(values) -> str:
 
 # ---------------------------------------------------------------- sections
 
-def _summary_section(results: Results, families: Dict[str, List[str]], floors: Dict[str, float],
+def _summary_section(results: Dict[str, VariantResult], families: Dict[str, List[str]], floors: Dict[str, float],
                      run: Optional[Run]) -> Section:
     bullets = []
     for family, names in families.items():
@@ -206,7 +205,7 @@ def _axes(result: VariantResult) -> str:
     return f"{result.runtime} · {result.decoding}"
 
 
-def _limit_section(results: Results, families: Dict[str, List[str]]) -> Section:
+def _limit_section(results: Dict[str, VariantResult], families: Dict[str, List[str]]) -> Section:
     rows = []
     peak = compute_bound.run_peak(results)
     for names in families.values():
@@ -240,7 +239,7 @@ def _limit_section(results: Results, families: Dict[str, List[str]]) -> Section:
                "See docs/runtimes.md."])
 
 
-def _best_bullets(results: Results, families: Dict[str, List[str]]) -> List[str]:
+def _best_bullets(results: Dict[str, VariantResult], families: Dict[str, List[str]]) -> List[str]:
     """The best variant with the reference's predictions on each axis a user pays for."""
     names = [n for members in families.values() for n in members if gate.status(results, n) != gate.DIFFERS]
     bullets = []
@@ -264,7 +263,7 @@ def _best_bullets(results: Results, families: Dict[str, List[str]]) -> List[str]
     return bullets
 
 
-def _family_section(results: Results, family: str, names: List[str], seed: int, floor: float,
+def _family_section(results: Dict[str, VariantResult], family: str, names: List[str], seed: int, floor: float,
                     images: Sequence[str]) -> Section:
     rows, tails = [], []
     for name in names:
@@ -314,7 +313,7 @@ _FAMILY_NOTE = (
     "the reference in every container.")
 
 
-def _correctness_section(results: Results) -> Optional[Section]:
+def _correctness_section(results: Dict[str, VariantResult]) -> Optional[Section]:
     found = gate.check(results)
     if not found:
         return None
@@ -325,7 +324,7 @@ def _correctness_section(results: Results) -> Optional[Section]:
                                "may_change_predictions: true in variants.yaml."])
 
 
-def _stability_section(results: Results, families: Dict[str, List[str]], seed: int) -> Section:
+def _stability_section(results: Dict[str, VariantResult], families: Dict[str, List[str]], seed: int) -> Section:
     rows = [[w.variant, w.kind, w.message, w.remedy]
             for names in families.values() for n in names
             for w in stats.stability_warnings(results[n], stats.summarize(results[n], seed))]
@@ -334,7 +333,7 @@ def _stability_section(results: Results, families: Dict[str, List[str]], seed: i
     return Section("Stability", tables=[Table(["variant", "warning", "what was seen", "remedy"], rows)])
 
 
-def _aa_section(aa: Optional[Results], families: Sequence[str]) -> Tuple[Section, Dict[str, float]]:
+def _aa_section(aa: Optional[Dict[str, VariantResult]], families: Sequence[str]) -> Tuple[Section, Dict[str, float]]:
     """The A/A noise floor of each family, from A/A arms measured in the same run."""
     noises = stats.aa_by_family(aa or {})
     paragraphs = [f"{family}: {noises[family].describe()}." for family in sorted(noises)]
@@ -350,7 +349,7 @@ def _aa_section(aa: Optional[Results], families: Sequence[str]) -> Tuple[Section
     return Section("A/A noise floor", paragraphs=paragraphs), {f: n.floor for f, n in noises.items()}
 
 
-def _environment_section(results: Results) -> Section:
+def _environment_section(results: Dict[str, VariantResult]) -> Section:
     measured = list(results.values())
     engines = [r.engine for r in measured if r.engine]
     machines = [r.machine for r in measured if r.machine]
@@ -384,17 +383,17 @@ def _environment_section(results: Results) -> Section:
     return Section("Environment", tables=[Table(["", ""], rows)])
 
 
-def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
+def _protocol_section(results: Dict[str, VariantResult], run_meta: Dict[str, RunRecord]) -> Section:
     rows = []
     for run_id in sorted({r.run_id or "?" for r in results.values()}):
         docs = [r for r in results.values() if (r.run_id or "?") == run_id]
-        meta = run_meta.get(run_id, {})
-        protocol = dict(docs[0].protocol, **(meta.get("protocol") or {}))
+        meta = run_meta.get(run_id)
+        protocol = dict(docs[0].protocol, **(meta.protocol if meta else {}))
         visits = [v for r in docs for v in r.visits]
         repeats = {len(c.get("samples_ns") or []) for r in docs for p in stats.profiles(r)
                    for c in p.get("cases") or []}
         rounds = protocol.get("rounds", len({v.round for v in visits}))
-        rows.append([run_id, str(meta.get("kind", "—")),
+        rows.append([run_id, str(meta.kind if meta and meta.kind else "—"),
                      ", ".join(sorted(r.name for r in docs)),
                      f"{rounds} ({len(visits)} containers)",
                      str(protocol.get("repeats", _distinct(repeats))),
@@ -410,14 +409,14 @@ def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
                     "have complete rounds, else Welch (docs/statistics.md)."])
 
 
-def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> List[Section]:
+def _race_sections(run_meta: Dict[str, RunRecord], images: Sequence[str] = ()) -> List[Section]:
     """One section per raced run (tfopt/measure/race.py): survivors per round, who was dropped when and why,
     under race.png when `images` has it (drawn for a single run, so there is one section)."""
     from ..measure.race import describe_cost
 
     sections = []
     for run_id, meta in sorted(run_meta.items()):
-        race = race_record(meta)
+        race = meta.race_record
         if race is None:
             continue
         rows = [[str(k), str(left), "; ".join(f"{d.name}: {d.reason}" for d in race.dropped
@@ -426,27 +425,23 @@ def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> Lis
         sections.append(Section(f"Race {run_id}", tables=[Table(["after round", "survivors", "dropped"], rows)],
                                 images=[("race.png", "race chart")] if "race.png" in images else [],
                                 images_first=True,
-                                paragraphs=[f"Stopped: {meta.get('stop_reason') or race.verdict or '—'}. "
+                                paragraphs=[f"Stopped: {meta.stop_reason or race.verdict or '—'}. "
                                             f"Drop margin {race.margin:.0%}, tie target ±{race.tie:.0%}. "
                                             + describe_cost(race) + "."]))
     return sections
 
 
-def _load_run_meta(results: Results, results_dir: Path) -> Dict[str, dict]:
-    meta = {}
-    for run_id in {r.run_id for r in results.values() if r.run_id}:
-        try:
-            meta[run_id] = read_run_meta(run_dir(results_dir, run_id))
-        except (OSError, ValueError):
-            pass
-    return meta
+def _load_run_meta(results: Dict[str, VariantResult], results_dir: Path) -> Dict[str, RunRecord]:
+    records = (load_run_record(results_dir, run_id) for run_id in {r.run_id for r in results.values() if r.run_id})
+    return {record.run_id: record for record in records if record.found}
 
 
-def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[Dict[str, dict]] = None,
+def build(results: Dict[str, VariantResult], *, aa: Optional[Dict[str, VariantResult]] = None,
+          run_meta: Optional[Dict[str, RunRecord]] = None,
           images: Sequence[str] = (), seed: int = 0, run: Optional[Run] = None) -> List[Section]:
     """The report's sections; `images` are chart file names (matched to families by name).
     `aa`: A/A arms measured in the same run as `results`, by arm name."""
-    results, aa = variant_results(results), variant_results(aa or {})
+    aa = aa or {}
     families = stats.families(results)
     aa_section, floors = _aa_section(aa, list(families))
     sections = [_summary_section(results, families, floors, run)]
@@ -470,17 +465,15 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
     return sections
 
 
-def _isa_section(results: Results) -> Section:
+def _isa_section(results: Dict[str, VariantResult]) -> Section:
     """One row per TF wheel profiled: how many instructions of each family its libraries hold."""
-    from ..build.images import tf_isa_of_labels
-
     wheels: Dict[str, List[str]] = {}
     for name, result in results.items():
         wheels.setdefault(result.image_labels.get("tfopt.tf_wheel_sha256") or f"? ({name})", []).append(name)
     rows = []
     for sha, names in wheels.items():
         first = results[names[0]]
-        counts = tf_isa_of_labels(first.image_labels)
+        counts = first.tf_isa
         rows.append([", ".join(names), _value(first.tensorflow), sha[:12]]
                     + [f"{counts[k]:,}" if counts else "—" for k in ("avx", "avx2", "fma", "avx512f")])
     return Section("Instruction sets of the TensorFlow wheels", tables=[Table(
@@ -598,8 +591,8 @@ def section_html(s: Section) -> List[str]:
     return out if s.images_first else out + images
 
 
-def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
-          run_meta: Optional[Dict[str, dict]] = None, published: Optional[Path] = None,
+def write(results: Dict[str, VariantResult], out_dir: Path, aa: Optional[Dict[str, VariantResult]] = None, *,
+          run_meta: Optional[Dict[str, RunRecord]] = None, published: Optional[Path] = None,
           seed: int = 0, title: str = "tfopt report: g2p on one CPU", run: Optional[Run] = None
           ) -> List[Path]:
     """Render the charts into out_dir, then write out_dir/report.md and out_dir/report.html.
@@ -610,10 +603,9 @@ def write(results: Results, out_dir: Path, aa: Optional[Results] = None, *,
     Returns every file written.
     """
     out_dir = Path(out_dir)
-    results = variant_results(results)
     charts = plots.render(results, out_dir, published=published, seed=seed, run=run)
     if run_meta is None:
-        run_meta = {run.run_id: run.meta} if run is not None else _load_run_meta(results, out_dir)
+        run_meta = {run.run_id: run.record} if run is not None else _load_run_meta(results, out_dir)
     if run is not None:
         title = f"{title} — run {run.run_id}"
     sections = build(results, aa=aa, run_meta=run_meta, images=[c.name for c in charts], seed=seed,
