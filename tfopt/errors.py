@@ -24,6 +24,10 @@ class ConfigError(TfoptError):
     exit_code = 2
 
 
+class UnknownFormat(ConfigError):
+    """A result or run document has a schema version this tfopt cannot read."""
+
+
 class MatrixTooLarge(ConfigError):
     """A `matrix:` grid expands past the limit and the user has not confirmed it with --yes."""
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tfopt.records import store
+from tfopt.records import documents
 from tfopt.plan.load import load_plan
 from tfopt.engine.client import ContainerSpec
 
@@ -28,7 +28,7 @@ def test_built_fixture_wheel_installs_into_a_variant_image_that_runs(engine, tmp
     print(done.stdout[-4000:], done.stderr[-2000:])
     assert done.returncode == 0
 
-    doc = store.latest_by_variant(tmp_path)["fixture-in-image"]
+    doc = documents.latest_by_variant(tmp_path)["fixture-in-image"].to_doc()
     assert doc["image"]["labels"]["tfopt.tf_wheel_sha256"] == entry.sha256
     assert doc["visits"][0]["profile"]["cases"][0]["samples_ns"]
 

@@ -13,7 +13,7 @@ import pytest
 from invoke import Exit
 
 from second_engine import profile_containers
-from tfopt.records import store
+from tfopt.records import documents, store
 
 
 def test_engine_loss_exits_3_keeps_results_marks_interrupted_and_leaves_nothing(
@@ -54,10 +54,10 @@ def test_engine_loss_exits_3_keeps_results_marks_interrupted_and_leaves_nothing(
     assert "results measured so far are kept" in message
 
     run_id = store.list_run_ids(results_dir)[-1]
-    status = store.run_status(results_dir, run_id)
-    assert status["status"] == "interrupted" and status["reason"].startswith("engine lost")
-    docs = store.load_run(results_dir, run_id)
-    assert {n: len(d["visits"]) for n, d in docs.items()} in ({"ref": 1, "fast": 1}, {"ref": 2, "fast": 1},
+    run = documents.load_run(results_dir, run_id)
+    assert run.status == "interrupted" and run.record.reason.startswith("engine lost")
+    docs = documents.load_results(results_dir, run_id)
+    assert {n: len(d.visits) for n, d in docs.items()} in ({"ref": 1, "fast": 1}, {"ref": 2, "fast": 1},
                                                              {"ref": 1, "fast": 2})
     assert seen["name"] == f"tfopt-{run_id}-{seen['labels']['tfopt.variant']}-r2"
 
@@ -71,4 +71,4 @@ def test_engine_loss_exits_3_keeps_results_marks_interrupted_and_leaves_nothing(
     assert f"removed 1 container(s) left behind by an interrupted run: {seen['name']}" in out
     assert profile_containers(watcher) == []
     latest = store.list_run_ids(results_dir)[-1]
-    assert store.run_status(results_dir, latest)["status"] == "complete"
+    assert documents.load_run(results_dir, latest).status == "complete"

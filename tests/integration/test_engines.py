@@ -21,7 +21,7 @@ from invoke import Context, Exit
 
 from second_engine import profile_containers
 from tfopt.engine import fleet
-from tfopt.records import store
+from tfopt.records import documents, store
 from tfopt.engine.client import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -76,14 +76,14 @@ def test_a_two_engine_run_measures_everything_on_both_and_records_each_engine(pr
         assert facts["cpu_model"] and "sse2" in facts["cpu_flags"] and facts["docker_version"]
         assert facts["ncpu"] >= 1 and facts["status"] == "complete"
     # the second engine got the first engine's very images (the content-hash tag checked after load)
-    images = {d["image"]["tag"] for d in store.load_run(results_dir, meta["parts"]["local"]).values()}
+    images = {d.image_tag for d in documents.load_results(results_dir, meta["parts"]["local"]).values()}
     there = Engine.connect(second_engine.url)
     here = Engine.connect()
     assert all(there.image_id(tag) == here.image_id(tag) for tag in images)
     assert "shipped from local" in out or "is there already" in out
     for name, part in meta["parts"].items():
-        docs = store.load_run(results_dir, part)
-        assert {n: len(d["visits"]) for n, d in docs.items()} == {v: 2 for v in VARIANTS}
+        docs = documents.load_results(results_dir, part)
+        assert {n: len(d.visits) for n, d in docs.items()} == {v: 2 for v in VARIANTS}
         assert all(d["engine"]["name"] == name and d["engine"]["endpoint"] == meta["engines"][
             [e["name"] for e in meta["engines"]].index(name)]["endpoint"] for d in docs.values())
         assert store.read_run_meta(store.run_dir(results_dir, part))["parent"] == run_id
@@ -160,8 +160,8 @@ def test_an_engine_reached_over_ssh_gets_its_images_through_ssh_and_runs_its_par
     assert meta["status"] == "complete"
     box = [e for e in meta["engines"] if e["name"] == "box"][0]
     assert box["endpoint"] == ssh_to_second_engine and box["cpu_flags"]
-    docs = store.load_run(results_dir, meta["parts"]["box"])
-    assert {n: len(d["visits"]) for n, d in docs.items()} == {v: 1 for v in VARIANTS}
+    docs = documents.load_results(results_dir, meta["parts"]["box"])
+    assert {n: len(d.visits) for n, d in docs.items()} == {v: 1 for v in VARIANTS}
 
 
 def test_an_engine_stopped_mid_run_ends_only_its_part_and_exit_6_names_it(profile, second_engine, capsys):
@@ -202,8 +202,8 @@ def test_an_engine_stopped_mid_run_ends_only_its_part_and_exit_6_names_it(profil
     meta = store.read_run_meta(store.run_dir(results_dir, run_id))
     assert meta["status"] == "failed" and "engine second: lost" in meta["reason"]
     assert {e["name"]: e["status"] for e in meta["engines"]} == {"local": "complete", "second": "lost"}
-    first = store.load_run(results_dir, meta["parts"]["local"])
-    assert {n: len(d["visits"]) for n, d in first.items()} == {v: 3 for v in VARIANTS}
+    first = documents.load_results(results_dir, meta["parts"]["local"])
+    assert {n: len(d.visits) for n, d in first.items()} == {v: 3 for v in VARIANTS}
     part = store.read_run_meta(store.run_dir(results_dir, meta["parts"]["second"]))
     assert part["status"] == "interrupted" and part["reason"].startswith("engine lost")
     assert _locks() == []  # the live engine's lock is released; the dead one's is stale (next test)

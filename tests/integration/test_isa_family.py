@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from tfopt.analysis import gate
-from tfopt.records import store
-from tfopt.build.images import tf_isa_of_labels
+from tfopt.records import documents
 from tfopt.source_build.isa import host_cpu_flags
 
 pytestmark = pytest.mark.integration
@@ -33,20 +32,20 @@ def family_run(engine, tmp_path_factory):
     assert done.returncode == 0, done.stderr[-3000:]
     subprocess.run([sys.executable, "-m", "invoke", "report", "--results", str(out)], cwd=ROOT, check=True,
                    capture_output=True)
-    return out, store.latest_by_variant(out)
+    return out, documents.latest_by_variant(out)
 
 
 def test_the_three_wheels_install_and_predict_alike(family_run):
     _, docs = family_run
     assert set(docs) == set(FAMILY)
     for name in FAMILY:
-        assert docs[name]["variant"]["reference"] == "tf214-stock"
+        assert docs[name].reference == "tf214-stock"
         assert gate.status(docs, name) == gate.OK, name
 
 
 def test_each_image_records_its_wheels_instruction_counts(family_run):
     _, docs = family_run
-    counts = {name: tf_isa_of_labels(docs[name]["image"]["labels"]) for name in FAMILY}
+    counts = {name: docs[name].tf_isa for name in FAMILY}
     assert all(counts.values()), counts
     avx512 = counts["tf214-intel-avx512"]
     assert avx512["avx512f"] > 10 * max(counts["tf214-stock"]["avx512f"], counts["tf214-intel"]["avx512f"], 1)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tfopt.records import store
+from tfopt.records import documents, store
 from tfopt.measure.validate import validate_profile
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def results_dir(tmp_path_factory):
 def stock_run(engine, results_dir):
     done = invoke("profile", "--variant", "tf1-stock", "--variant", "tf2-stock", *QUICK,
                   "--results", str(results_dir))
-    return done, store.latest_by_variant(results_dir)
+    return done, {n: r.to_doc() for n, r in documents.latest_by_variant(results_dir).items()}
 
 
 def test_plan_is_printed_before_work(stock_run):
@@ -103,19 +103,19 @@ def test_second_run_rebuilds_nothing_and_keeps_the_first(stock_run, results_dir)
     assert "building image" not in done.stdout
     assert "reused (tf2-stock, tf2-1thread)" in done.stdout
     assert first_run in store.list_run_ids(results_dir)
-    latest = store.latest_by_variant(results_dir)
-    assert latest["tf2-stock"]["run_id"] != first_run
-    assert latest["tf1-stock"]["run_id"] == first_run
+    latest = documents.latest_by_variant(results_dir)
+    assert latest["tf2-stock"].run_id != first_run
+    assert latest["tf1-stock"].run_id == first_run
 
 
 def test_aa_run_reports_two_arms_of_one_image(stock_run, results_dir):
     invoke("profile", "--aa", "tf2-stock", "--rounds", "1", "--repeats", "2", "--warmups", "1",
            "--max-words", "3", "--results", str(results_dir))
-    arms = store.latest_aa(results_dir)
+    arms = documents.load_run(results_dir, store.list_run_ids(results_dir)[-1]).arms
     assert set(arms) == {"tf2-stock@A", "tf2-stock@B"}
-    assert arms["tf2-stock@A"]["image"]["id"] == arms["tf2-stock@B"]["image"]["id"]
+    assert arms["tf2-stock@A"].image_id == arms["tf2-stock@B"].image_id
     invoke("report", "--results", str(results_dir))  # the latest run: this A/A run
-    report = (store.run_dir(results_dir, arms["tf2-stock@A"]["run_id"]) / "report.md").read_text()
+    report = (store.run_dir(results_dir, arms["tf2-stock@A"].run_id) / "report.md").read_text()
     assert "tf2-stock@B against tf2-stock@A" in report
 
 

@@ -1,7 +1,7 @@
 """Racing on a real engine (the test-owned second dockerd and fixture profiler image of
 second_engine.py, where `fast` takes 0.6 of `ref`'s time)."""
 
-from tfopt.records import store
+from tfopt.records import documents, store
 
 
 def test_race_drops_the_slower_variant_and_names_the_winner(profile_on_second_engine, capsys):
@@ -16,6 +16,6 @@ def test_race_drops_the_slower_variant_and_names_the_winner(profile_on_second_en
     assert "✂ dropped ref after round 3:" in out and "slower than fast" in out
     assert meta["stop_reason"] == "fast wins: every other variant was dropped"
     assert meta["orders"][3] == ["fast"] and race["survivors_per_round"] == [2, 2, 1, 1]
-    docs = store.load_run(results_dir, run_id)
-    assert len(docs["ref"]["visits"]) == 3 and len(docs["fast"]["visits"]) == 4
+    docs = documents.load_results(results_dir, run_id)
+    assert len(docs["ref"].visits) == 3 and len(docs["fast"].visits) == 4
     assert race["visits"] == 7 and race["full_visits"] == 8 and "race cost: 7 of 8 visits" in out

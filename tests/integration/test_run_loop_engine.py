@@ -12,7 +12,7 @@ import pytest
 from invoke import Exit
 
 from second_engine import profile_containers
-from tfopt.records import store
+from tfopt.records import documents, store
 from tfopt.measure import rounds as runs
 from tfopt.analysis.stats import widest_half_width
 
@@ -25,10 +25,10 @@ def test_target_ci_adds_rounds_until_reached_and_records_why_it_stopped(profile_
     meta = store.read_run_meta(store.run_dir(results_dir, run_id))
     assert meta["status"] == "complete" and meta["target_ci"] == 0.05
     assert meta["stop_reason"].startswith("target reached"), meta["stop_reason"]
-    docs = store.load_run(results_dir, run_id)
+    docs = documents.load_results(results_dir, run_id)
     assert widest_half_width(docs) <= 0.05
     rounds = meta["rounds_done"]
-    assert 2 < rounds < 14 and all(len(d["visits"]) == rounds for d in docs.values())
+    assert 2 < rounds < 14 and all(len(d.visits) == rounds for d in docs.values())
     assert f"round {rounds} done · widest CI ±" in out and "(fast)" in out and "left" in out
     assert "not computable yet" in out  # after round 1: one container per variant
 
@@ -75,10 +75,10 @@ def test_interruption_keeps_results_removes_the_container_and_marks_the_run(
     assert info.value.code == 130
     assert "marked interrupted" in str(info.value.message)
     run_id = store.list_run_ids(results_dir)[-1]
-    status = store.run_status(results_dir, run_id)
-    assert status == {"status": "interrupted", "reason": "interrupted (Ctrl-C or SIGTERM)"}
-    docs = store.load_run(results_dir, run_id)
-    assert sorted(len(d["visits"]) for d in docs.values()) == [1, 1]  # round 1 kept, round 2 held
+    record = documents.load_run(results_dir, run_id).record
+    assert (record.status, record.reason) == ("interrupted", "interrupted (Ctrl-C or SIGTERM)")
+    docs = documents.load_results(results_dir, run_id)
+    assert sorted(len(d.visits) for d in docs.values()) == [1, 1]  # round 1 kept, round 2 held
     assert profile_containers(watcher) == []  # removed on the way out, not at the next start
 
 
@@ -88,6 +88,6 @@ def test_aa_arms_run_in_the_same_rounds_as_the_other_variants(profile_on_second_
     run_id = store.list_run_ids(results_dir)[-1]
     meta = store.read_run_meta(store.run_dir(results_dir, run_id))
     assert all(sorted(order) == ["fast", "ref", "ref@A", "ref@B"] for order in meta["orders"])
-    docs = store.load_run(results_dir, run_id)
-    assert docs["ref@A"]["variant"]["arm_of"] == "ref" and len(docs["ref@B"]["visits"]) == 2
+    docs = documents.load_results(results_dir, run_id)
+    assert docs["ref@A"].arm_of == "ref" and len(docs["ref@B"].visits) == 2
     assert meta["kind"] == "profile" and meta["status"] == "complete"

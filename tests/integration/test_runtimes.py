@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tfopt import paths
-from tfopt.records import store
+from tfopt.records import documents, store
 from tfopt.plan.load import load_plan
 from tfopt.measure.validate import validate_profile
 
@@ -31,7 +31,7 @@ def run(engine, tmp_path_factory):
     results_dir = tmp_path_factory.mktemp("results")
     names = [a for n in REFERENCES + NEW for a in ("--variant", n)]
     done = invoke("profile", *names, *SHORT, "--results", str(results_dir))
-    return done, store.latest_by_variant(results_dir), results_dir
+    return done, {n: r.to_doc() for n, r in documents.latest_by_variant(results_dir).items()}, results_dir
 
 
 def _profile(docs, name):

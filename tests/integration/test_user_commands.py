@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from second_engine import profile_containers
-from tfopt.records import store
+from tfopt.records import documents, store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,6 +42,6 @@ def test_profile_all_skips_unbuilt_source_variants_and_runs_aa_arms_beside_the_o
     meta = json.loads((store.run_dir(results_dir, run_id) / "run.json").read_text())
     assert meta["status"] == "complete" and meta["reason"] is None
     assert [sorted(o) for o in meta["orders"]] == [["tf2-1thread", "tf2-stock", "tf2-stock@A", "tf2-stock@B"]]
-    docs = store.load_run(results_dir, run_id)
-    assert docs["tf2-stock@A"]["image"]["id"] == docs["tf2-stock"]["image"]["id"]
+    docs = documents.load_results(results_dir, run_id)
+    assert docs["tf2-stock@A"].image_id == docs["tf2-stock"].image_id
     assert [c for c in profile_containers(engine.client) if c.labels.get("tfopt.run") == run_id] == []

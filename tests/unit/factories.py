@@ -1,10 +1,13 @@
-"""Synthetic result documents (schema tfopt.result/1) with timings from known distributions."""
+"""Synthetic results (schema tfopt.result/1) with timings from known distributions: make_doc gives
+the document as written, make_result its record."""
 
 import json
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Optional, Sequence
 
 import numpy as np
+
+from tfopt.records.documents import VariantResult
 
 RUN_ID = "20261124T193000Z-test"
 REFERENCE_DIGEST = "sha256:" + "a" * 64
@@ -16,7 +19,7 @@ def linear_ms(one_word: float, twenty_words: float) -> Callable[[int], float]:
     return lambda words: one_word + (twenty_words - one_word) * (words - 1) / 19
 
 
-def make_result(name: str, *, family: str = "tf1.13", parent: Optional[str] = None,
+def make_doc(name: str, *, family: str = "tf1.13", parent: Optional[str] = None,
                 reference: str = "stock", median_ms: Callable[[int], float] = linear_ms(100, 250),
                 sigma: float = 0.02, visits: int = 3, repeats: int = 5,
                 words: Iterable[int] = range(1, 21), digest: str = REFERENCE_DIGEST,
@@ -25,7 +28,7 @@ def make_result(name: str, *, family: str = "tf1.13", parent: Optional[str] = No
                 samples_ms: Optional[Dict[int, Sequence[float]]] = None,
                 arm_of: Optional[str] = None, changes: Optional[dict] = None,
                 run_id: str = RUN_ID, seed: int = 0) -> dict:
-    """One variant's result. Each call's time is median_ms(words) * exp(N(0, sigma)),
+    """One variant's result document. Each call's time is median_ms(words) * exp(N(0, sigma)),
     so the true median is exactly median_ms(words). `samples_ms` instead gives the exact
     pooled samples per word count (spread round-robin over the visits)."""
     rng = np.random.default_rng(seed)
@@ -83,7 +86,12 @@ def make_result(name: str, *, family: str = "tf1.13", parent: Optional[str] = No
     }
 
 
-def experiment_family(seed: int = 0) -> Dict[str, dict]:
+def make_result(name: str, **kw) -> VariantResult:
+    """make_doc's result as the loader reads it."""
+    return VariantResult.from_doc(make_doc(name, **kw))
+
+
+def experiment_family(seed: int = 0) -> Dict[str, VariantResult]:
     """A tf1.13 family shaped like the 2019 write-up, plus a small tf2.21 family.
     'optimized' changes predictions without being allowed to."""
     steps = [
@@ -114,7 +122,7 @@ def experiment_family(seed: int = 0) -> Dict[str, dict]:
     return results
 
 
-def aa_arms(seed: int = 0) -> Dict[str, dict]:
+def aa_arms(seed: int = 0) -> Dict[str, VariantResult]:
     """Two arms of the same variant, same distribution."""
     return {name: make_result(name, arm_of="stock", median_ms=linear_ms(100, 250),
                               run_id="20261125T100000Z-aaaa", seed=seed + i)

@@ -3,10 +3,11 @@ and renders: the engines, each variant's speedup on each engine, each engine's t
 side, its chart, and each part's own report to drill down; a lost engine shows why."""
 
 import re
+from dataclasses import replace
 
 import pytest
 
-from factories import OTHER_DIGEST, linear_ms, make_result
+from factories import OTHER_DIGEST, linear_ms, make_doc, make_result
 from tfopt.render import engines_report, views
 from tfopt.records import documents, store
 from tfopt.errors import ConfigError
@@ -31,7 +32,7 @@ def _part(root, name, engine, docs, **meta):
     store.write_run_meta(root, part, dict({"kind": "profile", "protocol": {"rounds": 3}, "parent": RID,
                                              "engine": engine}, **meta))
     for doc in docs:
-        store.write_result(root, dict(doc, run_id=part, engine=engine))
+        store.write_result(root, replace(doc, run_id=part, engine_doc=engine).to_doc())
     return part
 
 
@@ -69,8 +70,8 @@ def test_loader_gives_engines_in_order_and_each_part_as_an_ordinary_run(two_engi
     assert local.cpu_model == "Intel Xeon Gold 6230" and local.part == f"{RID}@local"
     assert "avx512f" in local.cpu_flags and local.ncpu == 2 and local.docker_version == "28.2.2"
     assert (second.status, second.reason) == ("lost", LOST_REASON)
-    assert sorted(run.parts["local"].docs) == ["fast", "slow", "stock"]
-    assert sorted(run.parts["second"].docs) == ["fast", "stock"]
+    assert sorted(run.parts["local"].variants) == ["fast", "slow", "stock"]
+    assert sorted(run.parts["second"].variants) == ["fast", "stock"]
     assert run.parts["second"].rounds_done == 2 and run.parts["local"].rounds_done == 3
     assert run.parts["local"].engine.host_name == "box-a"  # a part knows its engine
     assert run.describe_status() == "failed (engine second lost)"
@@ -81,9 +82,9 @@ LOST_REASON = "engine lost: unix:///run/second.sock stopped answering in round 3
 
 def test_a_single_engine_run_exposes_its_engine_and_old_runs_have_none(tmp_path):
     store.write_run_meta(tmp_path, OLDER, {"kind": "profile", "engines": [LOCAL]})
-    store.write_result(tmp_path, make_result("stock", run_id=OLDER))
+    store.write_result(tmp_path, make_doc("stock", run_id=OLDER))
     store.write_run_meta(tmp_path, NEWER, {"kind": "profile"})
-    store.write_result(tmp_path, make_result("stock", run_id=NEWER))
+    store.write_result(tmp_path, make_doc("stock", run_id=NEWER))
     assert documents.load_run(tmp_path, OLDER).engine.cpu_model == "Intel Xeon Gold 6230"
     assert documents.load_run(tmp_path, NEWER).engine is None
     with pytest.raises(ConfigError, match="not a multi-engine run"):
@@ -92,16 +93,16 @@ def test_a_single_engine_run_exposes_its_engine_and_old_runs_have_none(tmp_path)
 
 def test_latest_run_is_the_parent_never_a_part(two_engines):
     store.write_run_meta(two_engines, OLDER, {"kind": "profile", "status": "complete"})
-    store.write_result(two_engines, make_result("stock", run_id=OLDER))
+    store.write_result(two_engines, make_doc("stock", run_id=OLDER))
     assert documents.latest_run_id(two_engines) == RID
     store.write_run_meta(two_engines, NEWER, {"kind": "profile", "status": "complete"})
-    store.write_result(two_engines, make_result("stock", run_id=NEWER))
+    store.write_result(two_engines, make_doc("stock", run_id=NEWER))
     assert documents.latest_run_id(two_engines) == NEWER
 
 
 def test_a_parent_whose_parts_measured_nothing_is_not_latest(tmp_path):
     store.write_run_meta(tmp_path, OLDER, {"kind": "profile", "status": "complete"})
-    store.write_result(tmp_path, make_result("stock", run_id=OLDER))
+    store.write_result(tmp_path, make_doc("stock", run_id=OLDER))
     _parent(tmp_path, [LOCAL])
     assert documents.latest_run_id(tmp_path) == OLDER
 
@@ -193,7 +194,7 @@ def test_an_engine_lost_before_it_measured_anything_is_shown_with_its_reason(tmp
     _parent(tmp_path, [dict(LOCAL, status="complete"), dict(SECOND, status="lost", reason=reason)],
             status="failed", reason="engine second lost")  # second's part folder was never written
     run = documents.load_engines_run(tmp_path, RID)
-    assert run.parts["second"].docs == {} and run.parts["second"].status == "lost"
+    assert run.parts["second"].variants == {} and run.parts["second"].status == "lost"
     written = views.render_report(tmp_path, RID)
     assert not store.run_dir(tmp_path, f"{RID}@second").exists()
     assert all("@second" not in p.as_posix() for p in written)

@@ -9,7 +9,7 @@ import pytest
 from fakes import FakeEngine
 from plans import REF_FAST_OTHER as PLAN_TEXT, REF_FAST_OTHER_SCALES as SCALES, plan_of
 from tfopt.engine import fleet
-from tfopt.records import store
+from tfopt.records import documents, store
 from tfopt.plan.load import load_plan
 from tfopt.errors import ConfigError, EngineUnavailable, EnginesLost
 from tfopt.engine.fleet import Member
@@ -116,9 +116,9 @@ def test_every_engine_runs_every_round_into_its_own_part(two_engines):
     for engine in ("one", "two"):
         part = store.read_run_meta(store.run_dir(out, f"RID@{engine}"))
         assert part["parent"] == "RID" and part["engine"]["name"] == engine and part["status"] == "complete"
-        docs = store.load_run(out, f"RID@{engine}")
-        assert {n: len(d["visits"]) for n, d in docs.items()} == {"ref": 3, "fast": 3}
-        assert all(d["engine"]["name"] == engine for d in docs.values())
+        docs = documents.load_results(out, f"RID@{engine}")
+        assert {n: len(d.visits) for n, d in docs.items()} == {"ref": 3, "fast": 3}
+        assert all(d.engine.name == engine for d in docs.values())
     assert any(line.startswith("[two] ") for line in said)
 
 
@@ -128,8 +128,8 @@ def test_an_engine_lost_mid_run_stops_only_its_part_and_exits_6(two_engines):
     assert "two (unix:///x.sock)" in str(error)
     assert meta["status"] == "failed" and "engine two: lost" in meta["reason"]
     assert {e["name"]: e["status"] for e in meta["engines"]} == {"one": "complete", "two": "lost"}
-    first = store.load_run(out, "RID@one")
-    assert {n: len(d["visits"]) for n, d in first.items()} == {"ref": 3, "fast": 3}
+    first = documents.load_results(out, "RID@one")
+    assert {n: len(d.visits) for n, d in first.items()} == {"ref": 3, "fast": 3}
     second = store.read_run_meta(store.run_dir(out, "RID@two"))
     assert second["status"] == "interrupted" and second["reason"].startswith("engine lost")
 

@@ -11,8 +11,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def _run(docs, arm_docs, meta):
-    return documents.Run(run_id=RUN_ID, kind="profile", status="complete", status_recorded=True,
-                         protocol=meta.get("protocol") or {}, meta=meta, docs=docs, arm_docs=arm_docs)
+    record = documents.RunRecord(run_id=RUN_ID, kind=meta["kind"], status="complete",
+                                 protocol=meta.get("protocol") or {})
+    return documents.Run(record=record, variants=docs, arms=arm_docs)
 
 
 @pytest.fixture

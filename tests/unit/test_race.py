@@ -93,7 +93,7 @@ def test_race_cost_counts_visits_and_container_minutes():
         return {"started_at": f"2026-11-25T01:{start:02d}:00.123456789Z", "finished_at": f"2026-11-25T01:{end:02d}:00Z"}
 
     def doc(name, *visits):
-        return {"variant": {"name": name}, "visits": list(visits)}
+        return documents.VariantResult.from_doc({"variant": {"name": name}, "visits": list(visits)})
 
     docs = {"kept": doc("kept", visit(0, 2), visit(10, 12), visit(20, 22)),  # 3 rounds, 2 min each
             "dropped": doc("dropped", visit(2, 6))}  # dropped after round 1, 4 min a visit
@@ -112,7 +112,8 @@ def test_the_report_shows_the_race(race):
     from tfopt.render.report import _race_sections
 
     meta, _, _ = race(SCALES, Protocol(rounds=2, race=True, max_rounds=12))
-    sections = _race_sections({"r1": meta, "r0": {"kind": "profile"}})
+    sections = _race_sections({"r1": documents.RunRecord.from_doc(meta),
+                               "r0": documents.RunRecord("r0", kind="profile")})
     assert [s.title for s in sections] == ["Race r1"]
     text = to_markdown(sections, "t")
     rows = [line for line in text.splitlines() if line.startswith("| ") and line[2].isdigit()]

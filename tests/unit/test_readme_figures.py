@@ -15,8 +15,7 @@ RUN = "20261124T201847Z-d0bd"
 
 
 def _run(docs):
-    return documents.Run(run_id="r1", kind="profile", status="complete", status_recorded=True,
-                            protocol={}, meta={}, docs=docs, arm_docs={})
+    return documents.Run(documents.RunRecord("r1", kind="profile", status="complete"), variants=docs)
 
 
 README = """intro
@@ -32,19 +31,19 @@ The MKL step is <!-- fig mkl.vs-parent -->9.99x faster<!-- /fig --> and the fast
 def test_fill_regenerates_table_and_prose_figures_from_the_run():
     run = _run(experiment_family())
     text = readme_figures.fill(README, run)
-    assert stats.against_parent(run.docs, "mkl").describe() in text
+    assert stats.against_parent(run.variants, "mkl").describe() in text
     assert "9.99x" not in text and "| stale |" not in text
     rows = [line for line in text.splitlines() if line.startswith("| ")]
-    assert rows[0].startswith("| variant |") and len(rows) == 1 + len(run.docs)
+    assert rows[0].startswith("| variant |") and len(rows) == 1 + len(run.variants)
     assert "| stock | reference |" in text
     fastest = re.search(r"<!-- fig tf1.13.fastest -->(.*?)<!-- /fig -->", text).group(1)
-    assert fastest == ", ".join(stats.fastest(run.docs, [n for n in run.docs if n != "optimized"]))
+    assert fastest == ", ".join(stats.fastest(run.variants, [n for n in run.variants if n != "optimized"]))
     assert readme_figures.drift(text, run) == []
 
 
 def test_drift_names_the_stale_figure():
     run = _run(experiment_family())
-    desc = stats.against_parent(run.docs, "mkl").describe()
+    desc = stats.against_parent(run.variants, "mkl").describe()
     text = readme_figures.fill(README, run).replace(f"-->{desc}<!--", "-->1.8x faster<!--")
     problems = readme_figures.drift(text, run)
     assert len(problems) == 1 and "1.8x faster" in problems[0]
@@ -71,13 +70,13 @@ def test_committed_run_table_regenerates():
     run = documents.load_run(paths.PROJECT_ROOT / "results", RUN)
     table = readme_figures.results_table(run)
     assert "| tf1-mkl | tensorflow: pypi tensorflow==1.13.1 → intel-tensorflow==1.13.2 |" in table
-    assert table.count("\n") == 2 + len(run.docs)
+    assert table.count("\n") == 2 + len(run.variants)
 
 
 def test_the_table_says_how_far_each_variant_is_above_the_compute_bound():
     docs = experiment_family()
-    for visit in docs["stock"]["visits"]:
-        profile = visit["profile"]
+    for visit in docs["stock"].visits:
+        profile = visit.profile
         profile["macs"] = {"per_case": {str(w): 144_691_200 * w for w in range(1, 21)}}
         profile["microbench"] = {"gmacs_per_s": 100.0}
     run = _run(docs)
@@ -92,9 +91,8 @@ def test_the_table_says_how_far_each_variant_is_above_the_compute_bound():
 
 def test_run_level_figures_come_from_run_json():
     run = _run(experiment_family())
-    run = documents.Run(run_id="r1", kind="profile", status="complete", status_recorded=True, protocol={},
-                           meta={"rounds_done": 7, "widest_ci": 0.0483, "stop_reason": "target reached"},
-                           docs=run.docs, arm_docs={})
+    run = documents.Run(documents.RunRecord("r1", kind="profile", status="complete", rounds_done=7,
+                                            widest_ci=0.0483, stop_reason="target reached"), variants=run.variants)
     text = readme_figures.fill("<!-- results-run r1 -->\n<!-- fig run.rounds -->?<!-- /fig --> rounds, "
                                "widest <!-- fig run.widest-ci -->?<!-- /fig -->\n", run)
     assert "-->7<!--" in text and "-->±4.8%<!--" in text
@@ -102,11 +100,10 @@ def test_run_level_figures_come_from_run_json():
 
 def test_a_figure_may_come_from_another_named_run():
     main, other = _run(experiment_family(seed=0)), _run(experiment_family(seed=5))
-    other = documents.Run(run_id="r2", kind="profile", status="complete", status_recorded=True,
-                             protocol={}, meta={}, docs=other.docs, arm_docs={})
+    other = documents.Run(documents.RunRecord("r2", kind="profile", status="complete"), variants=other.variants)
     text = "<!-- results-run r1 -->\n<!-- fig mkl.vs-parent@r2 -->?<!-- /fig -->\n"
     filled = readme_figures.fill(text, main, load=lambda run_id: {"r2": other}[run_id])
-    assert stats.against_parent(other.docs, "mkl").describe() in filled
+    assert stats.against_parent(other.variants, "mkl").describe() in filled
     with pytest.raises(ConfigError):
         readme_figures.fill(text, main)  # no way to read r2
 

@@ -11,15 +11,14 @@ def _run(run_id, fast_ms, seed):
         "ref": make_result("ref", family="f", reference="ref", median_ms=linear_ms(100, 300), sigma=0.1, seed=seed),
         "fast": make_result("fast", family="f", parent="ref", reference="ref", median_ms=fast_ms, sigma=0.1, seed=seed + 1),
     }
-    return documents.Run(run_id=run_id, kind="profile", status="complete", status_recorded=True,
-                            protocol={}, meta={}, docs=docs, arm_docs={})
+    return documents.Run(documents.RunRecord(run_id, kind="profile", status="complete"), variants=docs)
 
 
 def test_a_second_run_of_the_same_speed_reproduces_the_first():
     first, second = _run("a", linear_ms(50, 150), 0), _run("b", linear_ms(50, 150), 20)
     (row,) = reproduce.compare(first, second)
     assert row.variant == "fast" and row.inside and row.overlap
-    assert row.first.value == stats.against_reference(first.docs, "fast").overall.value
+    assert row.first.value == stats.against_reference(first.variants, "fast").overall.value
     text = back_to_back.to_markdown(first, second)
     assert "inside the first run's CI for 1 of 1 variants" in text and "| fast |" in text
 

@@ -13,7 +13,7 @@ import pytest
 
 from fakes import FakeEngine
 from plans import REF_FAST_OTHER, REF_FAST_OTHER_SCALES as SCALES, plan_of
-from tfopt.records import store
+from tfopt.records import documents, store
 from tfopt.errors import ConfigError, EngineUnavailable
 from tfopt.plan.protocol import Protocol, parse_percent
 from tfopt.measure.rounds import Arm, RunReport, measure
@@ -68,15 +68,15 @@ def test_target_ci_adds_rounds_until_every_speedup_is_precise_enough(setup):
     assert 2 < rounds < 30  # 4% container spread: 2 rounds are not enough, 30 are plenty
     from tfopt.analysis.stats import widest_half_width
 
-    docs = store.load_run(run.out, run.run_id)
+    docs = documents.load_results(run.out, run.run_id)
     assert widest_half_width(docs) <= 0.05
-    assert all(len(d["visits"]) == rounds for d in docs.values())
+    assert all(len(d.visits) == rounds for d in docs.values())
     # each round visits every variant once, in the order recorded for that round
     assert all(sorted(order) == ["fast", "other", "ref"] for order in run.meta["orders"])
     visited = [s.labels["tfopt.variant"] for s in engine.specs]
     assert visited == [n for order in run.meta["orders"] for n in order]
     # one round fewer would not have reached it
-    fewer = {n: dict(d, visits=d["visits"][:rounds - 1]) for n, d in docs.items()}
+    fewer = {n: d.first_rounds(rounds - 1) for n, d in docs.items()}
     assert widest_half_width(fewer) is None or widest_half_width(fewer) > 0.05
 
 
@@ -131,8 +131,8 @@ def test_aa_arms_are_interleaved_with_the_other_variants(setup):
     run = setup(engine, Protocol(rounds=2), aa=["ref", "fast"])
     arms = ["fast", "fast@A", "fast@B", "other", "ref", "ref@A", "ref@B"]
     assert all(sorted(order) == arms for order in run.meta["orders"])
-    docs = store.load_run(run.out, run.run_id)
-    assert docs["ref@A"]["variant"]["arm_of"] == "ref" and len(docs["ref@B"]["visits"]) == 2
+    docs = documents.load_results(run.out, run.run_id)
+    assert docs["ref@A"].arm_of == "ref" and len(docs["ref@B"].visits) == 2
 
 
 def test_engine_loss_marks_the_run_interrupted_and_keeps_what_was_measured(setup):
@@ -141,8 +141,8 @@ def test_engine_loss_marks_the_run_interrupted_and_keeps_what_was_measured(setup
     assert isinstance(run.error, EngineUnavailable) and run.error.exit_code == 3
     assert run.meta["status"] == "interrupted" and run.meta["reason"].startswith("engine lost")
     assert run.meta["rounds_done"] == 1
-    assert sum(len(d["visits"]) for d in store.load_run(run.out, run.run_id).values()) == 4
-    assert store.run_status(run.out, run.run_id)["status"] == "interrupted"
+    assert sum(len(d.visits) for d in documents.load_results(run.out, run.run_id).values()) == 4
+    assert documents.load_run(run.out, run.run_id).status == "interrupted"
 
 
 def test_ctrl_c_marks_the_run_interrupted(setup):
@@ -150,7 +150,7 @@ def test_ctrl_c_marks_the_run_interrupted(setup):
     run = setup(engine, Protocol(rounds=3))
     assert isinstance(run.error, KeyboardInterrupt)
     assert run.meta["status"] == "interrupted" and "Ctrl-C" in run.meta["reason"]
-    assert sum(len(d["visits"]) for d in store.load_run(run.out, run.run_id).values()) == 2
+    assert sum(len(d.visits) for d in documents.load_results(run.out, run.run_id).values()) == 2
 
 
 def test_a_failing_variant_marks_the_run_failed_and_names_it(setup):
@@ -159,13 +159,6 @@ def test_a_failing_variant_marks_the_run_failed_and_names_it(setup):
     assert run.error is None and set(run.report.failures) == {"other"}
     assert run.meta["status"] == "failed" and run.meta["reason"] == "variant(s) failed: other"
     assert [s.labels["tfopt.variant"] for s in engine.specs].count("other") == 1  # not retried
-
-
-def test_run_status_of_old_and_cut_off_runs(tmp_path):
-    store.write_run_meta(tmp_path, "old", {"kind": "profile"})
-    assert store.run_status(tmp_path, "old")["status"] == "unknown"
-    store.write_run_meta(tmp_path, "cut", {"kind": "profile", "status": "running"})
-    assert store.run_status(tmp_path, "cut")["status"] == "running"
 
 
 @pytest.mark.parametrize("text,value", [("5%", 0.05), ("5", 0.05), ("0.05", 0.05), ("2.5%", 0.025)])

@@ -16,6 +16,7 @@ from tfopt.build.images import RECIPE_DIR, ImageInputs, StageInstall
 from tfopt.plan.protocol import Protocol
 from tfopt.measure.rounds import profile_command
 from tfopt.build.wheels import Lock
+from tfopt.records.documents import VariantResult
 
 BASE = CONFIG_BASE + "    threads: {intra_op: 1, inter_op: 1}\n"
 
@@ -264,7 +265,8 @@ def test_a_tensorflow_image_labels_the_instruction_counts_of_its_own_wheel(tmp_p
     inputs = replace(_inputs(tmp_path, "tensorflow", None, None), tf_sha256="0" * 64)
     labels = images.tf_isa_labels(inputs)
     assert counted == ["tensorflow_cpu-2.21.0.whl"]
-    assert images.tf_isa_of_labels(labels) == {k: 7 for k in isa.COUNTED}
+    result = VariantResult.from_doc({"variant": {"name": "v"}, "image": {"labels": labels}})
+    assert result.tf_isa == {k: 7 for k in isa.COUNTED}
     converted = replace(_inputs(tmp_path, "onnxruntime", None, None), tf_sha256="0" * 64)
     assert images.tf_isa_labels(converted) == {}  # TF only converted that model
 

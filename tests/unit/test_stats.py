@@ -2,14 +2,16 @@
 
 Each test names the mistake it catches; docs/statistics.md lists them."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
 from factories import aa_arms, experiment_family, linear_ms, make_result
-from stats_data import container_doc, flat
+from stats_data import container_result, flat
 from tfopt.analysis import stats
-from tfopt.records.documents import variant_result
+from tfopt.records.documents import Visit
 
 A = [100.0, 110.0, 95.0, 105.0]  # per-container times (ms), 4 containers
 B = [50.0, 60.0, 52.0]  # 3 containers: unequal sizes and variances
@@ -31,8 +33,8 @@ def test_welch_interval_matches_scipy_and_hand_computed_values():
 
 def test_geometric_not_arithmetic_mean_over_word_counts():
     # 1 word twice as fast, 20 words unchanged: geometric mean ratio √2, arithmetic ≈ 1.005
-    a = container_doc("a", [{1: 10.0, 20: 1000.0}] * 2 + [{1: 11.0, 20: 1100.0}])
-    b = container_doc("b", [{1: 5.0, 20: 1000.0}] * 2 + [{1: 5.5, 20: 1100.0}])
+    a = container_result("a", [{1: 10.0, 20: 1000.0}] * 2 + [{1: 11.0, 20: 1100.0}])
+    b = container_result("b", [{1: 5.0, 20: 1000.0}] * 2 + [{1: 5.5, 20: 1100.0}])
     s = stats.time_ratio(a, b)
     assert s.overall.value == pytest.approx(np.sqrt(2), rel=1e-9)
     assert s.per_case[1].value == pytest.approx(2.0) and s.per_case[20].value == pytest.approx(1.0)
@@ -98,7 +100,7 @@ def test_drift_between_containers_is_not_mistaken_for_a_speedup():
 
 def _pooled_median_ms(doc, words):
     """The median of every call of every container: the call-level view the statistics refuse."""
-    return np.median(np.concatenate([c.samples_ms[words] for c in variant_result(doc).containers]))
+    return np.median(np.concatenate([c.samples_ms[words] for c in doc.containers]))
 
 
 # ---------------------------------------------------------------- per-case intervals
@@ -106,7 +108,7 @@ def _pooled_median_ms(doc, words):
 def test_per_case_latency_interval_is_a_t_interval_over_container_medians():
     """Catches: a call-level bootstrap of the median (it would be as narrow as one container)."""
     medians = [100.0, 110.0, 105.0]
-    doc = container_doc("x", [{1: m} for m in medians], jitter=0.005, calls=21)
+    doc = container_result("x", [{1: m} for m in medians], jitter=0.005, calls=21)
     c = stats.summarize(doc)[1]
     logs = np.log(medians)
     ref = scipy_stats.ttest_1samp(logs, 0).confidence_interval(0.95)
@@ -117,8 +119,8 @@ def test_per_case_latency_interval_is_a_t_interval_over_container_medians():
 
 
 def test_per_case_speedup_interval_matches_welch_over_container_medians():
-    a = container_doc("a", [{5: m} for m in A])
-    b = container_doc("b", [{5: m} for m in B])
+    a = container_result("a", [{5: m} for m in A])
+    b = container_result("b", [{5: m} for m in B])
     r = stats.time_ratio(a, b).per_case[5]
     ref = scipy_stats.ttest_ind(np.log(A), np.log(B), equal_var=False).confidence_interval(0.95)
     assert (np.log(r.low), np.log(r.high)) == pytest.approx((ref.low, ref.high), rel=1e-12)
@@ -275,12 +277,12 @@ def test_few_samples_warning():
 
 def test_throttling_remedy_names_openmp_when_session_threads_are_already_one():
     one = make_result("x", throttled_share=0.3)
-    one["variant"]["settings"] = {"threads": {"intra_op": 1, "inter_op": 1}, "env": {}}
+    one = replace(one, settings={"threads": {"intra_op": 1, "inter_op": 1}, "env": {}})
     w = kinds(one)["throttled"]
     assert "30%" in w.message and "OMP_NUM_THREADS=1" in w.remedy
     assert "already has one intra-op" in w.remedy
     default = make_result("y", throttled_share=0.3)
-    default["variant"]["settings"] = {"threads": {"intra_op": 0, "inter_op": 0}, "env": {}}
+    default = replace(default, settings={"threads": {"intra_op": 0, "inter_op": 0}, "env": {}})
     assert "intra_op: 1" in kinds(default)["throttled"].remedy
 
 
@@ -296,7 +298,6 @@ def test_visit_drift_warning():
 
 
 def test_failed_visits_without_profile_are_ignored():
-    doc = make_result("x")
-    doc["visits"].append({"round": 9, "exit_code": 137, "oom_killed": True, "profile": None})
+    doc = make_result("x").with_visit(Visit(round=9, exit_code=137, oom_killed=True, profile=None))
     assert len(stats.profiles(doc)) == 3
     assert stats.summarize(doc)[1].n == 15

@@ -5,7 +5,9 @@ import subprocess
 
 import pytest
 
-from factories import linear_ms, make_result
+from dataclasses import replace
+
+from factories import linear_ms, make_doc, make_result
 from stats_data import flat
 from tfopt import paths
 from tfopt.records import documents, store
@@ -18,7 +20,7 @@ OLD, NEW = "20261124T100000Z-0001", "20261125T100000Z-0002"
 def _store(root, run_id, docs, **meta):
     store.write_run_meta(root, run_id, dict({"kind": "profile", "protocol": {"rounds": 3}}, **meta))
     for doc in docs:
-        store.write_result(root, dict(doc, run_id=run_id))
+        store.write_result(root, replace(doc, run_id=run_id).to_doc())
 
 
 @pytest.fixture
@@ -75,7 +77,7 @@ def test_aa_arms_of_the_same_run_give_each_family_its_own_floor(tmp_path):
             flat("t2", [50.0, 52.0, 51.0], rounds=rounds, reference="t2", family="tf2.21")]
     _store(tmp_path, NEW, docs)
     run = documents.load_run(tmp_path, NEW)
-    assert sorted(run.docs) == ["t1", "t1-b", "t2"] and sorted(run.arm_docs) == ["t1@A", "t1@B"]
+    assert sorted(run.variants) == ["t1", "t1-b", "t2"] and sorted(run.arms) == ["t1@A", "t1@B"]
     assert (run.status, run.status_recorded) == ("interrupted", False)  # no finished_at, no status
     views.render_report(tmp_path, NEW)
     md = (store.run_dir(tmp_path, NEW) / "report.md").read_text()
@@ -100,9 +102,9 @@ def test_old_run_json_status_is_inferred_and_said_so(tmp_path):
 
 
 def test_unknown_result_schema_is_refused_with_its_name():
-    doc = dict(make_result("stock"), schema="tfopt.result/9")
+    doc = dict(make_doc("stock"), schema="tfopt.result/9")
     with pytest.raises(ConfigError, match="stock has schema 'tfopt.result/9'"):
-        documents.variant_result(doc)
+        documents.VariantResult.from_doc(doc)
 
 
 def _committed_run_ids(root):
@@ -121,11 +123,11 @@ def test_committed_runs_still_load():
     for run_id in ids:
         run = documents.load_run(root, run_id)
         if run.is_parent:  # a multi-engine run: its parts hold the results (and are committed runs too)
-            assert any(part.docs for part in documents.load_engines_run(root, run_id).parts.values())
+            assert any(part.variants for part in documents.load_engines_run(root, run_id).parts.values())
             continue
-        assert run.docs or run.arm_docs
-        for doc in list(run.docs.values()) + list(run.arm_docs.values()):
-            assert documents.variant_result(doc).containers
+        assert run.variants or run.arms
+        for result in list(run.variants.values()) + list(run.arms.values()):
+            assert result.containers
 
 
 def test_generated_output_in_run_folders_is_ignored_by_git():

@@ -24,7 +24,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from . import stats
-from ..records.documents import Doc, Results
+from ..records.documents import VariantResult
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Distance:
         return self.measured_ms / self.bound_ms if self.measured_ms and self.bound_ms > 0 else None
 
 
-def macs_per_predict(result: Doc, words: int) -> Optional[int]:
+def macs_per_predict(result: VariantResult, words: int) -> Optional[int]:
     """MACs of one predict() on the n-word case (the same in every container)."""
     for profile in stats.profiles(result):
         value = ((profile.get("macs") or {}).get("per_case") or {}).get(str(words))
@@ -49,27 +49,27 @@ def macs_per_predict(result: Doc, words: int) -> Optional[int]:
     return None
 
 
-def peak_gmacs_per_s(result: Doc) -> Optional[float]:
+def peak_gmacs_per_s(result: VariantResult) -> Optional[float]:
     """The single-core GEMM peak, median over containers."""
     found = [(p.get("microbench") or {}).get("gmacs_per_s") for p in stats.profiles(result)]
     found = [x for x in found if isinstance(x, (int, float)) and x > 0]
     return float(np.median(found)) if found else None
 
 
-def measured_ms(result: Doc, words: int) -> Optional[float]:
+def measured_ms(result: VariantResult, words: int) -> Optional[float]:
     """The n-word figure of the report's main table: the geometric mean over containers of
     each container's median call (tfopt.analysis.stats), so both tables quote the same time."""
     case = stats.summarize(result).get(words)
     return float(case.median) if case is not None else None
 
 
-def run_peak(results: Results) -> Optional[float]:
+def run_peak(results: Dict[str, VariantResult]) -> Optional[float]:
     """The hardware's single-core peak as this run measured it: the best variant's figure."""
     found = [p for p in (peak_gmacs_per_s(r) for r in results.values()) if p]
     return max(found) if found else None
 
 
-def distance(result: Doc, words: int, peak: Optional[float] = None) -> Optional[Distance]:
+def distance(result: VariantResult, words: int, peak: Optional[float] = None) -> Optional[Distance]:
     """`peak`: the GMAC/s to divide by (default: this variant's own measurement)."""
     macs, peak = macs_per_predict(result, words), peak or peak_gmacs_per_s(result)
     if not macs or not peak:
@@ -77,11 +77,11 @@ def distance(result: Doc, words: int, peak: Optional[float] = None) -> Optional[
     return Distance(words, macs, peak, macs / (peak * 1e9) * 1e3, measured_ms(result, words))
 
 
-def measured_words(result: Doc) -> List[int]:
+def measured_words(result: VariantResult) -> List[int]:
     return stats.measured_cases(result)
 
 
-def distances(result: Doc, peak: Optional[float] = None) -> Dict[int, Distance]:
+def distances(result: VariantResult, peak: Optional[float] = None) -> Dict[int, Distance]:
     """The distance at the shortest and the longest measured input."""
     words = measured_words(result)
     chosen = sorted({words[0], words[-1]}) if words else []

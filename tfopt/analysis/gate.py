@@ -6,10 +6,10 @@ the variant declares `may_change_predictions: true` in variants.yaml.
 """
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from ..errors import CorrectnessError
-from ..records.documents import Doc, Results, variant_result, variant_results
+from ..records.documents import VariantResult
 
 OK, DIFFERS, UNCHECKED = "ok", "differs", "unchecked"
 
@@ -26,9 +26,9 @@ class Mismatch:
         return f"{self.variant}: {self.detail}"
 
 
-def digest(result: Doc) -> Optional[str]:
+def digest(result: VariantResult) -> Optional[str]:
     """The variant's single predictions digest, or None if its visits lack or disagree on one."""
-    found = set(variant_result(result).predictions_digests)
+    found = set(result.predictions_digests)
     return found.pop() if len(found) == 1 else None
 
 
@@ -36,9 +36,9 @@ def _short(d: Optional[str]) -> str:
     return (d or "none")[:19]
 
 
-def mismatches(results: Results, name: str) -> List[Mismatch]:
+def mismatches(results: Dict[str, VariantResult], name: str) -> List[Mismatch]:
     """What is wrong with one variant's predictions; empty when it passes or can't be checked."""
-    variant = variant_result(results[name])
+    variant = results[name]
     ref, allowed = variant.reference, variant.may_change_predictions
     found: List[Mismatch] = []
 
@@ -59,24 +59,23 @@ def mismatches(results: Results, name: str) -> List[Mismatch]:
     return found
 
 
-def check(results: Results) -> List[Mismatch]:
+def check(results: Dict[str, VariantResult]) -> List[Mismatch]:
     """Every mismatch across the given results, allowed or not."""
-    typed = variant_results(results)
-    return [m for name in sorted(typed) for m in mismatches(typed, name)]
+    return [m for name in sorted(results) for m in mismatches(results, name)]
 
 
-def status(results: Results, name: str) -> str:
+def status(results: Dict[str, VariantResult], name: str) -> str:
     """OK, DIFFERS (any mismatch, even an allowed one) or UNCHECKED (no digest, or its
     reference has no result or no single digest)."""
     if mismatches(results, name):
         return DIFFERS
-    ref = variant_result(results[name]).reference or name
+    ref = results[name].reference or name
     if digest(results[name]) is None or ref not in results or digest(results[ref]) is None:
         return UNCHECKED
     return OK
 
 
-def enforce(results: Results) -> List[Mismatch]:
+def enforce(results: Dict[str, VariantResult]) -> List[Mismatch]:
     """Raise CorrectnessError if a variant that may not change predictions does;
     return the allowed mismatches (to report) otherwise."""
     found = check(results)

@@ -8,10 +8,10 @@ records race_cost in run.json. The report, its race chart and race-vs-full read 
 from typing import Dict, List, Optional, Tuple
 
 from . import stats
-from ..records.documents import RaceRecord, Results, Run, variant_results
+from ..records.documents import RaceRecord, Run, VariantResult
 
 
-def fastest_first(measured: Results) -> List[str]:
+def fastest_first(measured: Dict[str, VariantResult]) -> List[str]:
     """Variants fastest first by the estimate of their time ratio to the first by name (ties keep
     name order; a variant sharing no case with it is left out)."""
     names = sorted(measured)
@@ -49,14 +49,13 @@ def history(run: Run) -> Dict[str, List[Point]]:
     return series
 
 
-def race_cost(docs: Results, rounds_done: int) -> dict:
+def race_cost(results: Dict[str, VariantResult], rounds_done: int) -> dict:
     """Visits (and container minutes, where timestamps allow) the race used, and what visiting
     every variant in every one of those rounds would have used (each variant's mean visit)."""
-    results = variant_results(docs).values()
-    visits = sum(len(r.visits) for r in results)
+    visits = sum(len(r.visits) for r in results.values())
     full_visits = rounds_done * len(results)
     minutes, full_minutes = 0.0, 0.0
-    for result in results:
+    for result in results.values():
         durations = [v.seconds for v in result.visits if v.seconds is not None]
         if not durations:
             minutes = full_minutes = None

@@ -54,9 +54,9 @@ class FullVerdict:
 
 
 def full_verdict(run: Run) -> FullVerdict:
-    ranked = fastest_first(run.docs)
-    against = {n: stats.time_ratio(run.docs[ranked[0]], run.docs[n]).overall for n in ranked[1:]}
-    return FullVerdict(ranked, against, stats.fastest(run.docs, list(run.docs)))
+    ranked = fastest_first(run.variants)
+    against = {n: stats.time_ratio(run.variants[ranked[0]], run.variants[n]).overall for n in ranked[1:]}
+    return FullVerdict(ranked, against, stats.fastest(run.variants, list(run.variants)))
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ def compare(raced: Run, full: Run) -> Comparison:
     if full.race is not None:
         raise ConfigError(f"run {full.run_id} is a race too; the second run must profile every variant",
                           hint=f"profile the same variants with --rounds {raced.rounds_done} and no --race")
-    if set(raced.docs) != set(full.docs):
-        missing = sorted(set(raced.docs) ^ set(full.docs))
+    if set(raced.variants) != set(full.variants):
+        missing = sorted(set(raced.variants) ^ set(full.variants))
         raise ConfigError(f"runs {raced.run_id} and {full.run_id} profiled different variants "
                           f"({', '.join(missing)} in only one)", hint="profile the same grid in both")
     return Comparison(raced, full, record, full_verdict(full))

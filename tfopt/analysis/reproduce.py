@@ -34,12 +34,12 @@ class Agreement:
 
 
 def _speedup(run: Run, name: str) -> Optional[stats.Ratio]:
-    found = stats.against_reference(run.docs, name) if name in run.docs else None
+    found = stats.against_reference(run.variants, name) if name in run.variants else None
     return found.overall if found else None
 
 
 def compare(first: Run, second: Run) -> List[Agreement]:
     """Every non-reference variant measured in both runs, in the first run's order."""
-    names = [n for n in first.docs if n in second.docs]
+    names = [n for n in first.variants if n in second.variants]
     return [Agreement(n, _speedup(first, n), _speedup(second, n)) for n in names
             if _speedup(first, n) is not None or _speedup(second, n) is not None]

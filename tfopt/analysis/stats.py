@@ -23,7 +23,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 from scipy import stats as scipy_stats
 
-from ..records.documents import Doc, Results, VariantResult, variant_result
+from ..records.documents import VariantResult
 
 CONFIDENCE = 0.95
 POWER = 0.80  # for the minimum detectable effect of a non-significant comparison
@@ -147,37 +147,33 @@ def compare_containers(a: Dict[Optional[int], List[float]], b: Dict[Optional[int
 
 # ---------------------------------------------------------------- per-container figures
 
-def _as_result(doc: Doc) -> VariantResult:
-    return variant_result(doc)
-
-
-def profiles(result: Doc) -> List[dict]:
+def profiles(result: VariantResult) -> List[dict]:
     """The profile documents of a result's visits that produced one."""
-    return [c.profile for c in _as_result(result).containers]
+    return [c.profile for c in result.containers]
 
 
-def case_logs(result: Doc, words: int) -> Dict[Optional[int], List[float]]:
+def case_logs(result: VariantResult, words: int) -> Dict[Optional[int], List[float]]:
     """log(median call time, ms) of each container that measured `words`, by round."""
     out: Dict[Optional[int], List[float]] = {}
-    for c in _as_result(result).containers:
+    for c in result.containers:
         if words in c.samples_ms:
             out.setdefault(c.round, []).append(float(np.log(np.median(c.samples_ms[words]))))
     return out
 
 
-def container_logs(result: Doc, cases: Sequence[int]) -> Dict[Optional[int], List[float]]:
+def container_logs(result: VariantResult, cases: Sequence[int]) -> Dict[Optional[int], List[float]]:
     """log of each container's geometric-mean time over `cases` (the mean of log medians),
     by round; containers missing a case are left out."""
     out: Dict[Optional[int], List[float]] = {}
-    for c in _as_result(result).containers:
+    for c in result.containers:
         if cases and all(w in c.samples_ms for w in cases):
             out.setdefault(c.round, []).append(
                 float(np.mean([np.log(np.median(c.samples_ms[w])) for w in cases])))
     return out
 
 
-def measured_cases(result: Doc) -> List[int]:
-    return sorted({w for c in _as_result(result).containers for w in c.samples_ms})
+def measured_cases(result: VariantResult) -> List[int]:
+    return sorted({w for c in result.containers for w in c.samples_ms})
 
 
 # ---------------------------------------------------------------- per-case summary
@@ -239,11 +235,10 @@ def case_stats(words: int, containers: Sequence[np.ndarray]) -> CaseStats:
                      p99=_tail(pooled, 0.99), ci=ci)
 
 
-def summarize(result: Doc) -> Dict[int, CaseStats]:
+def summarize(result: VariantResult) -> Dict[int, CaseStats]:
     """Per input word count: calls, containers, median with its CI, IQR and tail (ms)."""
-    r = _as_result(result)
-    return {w: case_stats(w, [c.samples_ms[w] for c in r.containers if w in c.samples_ms])
-            for w in measured_cases(r)}
+    return {w: case_stats(w, [c.samples_ms[w] for c in result.containers if w in c.samples_ms])
+            for w in measured_cases(result)}
 
 
 # ---------------------------------------------------------------- speedups
@@ -337,10 +332,10 @@ class Speedup:
         return self.overall.describe(noise_floor)
 
 
-def time_ratio(baseline: Doc, variant: Doc) -> Optional[Speedup]:
+def time_ratio(baseline: VariantResult, variant: VariantResult) -> Optional[Speedup]:
     """Speedup of `variant` against `baseline` (time ratio, > 1 means faster); None when
     the two share no measured case."""
-    a, b = _as_result(baseline), _as_result(variant)
+    a, b = baseline, variant
     common = sorted(set(measured_cases(a)) & set(measured_cases(b)))
     if not common:
         return None
@@ -350,24 +345,24 @@ def time_ratio(baseline: Doc, variant: Doc) -> Optional[Speedup]:
     return Speedup(baseline=a.name, variant=b.name, overall=overall, per_case=per_case)
 
 
-def against_reference(results: Results, name: str) -> Optional[Speedup]:
+def against_reference(results: Dict[str, VariantResult], name: str) -> Optional[Speedup]:
     """Speedup of a variant against its family's reference; None for the reference itself
     or when the reference is not in `results` (never borrowed from another run)."""
-    ref = _as_result(results[name]).reference
+    ref = results[name].reference
     if not ref or ref == name or ref not in results:
         return None
     return time_ratio(results[ref], results[name])
 
 
-def against_parent(results: Results, name: str) -> Optional[Speedup]:
+def against_parent(results: Dict[str, VariantResult], name: str) -> Optional[Speedup]:
     """Speedup of a variant against the variant it extends; None without a measured parent."""
-    parent = _as_result(results[name]).parent
+    parent = results[name].parent
     if not parent or parent not in results:
         return None
     return time_ratio(results[parent], results[name])
 
 
-def fastest(results: Results, names: Iterable[str], noise_floor: float = 0.0) -> List[str]:
+def fastest(results: Dict[str, VariantResult], names: Iterable[str], noise_floor: float = 0.0) -> List[str]:
     """The variants tied for fastest against their reference: the best by estimate and every
     significantly faster variant whose CI overlaps the best's. Empty when none is faster."""
     speedups = {n: against_reference(results, n) for n in names}
@@ -382,7 +377,7 @@ def fastest(results: Results, names: Iterable[str], noise_floor: float = 0.0) ->
 
 # ---------------------------------------------------------------- precision target
 
-def widest_half_width(results: Results) -> Optional[float]:
+def widest_half_width(results: Dict[str, VariantResult]) -> Optional[float]:
     """The widest relative 95% CI half-width (0.05 = 5%) among the overall speedups of
     every non-reference variant against its reference that the report prints.
 
@@ -392,7 +387,7 @@ def widest_half_width(results: Results) -> Optional[float]:
     """
     widths = []
     for name in results:
-        if _as_result(results[name]).arm_of:
+        if results[name].arm_of:
             continue
         s = against_reference(results, name)
         if s is None:
@@ -436,24 +431,23 @@ def _pct(x: float) -> str:
     return "±0.0%" if text in ("+0.0%", "-0.0%") else text
 
 
-def aa_noise(arm_a: Doc, arm_b: Doc) -> Optional[Noise]:
+def aa_noise(arm_a: VariantResult, arm_b: VariantResult) -> Optional[Noise]:
     """The noise floor from an A/A pair: two arms of the same variant in the same run."""
     ratio = time_ratio(arm_a, arm_b)
     if ratio is None:
         return None
     r = ratio.overall
-    a = _as_result(arm_a)
-    noise = Noise(arm_a=ratio.baseline, arm_b=ratio.variant, family=a.family,
+    noise = Noise(arm_a=ratio.baseline, arm_b=ratio.variant, family=arm_a.family,
                   difference=1 / r.value - 1, low=1 / r.high - 1, high=1 / r.low - 1, ratio=r)
     return noise if r.has_interval else Noise(noise.arm_a, noise.arm_b, noise.family,
                                               noise.difference, 0.0, 0.0, r)
 
 
-def aa_by_family(arms: Results) -> Dict[str, Noise]:
+def aa_by_family(arms: Dict[str, VariantResult]) -> Dict[str, Noise]:
     """Each family's A/A noise from the arms of one run (pairs NAME@A, NAME@B of arm_of NAME)."""
     pairs: Dict[str, List[str]] = {}
     for name in sorted(arms):
-        pairs.setdefault(_as_result(arms[name]).arm_of or name, []).append(name)
+        pairs.setdefault(arms[name].arm_of or name, []).append(name)
     out: Dict[str, Noise] = {}
     for of, names in sorted(pairs.items()):
         if len(names) != 2:
@@ -492,9 +486,9 @@ def _throttled_share(result: VariantResult) -> Optional[Tuple[float, int, int]]:
     return (throttled / periods, throttled, periods) if periods else None
 
 
-def throttling_remedy(result: Doc) -> str:
+def throttling_remedy(result: VariantResult) -> str:
     """What to change so the variant stops using more threads than its CPU quota."""
-    r = _as_result(result)
+    r = result
     one_thread = all(t == 1 for t in r.threads)
     omp = r.env.get("OMP_NUM_THREADS")
     if one_thread and omp != "1":
@@ -516,10 +510,10 @@ def _visit_times(result: VariantResult) -> List[float]:
     return times
 
 
-def stability_warnings(result: Doc, summary: Optional[Dict[int, CaseStats]] = None
+def stability_warnings(result: VariantResult, summary: Optional[Dict[int, CaseStats]] = None
                        ) -> List[StabilityWarning]:
     """What makes this variant's numbers less trustworthy, each with what to do about it."""
-    r = _as_result(result)
+    r = result
     name = r.name
     summary = summary if summary is not None else summarize(r)
     cases = list(summary.values())
@@ -573,23 +567,22 @@ def stability_warnings(result: Doc, summary: Optional[Dict[int, CaseStats]] = No
 
 # ---------------------------------------------------------------- grouping
 
-def families(results: Results) -> Dict[str, List[str]]:
+def families(results: Dict[str, VariantResult]) -> Dict[str, List[str]]:
     """Variant names by family, each family ordered reference first, then along parent
     chains (a parent before its children), ties by name."""
-    typed = {n: _as_result(d) for n, d in results.items()}
     by_family: Dict[str, List[str]] = {}
-    for name in sorted(typed):
-        by_family.setdefault(typed[name].family, []).append(name)
+    for name in sorted(results):
+        by_family.setdefault(results[name].family, []).append(name)
 
     ordered: Dict[str, List[str]] = {}
     for family, names in sorted(by_family.items()):
         members = set(names)
         children: Dict[Optional[str], List[str]] = {}
         for name in names:
-            parent = typed[name].parent
+            parent = results[name].parent
             children.setdefault(parent if parent in members else None, []).append(name)
         roots = children.get(None, [])
-        refs = {typed[n].reference for n in names}
+        refs = {results[n].reference for n in names}
         roots.sort(key=lambda n: (n not in refs, n))
         out: List[str] = []
 

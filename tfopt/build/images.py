@@ -173,17 +173,6 @@ def tf_isa_labels(inputs: ImageInputs) -> Dict[str, str]:
     return {label.TF_ISA: label.isa_value(counts, isa.COUNTED)}
 
 
-def tf_isa_of_labels(labels: Dict[str, str]) -> Dict[str, int]:
-    """The counts an image records in its labels; else the cache, by the wheel's sha256."""
-    text = labels.get(label.TF_ISA)
-    if text:
-        return label.isa_counts(text)
-    from ..source_build import isa
-
-    sha = labels.get(label.TF_WHEEL_SHA256)
-    return (isa.cached_isa(sha) or {}) if sha else {}
-
-
 def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
                  verbose: bool = False) -> str:
     """The image tag for these variants, built only when no image has these inputs."""

@@ -17,7 +17,6 @@ import os
 import socket
 import tarfile
 import tempfile
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
@@ -26,6 +25,7 @@ from .. import labels as label
 from ..plan.engines import LOCAL, Target
 from .client import Engine, container_name
 from .types import ContainerSpec
+from ..clock import utc_stamp
 from ..errors import BuildError, ConfigError, EngineBusy, EngineUnavailable
 from ..host import parse_cpuinfo, process_alive
 from ..log import log
@@ -109,7 +109,7 @@ def acquire(member: Member, run_id: str) -> None:
     engine = member.engine
     labels = {label.KIND: label.Kind.LOCK, label.RUN: run_id, label.PID: str(os.getpid()),
               label.CONTROLLER: socket.gethostname(),
-              label.SINCE: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+              label.SINCE: utc_stamp()}
     image = _marker_image(engine)
     for _ in range(2):
         if engine.create_marker(LOCK_NAME, image, labels):

@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from typing import List, Sequence
+from typing import Dict, List, Sequence
 
 from .. import labels as label
 from ..engine import fleet
@@ -13,7 +13,8 @@ from ..engine import ContainerInfo, Engine
 from ..errors import ConfigError, RunError
 from ..host import process_alive
 from ..log import log
-from ..records.documents import Results, variant_result, variant_results
+from ..records import documents
+from ..records.documents import VariantResult
 from .multi_engine import measure_everywhere
 from ..build.prepare import prepare
 from ..plan.protocol import Protocol
@@ -40,14 +41,14 @@ def print_plan(plan: Plan, names: List[str], protocol: Protocol,
             log.info("  " + line)
 
 
-def unchecked_notes(measured: Results, names: List[str]) -> List[str]:
+def unchecked_notes(measured: Dict[str, VariantResult], names: List[str]) -> List[str]:
     """Say which variants the gate could not check, and how to check them."""
     from ..analysis.gate import UNCHECKED, status
 
     notes = []
     for name in names:
         if name in measured and status(measured, name) == UNCHECKED:
-            ref = variant_result(measured[name]).reference
+            ref = measured[name].reference
             notes.append(f"predictions of {name} are unchecked: its reference {ref} has no result here; "
                          f"check them with: invoke profile --variant {ref} --variant {name}")
     return notes
@@ -133,8 +134,8 @@ def _check_instructions(member: fleet.Member, arms: List[Arm]) -> None:
 def _gate(results_dir: Path, report: RunReport, arm_names: List[str]) -> None:
     from ..analysis.gate import enforce
 
-    mine = variant_results(store.load_run(results_dir, report.run_id))
-    latest = store.latest_by_variant(results_dir)
+    mine = documents.load_results(results_dir, report.run_id)
+    latest = documents.latest_by_variant(results_dir)
     borrowed = {r.reference for r in mine.values()} - set(mine)
     measured = {**{n: latest[n] for n in borrowed if n in latest}, **mine}  # references from earlier runs
     for allowed in enforce(measured):

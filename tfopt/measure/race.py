@@ -25,7 +25,7 @@ from typing import Dict, List, Optional
 from ..analysis import stats
 from ..analysis.race_record import fastest_first, race_cost
 from ..log import log
-from ..records.documents import RaceDrop, Results, variant_results
+from ..records.documents import RaceDrop, VariantResult
 from ..plan.protocol import DEFAULT_MARGIN, DEFAULT_TIE
 
 
@@ -40,11 +40,11 @@ class Race:
     def alive(self, name: str) -> bool:
         return name not in self.dropped
 
-    def _standings(self, measured: Results) -> List[str]:
+    def _standings(self, measured: Dict[str, VariantResult]) -> List[str]:
         """Surviving variants, fastest first by the estimate."""
         return fastest_first({n: r for n, r in measured.items() if self.alive(n)})
 
-    def after_round(self, round_no: int, measured: Results) -> List[RaceDrop]:
+    def after_round(self, round_no: int, measured: Dict[str, VariantResult]) -> List[RaceDrop]:
         """Drop the survivors clearly slower than the best; record who is left. Nothing is
         dropped before stats.MIN_BLOCKS rounds: from then on the comparison is blocked by
         round, so drift shared by a round cancels instead of deciding a drop."""
@@ -62,7 +62,7 @@ class Race:
         self.survivors_per_round.append(len([n for n in ranked if self.alive(n)]))
         return drops
 
-    def stop_reason(self, measured: Results) -> Optional[str]:
+    def stop_reason(self, measured: Dict[str, VariantResult]) -> Optional[str]:
         """Why the race is decided, or None to race on (always None before stats.MIN_BLOCKS rounds)."""
         if len(self.survivors_per_round) < stats.MIN_BLOCKS:
             return None
@@ -82,7 +82,7 @@ class Race:
             return f"tie within ±{self.tie:.0%}: {', '.join(ranked)} (best estimate {best})"
         return None
 
-    def progress(self, round_no: int, measured: Results) -> str:
+    def progress(self, round_no: int, measured: Dict[str, VariantResult]) -> str:
         ranked = self._standings(measured)
         lead = ""
         if len(ranked) >= 2:
@@ -90,11 +90,10 @@ class Race:
                    stats.time_ratio(measured[ranked[1]], measured[ranked[0]]).overall.describe()
         return f"  round {round_no} done · {len(ranked)} left{lead}"
 
-    def record(self, docs: Results, rounds_done: int, stop_reason: Optional[str] = None) -> dict:
+    def record(self, results: Dict[str, VariantResult], rounds_done: int, stop_reason: Optional[str] = None) -> dict:
         """What run.json keeps of the race, with its cost against running every variant every round."""
-        typed = variant_results(docs)
-        ranked = self._standings({n: r for n, r in typed.items() if r.visits})
-        cost = race_cost(typed, rounds_done)
+        ranked = self._standings({n: r for n, r in results.items() if r.visits})
+        cost = race_cost(results, rounds_done)
         return {"margin": self.margin, "tie": self.tie, "survivors_per_round": self.survivors_per_round,
                 "dropped": [vars(d) for d in self.dropped.values()],
                 "survivors": ranked, "winner": self.winner, "verdict": stop_reason, **cost}

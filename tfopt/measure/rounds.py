@@ -18,12 +18,13 @@ import random
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 from .. import __version__, paths
 from .. import labels as label
+from ..clock import utc_stamp
 from ..records import store
 from ..plan import runtimes
 from ..plan.variant import Variant
@@ -32,7 +33,8 @@ from ..engine import ContainerSpec, Engine, ImageInfo, container_name
 from ..errors import ConfigError, EngineUnavailable, RunError
 from ..host import host_cpu, sigterm_as_ctrl_c
 from ..log import log
-from ..records.documents import RaceRecord
+from ..records.documents import Limits, RunRecord, VariantResult, Visit
+from ..records.formats import COMPLETE, FAILED, INTERRUPTED, RUNNING
 from ..plan.protocol import Protocol
 from ..analysis.race_record import describe_cost
 from .race import Race
@@ -96,36 +98,31 @@ def container_spec(arm: Arm, protocol: Protocol, run_id: str, round_index: int =
     ).locked_down()
 
 
-def _result_doc(arm: Arm, run_id: str, image: ImageInfo, host: dict, protocol: Protocol,
-                plan_variants: Dict[str, Variant]) -> dict:
+def _result(arm: Arm, run_id: str, image: ImageInfo, host: dict, protocol: Protocol,
+            plan_variants: Dict[str, Variant], engine_facts: Optional[dict]) -> VariantResult:
+    """The arm's result before its first visit: what was measured, in which image, under which limits."""
     v = arm.variant
     parent = plan_variants.get(v.parent) if v.parent else None
-    return {
-        "run_id": run_id,
-        "variant": {"name": arm.name, "description": v.description, "family": v.family,
-                    "parent": v.parent, "reference": v.reference, "changes": v.changes_from(parent),
-                    "may_change_predictions": v.may_change_predictions, "arm_of": arm.arm_of,
-                    "settings": v.settings, "runtime": v.runtime, "decoding": v.decoding,
-                    "knobs": v.knobs},
-        "image": {"id": image.id, "tag": arm.image, "size_bytes": image.size_bytes,
-                  "labels": image.labels},
-        "limits": {"cpus": v.cpus, "memory_bytes": v.memory_bytes, "cpuset": protocol.pin or v.cpuset},
-        "protocol": {"rounds": protocol.rounds, "repeats": protocol.repeats,
-                     "warmups": protocol.warmups, "seed": protocol.seed, "target_ci": protocol.target_ci},
-        "host": host,
-        "visits": [],
-    }
+    return VariantResult(
+        name=arm.name, description=v.description, family=v.family, parent=v.parent, reference=v.reference,
+        changes=v.changes_from(parent), may_change_predictions=v.may_change_predictions, arm_of=arm.arm_of,
+        settings=v.settings, runtime=v.runtime, decoding=v.decoding, knobs=v.knobs, run_id=run_id,
+        image_id=image.id, image_tag=arm.image, image_size_bytes=image.size_bytes, image_labels=image.labels,
+        limits=Limits(cpus=v.cpus, memory_bytes=v.memory_bytes, cpuset=protocol.pin or v.cpuset),
+        protocol={"rounds": protocol.rounds, "repeats": protocol.repeats, "warmups": protocol.warmups,
+                  "seed": protocol.seed, "target_ci": protocol.target_ci},
+        host_doc=host, engine_doc=engine_facts or None)
 
 
 def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: Dict[str, Variant],
             results_dir: Path, kind: str = "profile", *,
-            run_id: Optional[str] = None, engine_facts: Optional[dict] = None, meta: Optional[dict] = None,
+            run_id: Optional[str] = None, engine_facts: Optional[dict] = None, parent: Optional[str] = None,
             stop: Optional[threading.Event] = None,
             clock: Callable[[], float] = time.monotonic) -> RunReport:
     """Interleaved rounds until the protocol says stop; run.json records how the run ended.
 
     `engine_facts` (tfopt/engine/fleet.py probe) describe the engine's machine in run.json and in
-    every result; `meta` adds keys to run.json (a multi-engine part's "parent"); `stop`, when
+    every result; `parent` is the multi-engine run this run is a part of; `stop`, when
     set by another thread, ends the run before its next container, like Ctrl-C. `clock` gives the
     seconds that --max-minutes counts (a stand-in engine's own clock in tests)."""
     protocol.check()
@@ -141,17 +138,13 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
     report = RunReport(run_id)
     host = host_facts(engine, engine_facts)
     rng = random.Random(protocol.seed)
-    orders: List[List[str]] = []
-    store.write_run_meta(results_dir, run_id, {
-        "kind": kind, "arms": [a.name for a in arms], "orders": orders, "host": host,
-        "protocol": vars(protocol), "target_ci": protocol.target_ci, "started_at": _now(),
-        "status": store.RUNNING, "reason": None,
-        **({"engines": [engine_facts], "engine": engine_facts} if engine_facts else {}), **(meta or {}),
-    })
-    docs = {a.name: _result_doc(a, run_id, engine.image(a.image), host, protocol, plan_variants) for a in arms}
-    if engine_facts:
-        for doc in docs.values():
-            doc["engine"] = engine_facts
+    record = RunRecord(run_id=run_id, kind=kind, arms=tuple(a.name for a in arms), host=host,
+                       protocol=vars(protocol), target_ci=protocol.target_ci, started_at=utc_stamp(),
+                       status=RUNNING, engine=engine_facts or None,
+                       engines=(engine_facts,) if engine_facts else (), parent=parent)
+    _write(results_dir, record)
+    results = {a.name: _result(a, run_id, engine.image(a.image), host, protocol, plan_variants, engine_facts)
+               for a in arms}
     goal = f"until every speedup's CI is within ±{protocol.target_ci:.1%} " \
            f"({protocol.rounds}..{protocol.round_limit} rounds" \
            + (f", at most {protocol.max_minutes:g} min)" if protocol.max_minutes else ")") \
@@ -163,28 +156,26 @@ def measure(engine: Engine, arms: List[Arm], protocol: Protocol, plan_variants: 
     log.info(f"run {run_id}: {len(arms)} variant(s) {goal}, seed {protocol.seed}")
     started = clock()
     with sigterm_as_ctrl_c():  # `kill` ends the run like Ctrl-C: containers removed, run.json marked interrupted
-        return _rounds(engine, arms, protocol, results_dir, report, docs, rng, orders, started, race, stop,
+        return _rounds(engine, arms, protocol, results_dir, report, results, rng, record, started, race, stop,
                        clock=clock)
 
 
 def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Path, report: RunReport,
-            docs: Dict[str, dict], rng: random.Random, orders: List[List[str]], started: float,
+            results: Dict[str, VariantResult], rng: random.Random, record: RunRecord, started: float,
             race: Optional[Race] = None, stop: Optional[threading.Event] = None, *,
             clock: Callable[[], float]) -> RunReport:
-    run_id = report.run_id
     by_name = {a.name: a for a in arms}
     stop_reason = None
     try:
         while True:
-            measured = _measured(docs, report.failures)
-            stop_reason = _stop_reason(protocol, len(orders), clock() - started, measured, race)
+            measured = _measured(results, report.failures)
+            stop_reason = _stop_reason(protocol, len(record.orders), clock() - started, measured, race)
             if stop_reason:
                 break
             order = [a.name for a in arms if race is None or race.alive(a.name)]
             rng.shuffle(order)
-            orders.append(order)
-            store.update_run_meta(results_dir, run_id, orders=orders)
-            round_index = len(orders) - 1
+            record = _write(results_dir, replace(record, orders=record.orders + (tuple(order),)))
+            round_index = len(record.orders) - 1
             for position, name in enumerate(order):
                 if name in report.failures:
                     continue
@@ -193,44 +184,52 @@ def _rounds(engine: Engine, arms: List[Arm], protocol: Protocol, results_dir: Pa
                 of = f"/{protocol.rounds}" if protocol.target_ci is None and race is None else ""
                 log.info(f"  round {round_index + 1}{of} · {name}")
                 try:
-                    visit = _visit(engine, by_name[name], protocol, run_id, round_index, position)
+                    visit = _visit(engine, by_name[name], protocol, report.run_id, round_index, position)
                 except RunError as exc:
                     report.failures[name] = str(exc)
                     log.info(f"  ✗ {name}: {exc}")
                     continue
-                docs[name]["visits"].append(visit)
-                report.written[name] = store.write_result(results_dir, docs[name])
-                log.info("    " + _summary_line(visit["profile"]))
-            measured = _measured(docs, report.failures)
+                results[name] = results[name].with_visit(visit)
+                report.written[name] = store.write_result(results_dir, results[name].to_doc())
+                log.info("    " + _summary_line(visit.profile))
+            measured = _measured(results, report.failures)
             if race:
-                race.after_round(len(orders), measured)
-                store.update_run_meta(results_dir, run_id, race=race.record(docs, len(orders)))
-            log.info(race.progress(len(orders), measured) if race
-                     else progress_line(protocol, len(orders), clock() - started, measured))
-    except KeyboardInterrupt:
-        store.mark_ended(results_dir, run_id, store.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)",
-                           rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
-        raise
-    except EngineUnavailable as exc:
-        store.mark_ended(results_dir, run_id, store.INTERRUPTED, f"engine lost: {exc.args[0]}",
-                           rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
-        raise
+                race.after_round(len(record.orders), measured)
+                record = _write(results_dir, replace(record, race=race.record(results, len(record.orders))))
+            log.info(race.progress(len(record.orders), measured) if race
+                     else progress_line(protocol, len(record.orders), clock() - started, measured))
     except BaseException as exc:
-        store.mark_ended(results_dir, run_id, store.FAILED, f"{type(exc).__name__}: {exc}",
-                           rounds_done=_rounds_done(_racing(docs, report.failures, race)), failures=report.failures)
+        status, reason = _cut_short(exc)
+        _write(results_dir, record.ended(status, reason, failures=report.failures,
+                                         rounds_done=_rounds_done(_racing(results, report.failures, race))))
         raise
     if report.failures:
-        status, reason = store.FAILED, "variant(s) failed: " + ", ".join(sorted(report.failures))
+        status, reason = FAILED, "variant(s) failed: " + ", ".join(sorted(report.failures))
     else:
-        status, reason = store.COMPLETE, None
-    store.mark_ended(results_dir, run_id, status, reason, stop_reason=stop_reason,
-                       rounds_done=len(orders), failures=report.failures,
-                       widest_ci=_widest(measured)[0] if protocol.target_ci is not None else None,
-                       race=race.record(docs, len(orders), stop_reason) if race else None)
+        status, reason = COMPLETE, None
+    rounds_done = len(record.orders)
+    record = _write(results_dir, record.ended(
+        status, reason, stop_reason=stop_reason, rounds_done=rounds_done, failures=report.failures,
+        widest_ci=_widest(measured)[0] if protocol.target_ci is not None else None,
+        race=race.record(results, rounds_done, stop_reason) if race else None))
     log.info(f"stopped: {stop_reason}")
     if race:
-        log.info(describe_cost(RaceRecord.of(race.record(docs, len(orders), stop_reason))))
+        log.info(describe_cost(record.race_record))
     return report
+
+
+def _write(results_dir: Path, record: RunRecord) -> RunRecord:
+    store.write_run_meta(results_dir, record.run_id, record.to_doc())
+    return record
+
+
+def _cut_short(exc: BaseException) -> Tuple[str, str]:
+    """(status, reason) of a run an exception ended: interrupted by the user or by a lost engine, else failed."""
+    if isinstance(exc, KeyboardInterrupt):
+        return INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)"
+    if isinstance(exc, EngineUnavailable):
+        return INTERRUPTED, f"engine lost: {exc.args[0]}"
+    return FAILED, f"{type(exc).__name__}: {exc}"
 
 
 def check_target_has_pairs(protocol: Protocol, variants: List[Variant]) -> None:
@@ -242,22 +241,23 @@ def check_target_has_pairs(protocol: Protocol, variants: List[Variant]) -> None:
                           hint="add the reference variant (`invoke variants` names each one's reference)")
 
 
-def _measured(docs: Dict[str, dict], failures: Dict[str, str]) -> Dict[str, dict]:
-    return {n: d for n, d in docs.items() if d["visits"] and n not in failures}
+def _measured(results: Dict[str, VariantResult], failures: Dict[str, str]) -> Dict[str, VariantResult]:
+    return {n: r for n, r in results.items() if r.visits and n not in failures}
 
 
-def _racing(docs: Dict[str, dict], failures: Dict[str, str], race: Optional[Race]) -> Dict[str, dict]:
+def _racing(results: Dict[str, VariantResult], failures: Dict[str, str],
+            race: Optional[Race]) -> Dict[str, VariantResult]:
     """The measured arms still in the race (all of them when not racing)."""
-    return {n: d for n, d in _measured(docs, failures).items() if race is None or race.alive(n)}
+    return {n: r for n, r in _measured(results, failures).items() if race is None or race.alive(n)}
 
 
-def _rounds_done(docs: Dict[str, dict]) -> int:
+def _rounds_done(results: Dict[str, VariantResult]) -> int:
     """Rounds in which every arm that has not failed (or been dropped from a race) was visited."""
-    done = [len(d["visits"]) for d in docs.values() if d["visits"]]
+    done = [len(r.visits) for r in results.values() if r.visits]
     return min(done) if done else 0
 
 
-def _widest(measured: Dict[str, dict]) -> Tuple[Optional[float], Optional[str]]:
+def _widest(measured: Dict[str, VariantResult]) -> Tuple[Optional[float], Optional[str]]:
     """The widest relative CI half-width of a speedup vs its reference, and whose (None: not yet)."""
     from ..analysis.stats import widest_half_width
 
@@ -265,10 +265,10 @@ def _widest(measured: Dict[str, dict]) -> Tuple[Optional[float], Optional[str]]:
     if overall is None:
         return None, None
     per_variant = {}
-    for name, doc in measured.items():
-        ref = doc["variant"].get("reference")
-        if ref in measured and ref != name and not doc["variant"].get("arm_of"):
-            width = widest_half_width({ref: measured[ref], name: doc})
+    for name, result in measured.items():
+        ref = result.reference
+        if ref in measured and ref != name and not result.arm_of:
+            width = widest_half_width({ref: measured[ref], name: result})
             if width is not None:
                 per_variant[name] = width
     which = max(per_variant, key=per_variant.get) if per_variant else None
@@ -276,7 +276,7 @@ def _widest(measured: Dict[str, dict]) -> Tuple[Optional[float], Optional[str]]:
 
 
 def _stop_reason(protocol: Protocol, rounds_done: int, elapsed_s: float,
-                 measured: Dict[str, dict], race: Optional[Race] = None) -> Optional[str]:
+                 measured: Dict[str, VariantResult], race: Optional[Race] = None) -> Optional[str]:
     """Why no further round starts, or None to start one. --rounds is always the minimum."""
     if rounds_done < protocol.rounds:
         return None
@@ -313,7 +313,8 @@ def rounds_still_needed(rounds_done: int, widest: Optional[float], target: float
     return max(1, min(limit, needed) - rounds_done) if rounds_done < limit else 0
 
 
-def progress_line(protocol: Protocol, rounds_done: int, elapsed_s: float, measured: Dict[str, dict]) -> str:
+def progress_line(protocol: Protocol, rounds_done: int, elapsed_s: float,
+                  measured: Dict[str, VariantResult]) -> str:
     per_round = elapsed_s / max(rounds_done, 1)
     if protocol.target_ci is None:
         left = (protocol.rounds - rounds_done) * per_round
@@ -334,7 +335,7 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
-def _visit(engine: Engine, arm: Arm, protocol: Protocol, run_id: str, round_index: int, position: int) -> dict:
+def _visit(engine: Engine, arm: Arm, protocol: Protocol, run_id: str, round_index: int, position: int) -> Visit:
     log_dir = paths.logs_dir() / "runs" / run_id
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{arm.name}-round{round_index + 1}.log"
@@ -354,9 +355,9 @@ def _visit(engine: Engine, arm: Arm, protocol: Protocol, run_id: str, round_inde
     except ValueError:
         raise RunError("profiler printed no JSON document", hint=f"log: {log_path}") from None
     validate_profile(profile, where=str(log_path))
-    return {"round": round_index, "position": position, "started_at": outcome.started_at,
-            "finished_at": outcome.finished_at, "exit_code": outcome.exit_code,
-            "oom_killed": outcome.oom_killed, "log": str(log_path), "profile": profile}
+    return Visit(round=round_index, position=position, started_at=outcome.started_at,
+                 finished_at=outcome.finished_at, exit_code=outcome.exit_code,
+                 oom_killed=outcome.oom_killed, log=str(log_path), profile=profile)
 
 
 def _summary_line(profile: dict) -> str:
@@ -372,6 +373,3 @@ def _summary_line(profile: dict) -> str:
             f" · peak RSS {profile.get('peak_rss_bytes', 0) / 2**20:.0f} MiB"
             f" · cgroup cpus {cg.get('cpus')} memory {cg.get('memory_limit_bytes')}")
 
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

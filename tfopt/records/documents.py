@@ -1,27 +1,34 @@
-"""Typed view of the results store: the one place that reads result and run documents' keys.
+"""Records: each document of the results store as a type that reads and writes it.
 
-Other modules take a result document or its typed view (Doc; Results by variant name) and
-read it through variant_result(), or read a whole run through load_run().
-
-Loaders are versioned by each document's "schema" field. A multi-engine run (results.py)
-loads as an EnginesRun: its parent's record and each engine's part, an ordinary Run. Known: tfopt.result/1 and
-tfopt.run/1 (a run.json without "status" predates run status: it is inferred and
-marked as such). Anything else is refused with a ConfigError that names the file.
+VariantResult is one result document (results/runs/<run>/<variant>.json), RunRecord one run.json;
+each has to_doc(), what the round loop writes, and from_doc(), a loader by the document's
+"schema" (formats.py keeps the history of the shapes it still reads, and refuses other ids
+with UnknownFormat). Run is a run read back: its record and its results, never mixed with
+another run's; EnginesRun a multi-engine run: its parent's record and each engine's part.
 """
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
 from . import store
-from ..errors import ConfigError
+from .formats import (COMPLETE, ENDINGS, FAILED, INTERRUPTED, RESULT_SCHEMA, RESULT_SCHEMAS, RUN_SCHEMA,
+                      RUN_SCHEMAS, STATUSES, UNKNOWN)
+from .. import labels as label
+from ..clock import utc_stamp
+from ..errors import ConfigError, UnknownFormat
 
-RESULT_SCHEMAS = ("tfopt.result/1",)
-RUN_SCHEMAS = ("tfopt.run/1",)
-STATUSES = ("complete", "interrupted", "failed", "running")  # running: no end recorded
+def _checked(doc: dict, readable: Tuple[str, ...], where: str) -> None:
+    """Refuse a document whose schema this tfopt cannot read (synthetic test documents may omit it)."""
+    schema = doc.get("schema", readable[0])
+    if schema not in readable:
+        raise UnknownFormat(f"{where} has schema {schema!r}; this tfopt reads {', '.join(readable)}",
+                            hint="use the tfopt version that wrote it, or re-run the measurement")
 
 
 @dataclass(frozen=True)
@@ -44,12 +51,61 @@ class Container:
         return (self.profile.get("predictions") or {}).get("digest")
 
 
+def _instant(text) -> Optional[datetime]:
+    """A recorded UTC time ('…Z', with up to nanosecond fractions, which datetime cannot hold)."""
+    try:
+        return datetime.fromisoformat(str(text)[:26].rstrip("Z") + "+00:00")
+    except (TypeError, ValueError):
+        return None
+
+
+def seconds_between(started_at, finished_at) -> Optional[float]:
+    """Seconds from one recorded time to another; None when either is missing or unreadable."""
+    start, end = _instant(started_at), _instant(finished_at)
+    return (end - start).total_seconds() if start and end else None
+
+
 @dataclass(frozen=True)
 class Visit:
     """One visit as recorded, whether or not its container produced a profile."""
 
     round: Optional[int]
-    seconds: Optional[float]  # how long its container ran; None when its times are not recorded
+    position: Optional[int] = None  # its place in the round's shuffled order
+    started_at: Optional[str] = None  # its container's start and finish, as its engine recorded them
+    finished_at: Optional[str] = None
+    exit_code: Optional[int] = None
+    oom_killed: Optional[bool] = None
+    log: Optional[str] = None  # the container's stderr, on the host that ran it
+    profile: Optional[dict] = None  # the tfopt.profile/1 document it printed
+
+    @property
+    def seconds(self) -> Optional[float]:
+        """How long its container ran; None when its times are not recorded."""
+        return seconds_between(self.started_at, self.finished_at)
+
+    @property
+    def container(self) -> Optional[Container]:
+        """Its timings by word count; None when its container produced no profile."""
+        if not isinstance(self.profile, dict):
+            return None
+        samples: Dict[int, List[float]] = {}
+        for case in self.profile.get("cases") or []:
+            if case.get("samples_ns"):
+                samples.setdefault(int(case["words"]), []).extend(s / 1e6 for s in case["samples_ns"])
+        return Container(round=self.round,
+                         samples_ms={w: np.asarray(samples[w], dtype=float) for w in sorted(samples)},
+                         cgroup=self.profile.get("cgroup") or {}, profile=self.profile)
+
+    def to_doc(self) -> dict:
+        return {"round": self.round, "position": self.position, "started_at": self.started_at,
+                "finished_at": self.finished_at, "exit_code": self.exit_code, "oom_killed": self.oom_killed,
+                "log": self.log, "profile": self.profile}
+
+    @classmethod
+    def from_doc(cls, doc: dict) -> "Visit":
+        return cls(round=doc.get("round"), position=doc.get("position"), started_at=doc.get("started_at"),
+                   finished_at=doc.get("finished_at"), exit_code=doc.get("exit_code"),
+                   oom_killed=doc.get("oom_killed"), log=doc.get("log"), profile=doc.get("profile"))
 
 
 @dataclass(frozen=True)
@@ -60,10 +116,17 @@ class Limits:
     memory_bytes: Optional[int] = None
     cpuset: Optional[str] = None
 
+    def to_doc(self) -> dict:
+        return {"cpus": self.cpus, "memory_bytes": self.memory_bytes, "cpuset": self.cpuset}
+
+    @classmethod
+    def from_doc(cls, doc: dict) -> "Limits":
+        return cls(cpus=doc.get("cpus"), memory_bytes=doc.get("memory_bytes"), cpuset=doc.get("cpuset"))
+
 
 @dataclass(frozen=True)
 class VariantResult:
-    """One variant (or A/A arm) measured in one run."""
+    """One variant (or A/A arm) measured in one run: a tfopt.result document."""
 
     name: str
     family: str
@@ -72,20 +135,45 @@ class VariantResult:
     arm_of: Optional[str]
     run_id: Optional[str]
     settings: dict
-    containers: Tuple[Container, ...]
     visits: Tuple[Visit, ...] = ()  # every visit, also those whose container produced no profile
+    description: Optional[str] = None
     changes: Dict[str, list] = field(default_factory=dict)  # {key: [parent's value, this value]}
     may_change_predictions: bool = False
     runtime: str = "tensorflow"
     decoding: str = "rerun"
+    knobs: dict = field(default_factory=dict)  # {dotted knob key: value}
     protocol: dict = field(default_factory=dict)  # the measuring protocol as this result recorded it
     limits: Limits = Limits()
+    image_id: Optional[str] = None
+    image_tag: Optional[str] = None
     image_size_bytes: Optional[int] = None
     image_labels: Dict[str, str] = field(default_factory=dict)
-    engine: Optional["EngineFacts"] = None  # the Docker engine measured on, where recorded
-    host: Optional["EngineFacts"] = None  # the machine as the controlling host saw it
-    tfopt_version: Optional[str] = None
-    git_commit: Optional[str] = None  # of the tfopt that measured
+    host_doc: dict = field(default_factory=dict)  # the machine as the controlling host saw it, as recorded
+    engine_doc: Optional[dict] = None  # the Docker engine's facts (tfopt/engine/fleet.py), where recorded
+
+    @cached_property
+    def containers(self) -> Tuple[Container, ...]:
+        """The visits whose container produced a profile, parsed once."""
+        return tuple(c for c in (v.container for v in self.visits) if c is not None)
+
+    @property
+    def engine(self) -> Optional["EngineFacts"]:
+        """The Docker engine measured on, where recorded."""
+        return engine_facts(self.engine_doc) if self.engine_doc else None
+
+    @property
+    def host(self) -> Optional["EngineFacts"]:
+        """The machine as the controlling host saw it."""
+        return engine_facts(self.host_doc) if self.host_doc else None
+
+    @property
+    def tfopt_version(self) -> Optional[str]:
+        return self.host_doc.get("tfopt_version")
+
+    @property
+    def git_commit(self) -> Optional[str]:
+        """Of the tfopt that measured."""
+        return self.host_doc.get("git_commit")
 
     @property
     def is_reference(self) -> bool:
@@ -116,78 +204,58 @@ class VariantResult:
         """Where its TensorFlow comes from, as the settings give it (e.g. {"pypi": "tensorflow-cpu==2.21.0"})."""
         return self.settings.get("tensorflow")
 
+    @property
+    def tf_isa(self) -> Dict[str, int]:
+        """Instructions of each family in its TensorFlow wheel, as the image recorded them when it
+        was built; {} for an image built before tfopt recorded them (or without a TF wheel)."""
+        text = self.image_labels.get(label.TF_ISA)
+        return label.isa_counts(text) if text else {}
+
     def first_rounds(self, rounds: int) -> "VariantResult":
         """This variant as it stood after `rounds` rounds (a visit's round counts from 0)."""
-        return replace(self, containers=tuple(c for c in self.containers
-                                              if c.round is not None and c.round < rounds))
+        return replace(self, visits=tuple(v for v in self.visits if v.round is not None and v.round < rounds))
 
+    def with_visit(self, visit: Visit) -> "VariantResult":
+        return replace(self, visits=self.visits + (visit,))
 
-def _instant(text) -> Optional[datetime]:
-    """A recorded UTC time ('…Z', with up to nanosecond fractions, which datetime cannot hold)."""
-    try:
-        return datetime.fromisoformat(str(text)[:26].rstrip("Z") + "+00:00")
-    except (TypeError, ValueError):
-        return None
-
-
-def seconds_between(started_at, finished_at) -> Optional[float]:
-    """Seconds from one recorded time to another; None when either is missing or unreadable."""
-    start, end = _instant(started_at), _instant(finished_at)
-    return (end - start).total_seconds() if start and end else None
-
-
-def _visit(visit: dict) -> Visit:
-    """Its container's time comes from its engine's start and finish times."""
-    return Visit(round=visit.get("round"), seconds=seconds_between(visit.get("started_at"), visit.get("finished_at")))
-
-
-def _container(visit: dict) -> Optional[Container]:
-    profile = visit.get("profile")
-    if not isinstance(profile, dict):
-        return None
-    samples: Dict[int, List[float]] = {}
-    for case in profile.get("cases") or []:
-        if case.get("samples_ns"):
-            samples.setdefault(int(case["words"]), []).extend(s / 1e6 for s in case["samples_ns"])
-    return Container(round=visit.get("round"),
-                     samples_ms={w: np.asarray(samples[w], dtype=float) for w in sorted(samples)},
-                     cgroup=profile.get("cgroup") or {}, profile=profile)
-
-
-Doc = Union[dict, VariantResult]  # a raw result document or its typed view
-Results = Dict[str, Doc]  # by variant name
-
-
-def variant_result(doc: Doc) -> VariantResult:
-    """A result document (tfopt.result/1; synthetic test documents may omit "schema")."""
-    if isinstance(doc, VariantResult):
+    def to_doc(self) -> dict:
+        doc = {
+            "schema": RESULT_SCHEMA,
+            "run_id": self.run_id,
+            "variant": {"name": self.name, "description": self.description, "family": self.family,
+                        "parent": self.parent, "reference": self.reference, "changes": self.changes,
+                        "may_change_predictions": self.may_change_predictions, "arm_of": self.arm_of,
+                        "settings": self.settings, "runtime": self.runtime, "decoding": self.decoding,
+                        "knobs": self.knobs},
+            "image": {"id": self.image_id, "tag": self.image_tag, "size_bytes": self.image_size_bytes,
+                      "labels": self.image_labels},
+            "limits": self.limits.to_doc(),
+            "protocol": self.protocol,
+            "host": self.host_doc,
+            "visits": [v.to_doc() for v in self.visits],
+        }
+        if self.engine_doc is not None:
+            doc["engine"] = self.engine_doc
         return doc
-    schema = doc.get("schema", RESULT_SCHEMAS[0])
-    if schema not in RESULT_SCHEMAS:
-        raise ConfigError(f"result document of {doc.get('variant', {}).get('name', '?')} has schema "
-                          f"{schema!r}; this tfopt reads {', '.join(RESULT_SCHEMAS)}",
-                          hint="use the tfopt version that wrote it, or re-run the measurement")
-    variant, image, limits = doc["variant"], doc.get("image") or {}, doc.get("limits") or {}
-    engine, host = doc.get("engine"), doc.get("host") or {}
-    visits = doc.get("visits") or []
-    return VariantResult(
-        name=variant["name"], family=variant.get("family") or "?",
-        parent=variant.get("parent"), reference=variant.get("reference"),
-        arm_of=variant.get("arm_of"), run_id=doc.get("run_id"),
-        settings=variant.get("settings") or {},
-        containers=tuple(c for c in map(_container, visits) if c is not None), visits=tuple(map(_visit, visits)),
-        changes=variant.get("changes") or {}, may_change_predictions=bool(variant.get("may_change_predictions")),
-        runtime=variant.get("runtime") or "tensorflow", decoding=variant.get("decoding") or "rerun",
-        protocol=doc.get("protocol") or {},
-        limits=Limits(cpus=limits.get("cpus"), memory_bytes=limits.get("memory_bytes"), cpuset=limits.get("cpuset")),
-        image_size_bytes=image.get("size_bytes"), image_labels=image.get("labels") or {},
-        engine=engine_facts(engine) if engine else None, host=engine_facts(host) if host else None,
-        tfopt_version=host.get("tfopt_version"), git_commit=host.get("git_commit"))
 
-
-def variant_results(docs: Results) -> Dict[str, VariantResult]:
-    """Each document's typed view, by the same names (read once, then passed around)."""
-    return {name: variant_result(doc) for name, doc in docs.items()}
+    @classmethod
+    def from_doc(cls, doc: dict, where: Optional[str] = None) -> "VariantResult":
+        """A result document of any shape formats.py lists; UnknownFormat for another schema."""
+        variant, image = doc.get("variant") or {}, doc.get("image") or {}
+        _checked(doc, RESULT_SCHEMAS, where or f"result document of {variant.get('name', '?')}")
+        return cls(
+            name=variant["name"], family=variant.get("family") or "?", description=variant.get("description"),
+            parent=variant.get("parent"), reference=variant.get("reference"),
+            arm_of=variant.get("arm_of"), run_id=doc.get("run_id"),
+            settings=variant.get("settings") or {},
+            visits=tuple(Visit.from_doc(v) for v in doc.get("visits") or []),
+            changes=variant.get("changes") or {}, may_change_predictions=bool(variant.get("may_change_predictions")),
+            runtime=variant.get("runtime") or "tensorflow", decoding=variant.get("decoding") or "rerun",
+            knobs=variant.get("knobs") or {}, protocol=doc.get("protocol") or {},
+            limits=Limits.from_doc(doc.get("limits") or {}),
+            image_id=image.get("id"), image_tag=image.get("tag"),
+            image_size_bytes=image.get("size_bytes"), image_labels=image.get("labels") or {},
+            host_doc=doc.get("host") or {}, engine_doc=doc.get("engine") or None)
 
 
 @dataclass(frozen=True)
@@ -223,61 +291,172 @@ def engine_facts(doc: dict) -> EngineFacts:
 
 
 @dataclass(frozen=True)
-class Run:
-    """One run: its variants and its A/A arms, never mixed with another run's."""
+class RunRecord:
+    """A run's run.json: what the run was, and how it ended (tfopt.run/1, formats.py).
+
+    A single-engine run (or one engine's part) records its orders and host; a multi-engine
+    run's parent (kind "engines") its engines and parts instead. The end adds finished_at,
+    and, for a run of its own, rounds_done and failures; a normal end also stop_reason,
+    widest_ci and race (null when not raced)."""
 
     run_id: str
-    kind: str
-    status: str  # complete | interrupted | failed | running | unknown
-    status_recorded: bool  # False: inferred for a run.json that predates run status
-    protocol: dict
-    meta: dict
-    docs: Dict[str, dict]  # raw result documents of the variants (A/A arms excluded)
-    arm_docs: Dict[str, dict]  # raw result documents of the A/A arms
-
-    @property
-    def variants(self) -> Dict[str, VariantResult]:
-        return variant_results(self.docs)
-
-    @property
-    def engine(self) -> Optional[EngineFacts]:
-        """The engine this run measured on: a part's "engine", a single-engine run's only
-        entry of "engines"; None when not recorded (runs before engines were recorded)."""
-        if isinstance(self.meta.get("engine"), dict):
-            return engine_facts(self.meta["engine"])
-        listed = self.meta.get("engines") or []
-        return engine_facts(listed[0]) if len(listed) == 1 and not self.is_parent else None
+    kind: Optional[str] = None  # profile | aa | engines; None where the run.json does not say
+    arms: Tuple[str, ...] = ()
+    protocol: dict = field(default_factory=dict)  # the Protocol as run (its vars)
+    started_at: Optional[str] = None
+    status: Optional[str] = None  # formats.STATUSES; None: predates recorded run status
+    reason: Optional[str] = None
+    orders: Tuple[Tuple[str, ...], ...] = ()  # each round's shuffled order
+    host: Optional[dict] = None  # rounds.host_facts
+    target_ci: Optional[float] = None
+    engine: Optional[dict] = None  # the engine's facts (a part, or a run on a named engine)
+    engines: Tuple[dict, ...] = ()  # a parent: each engine's facts, part, status and reason
+    parent: Optional[str] = None  # a part: its multi-engine run
+    parts: Dict[str, str] = field(default_factory=dict)  # a parent: part run id by engine name
+    finished_at: Optional[str] = None
+    rounds_done: Optional[int] = None
+    failures: Dict[str, str] = field(default_factory=dict)  # variant name: why it failed
+    stop_reason: Optional[str] = None
+    widest_ci: Optional[float] = None
+    race: Optional[dict] = None  # tfopt/measure/race.py's record; race_record reads it
+    found: bool = True  # False: the run has no run.json (status: what its parent recorded of it)
 
     @property
     def is_parent(self) -> bool:
         """A multi-engine run's parent: no results of its own, one part run per engine."""
-        return is_parent_meta(self.meta)
+        return self.kind == "engines" or bool(self.parts)
+
+    @property
+    def race_record(self) -> Optional["RaceRecord"]:
+        """The race of a `--race` run; None for a run that profiled every variant fully."""
+        return RaceRecord.of(self.race) if self.race else None
+
+    def ended_as(self) -> Tuple[str, bool]:
+        """(status, recorded): the one rule for a run's status. A run.json that predates
+        recorded status ended as its end says (interrupted without finished_at, failed with
+        failures, else complete) and says it is inferred. A run without run.json is what its
+        multi-engine parent recorded of it (a lost engine's part), else "unknown"."""
+        if not self.found:
+            return self.status or UNKNOWN, False
+        if self.status in STATUSES:
+            return self.status, True
+        if not self.finished_at:
+            return INTERRUPTED, False
+        return (FAILED if self.failures else COMPLETE), False
+
+    def ended(self, status: str, reason: Optional[str] = None, **changes) -> "RunRecord":
+        """This run ended: complete, interrupted (Ctrl-C, SIGTERM, engine lost) or failed, now."""
+        assert status in ENDINGS, status
+        return replace(self, status=status, reason=reason, finished_at=utc_stamp(), **changes)
+
+    def to_doc(self) -> dict:
+        doc = {"schema": RUN_SCHEMA, "run_id": self.run_id, "kind": self.kind, "arms": list(self.arms),
+               "protocol": self.protocol, "started_at": self.started_at, "status": self.status,
+               "reason": self.reason}
+        if self.is_parent:
+            doc.update(engines=list(self.engines), parts=self.parts)
+        else:
+            doc.update(orders=[list(o) for o in self.orders], host=self.host, target_ci=self.target_ci)
+            if self.engines:
+                doc["engines"] = list(self.engines)
+            if self.engine is not None:
+                doc["engine"] = self.engine
+            if self.parent is not None:
+                doc["parent"] = self.parent
+        if self.race is not None or self.stop_reason is not None:
+            doc["race"] = self.race
+        if self.finished_at is not None:
+            doc["finished_at"] = self.finished_at
+            if not self.is_parent:
+                doc.update(rounds_done=self.rounds_done, failures=self.failures)
+        if self.stop_reason is not None:
+            doc.update(stop_reason=self.stop_reason, widest_ci=self.widest_ci)
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict, run_id: Optional[str] = None, where: Optional[str] = None) -> "RunRecord":
+        """A run.json of any shape formats.py lists; UnknownFormat for another schema."""
+        run_id = doc.get("run_id") or run_id or "?"
+        _checked(doc, RUN_SCHEMAS, where or f"run.json of {run_id}")
+        return cls(run_id=run_id, kind=doc.get("kind"), arms=tuple(doc.get("arms") or ()),
+                   protocol=doc.get("protocol") or {}, started_at=doc.get("started_at"),
+                   status=doc.get("status"), reason=doc.get("reason"),
+                   orders=tuple(tuple(o) for o in doc.get("orders") or ()), host=doc.get("host"),
+                   target_ci=doc.get("target_ci"), engine=doc.get("engine"),
+                   engines=tuple(doc.get("engines") or ()), parent=doc.get("parent"),
+                   parts=doc.get("parts") or {}, finished_at=doc.get("finished_at"),
+                   rounds_done=doc.get("rounds_done"), failures=doc.get("failures") or {},
+                   stop_reason=doc.get("stop_reason"), widest_ci=doc.get("widest_ci"), race=doc.get("race"))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run read back: its run.json and its results, never mixed with another run's."""
+
+    record: RunRecord
+    variants: Dict[str, VariantResult]  # A/A arms excluded
+    arms: Dict[str, VariantResult] = field(default_factory=dict)  # the A/A arms
+
+    @property
+    def run_id(self) -> str:
+        return self.record.run_id
+
+    @property
+    def kind(self) -> str:
+        return self.record.kind or "profile"
+
+    @property
+    def status(self) -> str:
+        """complete | interrupted | failed | running | unknown (RunRecord.ended_as)."""
+        return self.record.ended_as()[0]
+
+    @property
+    def status_recorded(self) -> bool:
+        """False: inferred for a run.json that predates run status."""
+        return self.record.ended_as()[1]
+
+    @property
+    def protocol(self) -> dict:
+        return self.record.protocol
+
+    @property
+    def engine(self) -> Optional["EngineFacts"]:
+        """The engine this run measured on: a part's "engine", a single-engine run's only
+        entry of "engines"; None when not recorded (runs before engines were recorded)."""
+        if isinstance(self.record.engine, dict):
+            return engine_facts(self.record.engine)
+        listed = self.record.engines
+        return engine_facts(listed[0]) if len(listed) == 1 and not self.is_parent else None
+
+    @property
+    def is_parent(self) -> bool:
+        return self.record.is_parent
 
     @property
     def rounds_done(self) -> int:
         """Rounds recorded in run.json, else the rounds any visit ran in."""
-        if isinstance(self.meta.get("rounds_done"), int):
-            return self.meta["rounds_done"]
+        if isinstance(self.record.rounds_done, int):
+            return self.record.rounds_done
         return len({c.round for v in self.variants.values() for c in v.containers})
 
     @property
     def parent(self) -> Optional[str]:
         """The multi-engine run this run is one engine's part of; None for a run of its own."""
-        return self.meta.get("parent")
+        return self.record.parent
 
     @property
     def race(self) -> Optional["RaceRecord"]:
         """The race record of a `--race` run; None for a run that profiled every variant fully."""
-        return race_record(self.meta)
+        return self.record.race_record
 
     @property
     def stop_reason(self) -> Optional[str]:
-        return self.meta.get("stop_reason")
+        return self.record.stop_reason
 
     @property
     def wall_minutes(self) -> Optional[float]:
         """From the run's start to its end as run.json records them (the round loop, images ready)."""
-        seconds = seconds_between(self.meta.get("started_at"), self.meta.get("finished_at"))
+        seconds = seconds_between(self.record.started_at, self.record.finished_at)
         return seconds / 60 if seconds is not None else None
 
     @property
@@ -295,12 +474,8 @@ class Run:
             return f"{self.status} (inferred: this run.json predates recorded run status)"
         if self.status == "running":
             return "running (no end recorded: still going, or stopped without a chance to record it)"
-        reason = self.meta.get("reason")
+        reason = self.record.reason
         return f"{self.status} ({reason})" if reason else self.status
-
-
-def is_parent_meta(meta: dict) -> bool:
-    return meta.get("kind") == "engines" or bool(meta.get("parts"))
 
 
 @dataclass(frozen=True)
@@ -342,45 +517,51 @@ class RaceRecord:
                    minutes=raw.get("minutes"), full_minutes=raw.get("full_minutes"), saved=raw["saved"])
 
 
-def race_record(meta: dict) -> Optional[RaceRecord]:
-    """The race record of a run.json; None for a run that profiled every variant fully."""
-    return RaceRecord.of(meta["race"]) if meta.get("race") else None
-
-
-def _status(meta: dict) -> Tuple[str, bool]:
-    if meta.get("status") in STATUSES:
-        return meta["status"], True
-    if not meta:
-        return "unknown", False
-    if not meta.get("finished_at"):
-        return "interrupted", False
-    return ("failed" if meta.get("failures") else "complete"), False
-
-
-def read_meta(results_dir: Path, run_id: str) -> dict:
-    path = store.run_dir(results_dir, run_id) / "run.json"
+def _read_json(path: Path) -> dict:
     try:
-        meta = store.read_run_meta(path.parent)
-    except FileNotFoundError:
-        return {}
+        return json.loads(Path(path).read_text())
     except ValueError as exc:
         raise ConfigError(f"{path} is not valid JSON: {exc}", hint="restore it from git or re-run") from None
-    if meta.get("schema", RUN_SCHEMAS[0]) not in RUN_SCHEMAS:
-        raise ConfigError(f"{path} has schema {meta.get('schema')!r}; this tfopt reads "
-                          f"{', '.join(RUN_SCHEMAS)}", hint="use the tfopt version that wrote it")
-    return meta
+
+
+def load_result(path: Path) -> VariantResult:
+    """One result document's file; UnknownFormat (naming the file) for a schema this tfopt cannot read."""
+    return VariantResult.from_doc(_read_json(path), where=str(path))
+
+
+def _measured(results_dir: Path, run_id: str = "") -> List[VariantResult]:
+    """Every result with at least one visit (of one run, when given), oldest run first."""
+    found = (load_result(p) for p in store.iter_result_files(results_dir, run_id))
+    return [r for r in found if r.visits]
+
+
+def load_results(results_dir: Path, run_id: str) -> Dict[str, VariantResult]:
+    """The results of one run (its A/A arms too), by variant name; ConfigError for no such run."""
+    if not store.run_dir(results_dir, run_id).is_dir():
+        known = ", ".join(store.list_run_ids(results_dir)[-5:]) or "none yet"
+        raise ConfigError(f"no run {run_id!r} under {store.runs_dir(results_dir)}",
+                          hint=f"recent runs: {known}")
+    return {r.name: r for r in _measured(results_dir, run_id)}
+
+
+def latest_by_variant(results_dir: Path) -> Dict[str, VariantResult]:
+    """The newest result of each variant (A/A arms excluded), whichever run measured it."""
+    return {r.name: r for r in _measured(results_dir) if not r.arm_of}  # later runs sort later
+
+
+def load_run_record(results_dir: Path, run_id: str) -> RunRecord:
+    """A run's run.json; a record with found=False when it has none."""
+    path = store.run_dir(results_dir, run_id) / "run.json"
+    if not path.is_file():
+        return RunRecord(run_id=run_id, found=False)
+    return RunRecord.from_doc(_read_json(path), run_id, where=str(path))
 
 
 def load_run(results_dir: Path, run_id: str) -> Run:
-    docs = store.load_run(results_dir, run_id)  # raises ConfigError for an unknown run
-    for doc in docs.values():
-        variant_result(doc)  # refuse unknown schemas before any statistics
-    meta = read_meta(results_dir, run_id)
-    status, recorded = _status(meta)
-    return Run(run_id=run_id, kind=meta.get("kind", "profile"), status=status, status_recorded=recorded,
-               protocol=meta.get("protocol") or {}, meta=meta,
-               docs={n: d for n, d in docs.items() if not d["variant"].get("arm_of")},
-               arm_docs={n: d for n, d in docs.items() if d["variant"].get("arm_of")})
+    results = load_results(results_dir, run_id)  # raises ConfigError for an unknown run
+    return Run(load_run_record(results_dir, run_id),
+               variants={n: r for n, r in results.items() if not r.arm_of},
+               arms={n: r for n, r in results.items() if r.arm_of})
 
 
 @dataclass(frozen=True)
@@ -388,14 +569,20 @@ class EnginesRun:
     """A multi-engine run: the parent's record and one ordinary run per engine (its part).
     Comparisons are only ever made inside one part."""
 
-    run_id: str
-    status: str
-    meta: dict
+    record: RunRecord
     engines: Tuple[EngineFacts, ...]  # in the order the run listed them
     parts: Dict[str, Run]  # by engine name; a lost engine's part may have no results at all
 
+    @property
+    def run_id(self) -> str:
+        return self.record.run_id
+
+    @property
+    def status(self) -> str:
+        return self.record.ended_as()[0]
+
     def describe_status(self) -> str:
-        reason = self.meta.get("reason")
+        reason = self.record.reason
         return f"{self.status} ({reason})" if reason else self.status
 
 
@@ -403,31 +590,27 @@ def _part(results_dir: Path, engine: EngineFacts) -> Run:
     """The engine's part run; an empty one when the engine was lost before the part was recorded."""
     if store.run_dir(results_dir, engine.part).is_dir():
         return load_run(results_dir, engine.part)
-    return Run(run_id=engine.part, kind="profile", status=engine.status or "unknown", status_recorded=False,
-               protocol={}, meta={}, docs={}, arm_docs={})
+    return Run(RunRecord(run_id=engine.part, status=engine.status, found=False), variants={})
 
 
 def load_engines_run(results_dir: Path, run_id: str) -> EnginesRun:
     """A multi-engine run by its (parent) id; ConfigError when `run_id` is no such run."""
-    meta = read_meta(results_dir, run_id)
-    if not is_parent_meta(meta):
-        found = "no run.json" if not meta else f"a {meta.get('kind', 'profile')} run"
+    record = load_run_record(results_dir, run_id)
+    if not record.is_parent:
+        found = "no run.json" if not record.found else f"a {record.kind or 'profile'} run"
         raise ConfigError(f"run {run_id!r} is not a multi-engine run ({found})",
                           hint="invoke report --run ID renders single-engine runs and parts as well")
-    parts_by_name = meta.get("parts") or {}
-    listed = [dict(e, part=e.get("part") or parts_by_name.get(e.get("name"))
-                   or store.part_id(run_id, e.get("name"))) for e in meta.get("engines") or []]
-    listed += [{"name": name, "part": part} for name, part in parts_by_name.items()
+    listed = [dict(e, part=e.get("part") or record.parts.get(e.get("name"))
+                   or store.part_id(run_id, e.get("name"))) for e in record.engines]
+    listed += [{"name": name, "part": part} for name, part in record.parts.items()
                if name not in {e.get("name") for e in listed}]
     engines = tuple(engine_facts(e) for e in listed)
-    status, _ = _status(meta)
-    return EnginesRun(run_id=run_id, status=status, meta=meta, engines=engines,
-                      parts={e.name: _part(results_dir, e) for e in engines})
+    return EnginesRun(record=record, engines=engines, parts={e.name: _part(results_dir, e) for e in engines})
 
 
 def latest_run_id(results_dir: Path) -> Optional[str]:
     """The newest run with at least one measured visit. A multi-engine run's parts are never
     chosen themselves: the parent counts as measured when one of its parts is."""
-    measured = {store.parent_of(d["run_id"]) for d in store.iter_results(results_dir)}
+    measured = {store.parent_of(r.run_id) for r in _measured(results_dir)}
     ids = [r for r in store.list_run_ids(results_dir) if r in measured and not store.is_part(r)]
     return ids[-1] if ids else None

@@ -59,16 +59,16 @@ class EngineSpeedups:
 
 def engine_speedups(engine: str, part: Run) -> EngineSpeedups:
     return EngineSpeedups(engine=engine,
-                          by_variant={n: stats.against_reference(part.docs, n) for n in part.docs},
-                          floors={f: n.floor for f, n in stats.aa_by_family(part.arm_docs).items()})
+                          by_variant={n: stats.against_reference(part.variants, n) for n in part.variants},
+                          floors={f: n.floor for f, n in stats.aa_by_family(part.arms).items()})
 
 
 def variant_order(run: EnginesRun) -> Dict[str, List[str]]:
     """Every variant any part measured, by family (reference first, then parent chains)."""
     described = {}
     for part in run.parts.values():
-        for name, doc in part.docs.items():
-            described.setdefault(name, doc)  # only names, families and parents are read here
+        for name, result in part.variants.items():
+            described.setdefault(name, result)  # only names, families and parents are read here
     return stats.families(described)
 
 
@@ -76,7 +76,7 @@ def engine_status(engine: EngineFacts, part: Run) -> Tuple[str, Optional[str]]:
     """(status, reason) of an engine's part: as the parent recorded it, else as the part did."""
     if engine.status:
         return engine.status, engine.reason
-    return part.status, part.meta.get("reason")
+    return part.status, part.record.reason
 
 
 def _status_text(engine: EngineFacts, part: Run) -> str:
@@ -96,7 +96,7 @@ def engines_section(run: EnginesRun) -> Section:
                      isa_summary(e.cpu_flags), or_dash(e.ncpu), _memory(e.memory_bytes),
                      or_dash(e.docker_version), or_dash(e.kernel), _status_text(e, part),
                      str(part.rounds_done)])
-    started, finished = run.meta.get("started_at"), run.meta.get("finished_at")
+    started, finished = run.record.started_at, run.record.finished_at
     when = (f" Started {started}" + (f", finished {finished}." if finished else ", no end recorded.")
             if started else "")
     return Section("Engines", paragraphs=[
@@ -136,7 +136,7 @@ def cross_section(run: EnginesRun, speedups: Sequence[EngineSpeedups], chart: Op
 
 def predictions(run: EnginesRun, name: str) -> str:
     """'✓' when the variant predicts what its reference does on every engine that measured it."""
-    states = {engine: gate.status(part.docs, name) for engine, part in run.parts.items() if name in part.docs}
+    states = {engine: gate.status(part.variants, name) for engine, part in run.parts.items() if name in part.variants}
     differs = [engine for engine, state in states.items() if state == gate.DIFFERS]
     if differs:
         return f"✗ differs on {', '.join(differs)}"
@@ -145,7 +145,7 @@ def predictions(run: EnginesRun, name: str) -> str:
 
 def _reference(run: EnginesRun, name: str) -> str:
     for part in run.parts.values():
-        if name in part.docs:
+        if name in part.variants:
             return part.variants[name].reference or name
     return name
 
@@ -160,9 +160,9 @@ def _compact(section: Section) -> Section:
 
 def part_sections(part: Run) -> List[Section]:
     """A part's summary and family tables, as its own report builds them (compacted)."""
-    if not part.docs:
+    if not part.variants:
         return []
-    built = report.build(part.docs, aa=part.arm_docs, run=part)
+    built = report.build(part.variants, aa=part.arms, run=part)
     summary = next(s for s in built if s.kind == report.SUMMARY)
     families = [_compact(s) for s in built if s.kind == report.FAMILY]
     return [Section("Summary", level=4, bullets=summary.bullets)] + families
@@ -187,7 +187,7 @@ class Column:
         return " · ".join(facts) or "no engine facts recorded"
 
     def status_line(self) -> str:
-        nothing = "" if self.part.docs else "; nothing measured"
+        nothing = "" if self.part.variants else "; nothing measured"
         return f"Status: {_status_text(self.engine, self.part)} · {self.part.rounds_done} round(s) done{nothing}"
 
 
@@ -221,7 +221,7 @@ def _html(head: Sequence[Section], cols: Sequence[Column], title: str) -> str:
     body = [line for s in head for line in document.section_html(s)]
     body += [f"<h2>{e(EACH_ENGINE[0])}</h2>", f"<p>{e(EACH_ENGINE[1])}</p>", '<div class="engines">']
     for col in cols:
-        state = (" troubled" if col.troubled else "") + ("" if col.part.docs else " empty")
+        state = (" troubled" if col.troubled else "") + ("" if col.part.variants else " empty")
         status_class = "troubled" if col.troubled else "complete"
         body += [f'<section class="engine{state}" data-engine="{e(col.engine.name)}">',
                  f"<h3>Engine {e(col.engine.name)}</h3>", f'<p class="facts">{e(col.heading())}</p>',
@@ -250,7 +250,7 @@ def chart(run: EnginesRun, out_dir: Path, speedups: Optional[Sequence[EngineSpee
                          {s.engine: s.by_variant[name].overall if s.by_variant.get(name) else None
                           for s in speedups}))
     labels = [(e.name, f"{e.name}: {e.cpu_model or 'CPU unknown'}") for e in run.engines
-              if run.parts[e.name].docs]  # an engine that measured nothing only fills the chart with gaps
+              if run.parts[e.name].variants]  # an engine that measured nothing only fills the chart with gaps
     return plots.engines_speedup_chart(rows, labels, Path(out_dir) / CHART)
 
 

@@ -14,7 +14,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: 
 
 from ..analysis import gate, stats  # noqa: E402
 from ..analysis.race_record import history
-from ..records.documents import Results, Run, variant_result, variant_results  # noqa: E402
+from ..records.documents import Run, VariantResult  # noqa: E402
 
 DIFFERS_MARK = "✗ predictions differ"
 LOG_SCALE_RANGE = 10.0  # use a log axis when max/min exceeds this
@@ -24,19 +24,19 @@ FASTER, SLOWER, SAME = "#2e7d32", "#c62828", "#9e9e9e"
 LOG_TICK_STEPS = ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.8, 2, 2.5, 3, 4, 5, 6, 7, 8, 9))
 
 
-def limits_label(results: Results) -> str:
+def limits_label(results: Dict[str, VariantResult]) -> str:
     """'1 CPU, 4 GiB' from the results' container limits ('mixed limits' if they differ)."""
     seen = set()
-    for limits in (variant_result(doc).limits for doc in results.values()):
+    for limits in (doc.limits for doc in results.values()):
         cpu_text = f"{limits.cpus:g} CPU" if limits.cpus else "no CPU limit"
         mem_text = f"{limits.memory_bytes / 2**30:g} GiB" if limits.memory_bytes else "no memory limit"
         seen.add(f"{cpu_text}, {mem_text}" + (f", cpuset {limits.cpuset}" if limits.cpuset else ""))
     return seen.pop() if len(seen) == 1 else "mixed limits"
 
 
-def variant_label(results: Results, name: str) -> str:
+def variant_label(results: Dict[str, VariantResult], name: str) -> str:
     label = name
-    if variant_result(results[name]).is_reference:
+    if results[name].is_reference:
         label += " (reference)"
     if gate.status(results, name) == gate.DIFFERS:
         label += f"  {DIFFERS_MARK}"
@@ -74,7 +74,7 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def _protocol_note(results: Results, names: Sequence[str]) -> str:
+def _protocol_note(results: Dict[str, VariantResult], names: Sequence[str]) -> str:
     visits = sorted({len(stats.profiles(results[n])) for n in names})
     counts = sorted({s.n for n in names for s in stats.summarize(results[n]).values()})
     visit_text = f"{visits[0]}" if len(visits) == 1 else f"{visits[0]}–{visits[-1]}"
@@ -82,7 +82,7 @@ def _protocol_note(results: Results, names: Sequence[str]) -> str:
     return f"{n_text} calls per point over {visit_text} fresh containers (geometric mean of container medians)"
 
 
-def latency_chart(results: Results, family: str, names: Sequence[str], path: Path) -> Path:
+def latency_chart(results: Dict[str, VariantResult], family: str, names: Sequence[str], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(11, 6))
     lows, highs = [], []
     for color, name in zip(_colors(len(names)), names):
@@ -92,7 +92,7 @@ def latency_chart(results: Results, family: str, names: Sequence[str], path: Pat
         words = list(summary)
         med = [s.median for s in summary.values()]
         differs = gate.status(results, name) == gate.DIFFERS
-        is_ref = variant_result(results[name]).is_reference
+        is_ref = results[name].is_reference
         ax.plot(words, med, marker="o", markersize=3.5, color=color,
                 linewidth=2.6 if is_ref else 1.6, linestyle="--" if differs else "-",
                 label=variant_label(results, name))
@@ -119,7 +119,7 @@ def latency_chart(results: Results, family: str, names: Sequence[str], path: Pat
     return _save(fig, path)
 
 
-def speedup_chart(results: Results, family: str, names: Sequence[str], path: Path) -> Optional[Path]:
+def speedup_chart(results: Dict[str, VariantResult], family: str, names: Sequence[str], path: Path) -> Optional[Path]:
     rows = [(n, stats.against_reference(results, n)) for n in names]
     rows = [(n, s) for n, s in rows if s is not None]
     if not rows:
@@ -311,13 +311,12 @@ def published_chart(seed_results: Path, path: Path) -> Path:
     return _save(fig, path)
 
 
-def render(results: Results, out_dir: Path, *, published: Optional[Path] = None,
+def render(results: Dict[str, VariantResult], out_dir: Path, *, published: Optional[Path] = None,
            run: Optional[Run] = None) -> List[Path]:
     """latency-<family>.png and speedup-<family>.png per family (speedup only when a family
     has more than its reference), plus published-2019.png when `published` is given and
     race.png when `run` (the run of `results`) is a race."""
     out_dir = Path(out_dir)
-    results = variant_results(results)
     written: List[Path] = []
     for family, names in stats.families(results).items():
         written.append(latency_chart(results, family, names, out_dir / f"latency-{family}.png"))

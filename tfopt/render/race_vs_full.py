@@ -29,7 +29,7 @@ def _answer(c: Comparison) -> str:
 
 def _lead(c: Comparison) -> Section:
     r, v = c.record, c.verdict
-    names = sorted(c.raced.docs)
+    names = sorted(c.raced.variants)
     grid_rounds = c.full.rounds_done
     return Section("", paragraphs=[f"The grid: {len(names)} variants ({', '.join(names)})."], bullets=[
         f"**Race** (`--race`, drop margin {r.margin:.0%}, tie target ±{r.tie:.0%}): "

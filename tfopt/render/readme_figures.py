@@ -47,12 +47,12 @@ def figures(run: Run) -> Dict[str, str]:
                 out[f"{name}.{key}"] = s.describe() if s else "—"
         correct = [n for n in names if gate.status(results, n) != gate.DIFFERS]
         out[f"{family}.fastest"] = ", ".join(stats.fastest(results, correct)) or "none"
-    if run.meta.get("rounds_done"):
-        out["run.rounds"] = str(run.meta["rounds_done"])
-    if run.meta.get("widest_ci") is not None:
-        out["run.widest-ci"] = f"±{run.meta['widest_ci']:.1%}"
-    if run.meta.get("stop_reason"):
-        out["run.stop-reason"] = str(run.meta["stop_reason"])
+    if run.record.rounds_done:
+        out["run.rounds"] = str(run.record.rounds_done)
+    if run.record.widest_ci is not None:
+        out["run.widest-ci"] = f"±{run.record.widest_ci:.1%}"
+    if run.record.stop_reason:
+        out["run.stop-reason"] = str(run.record.stop_reason)
     return out
 
 

@@ -14,7 +14,7 @@ from ..analysis import compute_bound, gate, stats
 from ..analysis.race_record import describe_cost
 from . import cells, plots
 from .document import Section, Table, to_html, to_markdown
-from ..records.documents import Results, Run, VariantResult, race_record, variant_results
+from ..records.documents import Run, RunRecord, VariantResult
 
 SUMMARY, FAMILY = "summary", "family"  # section kinds another report picks (engines_report)
 FAMILY_COLUMNS = ("variant", "changes", "ms-1", "ms-20", "vs-reference", "vs-parent", "peak-rss", "load",
@@ -56,7 +56,7 @@ def _image_size(result: VariantResult) -> str:
     return f"{size / 1e9:.2f} GB" if size else "—"
 
 
-def _correctness(results: Results, name: str) -> str:
+def _correctness(results: Dict[str, VariantResult], name: str) -> str:
     state = gate.status(results, name)
     if state == gate.OK:
         return "✓"
@@ -67,7 +67,7 @@ def _correctness(results: Results, name: str) -> str:
 
 # ---------------------------------------------------------------- sections
 
-def _summary_section(results: Results, families: Dict[str, List[str]], floors: Dict[str, float],
+def _summary_section(results: Dict[str, VariantResult], families: Dict[str, List[str]], floors: Dict[str, float],
                      run: Optional[Run]) -> Section:
     bullets = []
     for family, names in families.items():
@@ -115,7 +115,7 @@ def _axes(result: VariantResult) -> str:
     return f"{result.runtime} · {result.decoding}"
 
 
-def _limit_section(results: Results, families: Dict[str, List[str]]) -> Section:
+def _limit_section(results: Dict[str, VariantResult], families: Dict[str, List[str]]) -> Section:
     rows = []
     peak = compute_bound.run_peak(results)
     for names in families.values():
@@ -149,7 +149,7 @@ def _limit_section(results: Results, families: Dict[str, List[str]]) -> Section:
                "See docs/runtimes.md."])
 
 
-def _best_bullets(results: Results, families: Dict[str, List[str]]) -> List[str]:
+def _best_bullets(results: Dict[str, VariantResult], families: Dict[str, List[str]]) -> List[str]:
     """The best variant with the reference's predictions on each axis a user pays for."""
     names = [n for members in families.values() for n in members if gate.status(results, n) != gate.DIFFERS]
     bullets = []
@@ -173,7 +173,7 @@ def _best_bullets(results: Results, families: Dict[str, List[str]]) -> List[str]
     return bullets
 
 
-def _family_section(results: Results, family: str, names: List[str], floor: float,
+def _family_section(results: Dict[str, VariantResult], family: str, names: List[str], floor: float,
                     images: Sequence[str]) -> Section:
     rows, tails = [], []
     for name in names:
@@ -223,7 +223,7 @@ _FAMILY_NOTE = (
     "the reference in every container.")
 
 
-def _correctness_section(results: Results) -> Optional[Section]:
+def _correctness_section(results: Dict[str, VariantResult]) -> Optional[Section]:
     found = gate.check(results)
     if not found:
         return None
@@ -234,7 +234,7 @@ def _correctness_section(results: Results) -> Optional[Section]:
                                "may_change_predictions: true in variants.yaml."])
 
 
-def _stability_section(results: Results, families: Dict[str, List[str]]) -> Section:
+def _stability_section(results: Dict[str, VariantResult], families: Dict[str, List[str]]) -> Section:
     rows = [[w.variant, w.kind, w.message, w.remedy]
             for names in families.values() for n in names
             for w in stats.stability_warnings(results[n], stats.summarize(results[n]))]
@@ -243,7 +243,7 @@ def _stability_section(results: Results, families: Dict[str, List[str]]) -> Sect
     return Section("Stability", tables=[Table(["variant", "warning", "what was seen", "remedy"], rows)])
 
 
-def _aa_section(aa: Optional[Results], families: Sequence[str]) -> Tuple[Section, Dict[str, float]]:
+def _aa_section(aa: Optional[Dict[str, VariantResult]], families: Sequence[str]) -> Tuple[Section, Dict[str, float]]:
     """The A/A noise floor of each family, from A/A arms measured in the same run."""
     noises = stats.aa_by_family(aa or {})
     paragraphs = [f"{family}: {noises[family].describe()}." for family in sorted(noises)]
@@ -259,7 +259,7 @@ def _aa_section(aa: Optional[Results], families: Sequence[str]) -> Tuple[Section
     return Section("A/A noise floor", paragraphs=paragraphs), {f: n.floor for f, n in noises.items()}
 
 
-def _environment_section(results: Results) -> Section:
+def _environment_section(results: Dict[str, VariantResult]) -> Section:
     measured = list(results.values())
     engines = [r.engine for r in measured if r.engine]
     machines = [r.machine for r in measured if r.machine]
@@ -293,17 +293,17 @@ def _environment_section(results: Results) -> Section:
     return Section("Environment", tables=[Table(["", ""], rows)])
 
 
-def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
+def _protocol_section(results: Dict[str, VariantResult], run_meta: Dict[str, RunRecord]) -> Section:
     rows = []
     for run_id in sorted({r.run_id or "?" for r in results.values()}):
         docs = [r for r in results.values() if (r.run_id or "?") == run_id]
-        meta = run_meta.get(run_id, {})
-        protocol = dict(docs[0].protocol, **(meta.get("protocol") or {}))
+        meta = run_meta.get(run_id)
+        protocol = dict(docs[0].protocol, **(meta.protocol if meta else {}))
         visits = [v for r in docs for v in r.visits]
         repeats = {len(c.get("samples_ns") or []) for r in docs for p in stats.profiles(r)
                    for c in p.get("cases") or []}
         rounds = protocol.get("rounds", len({v.round for v in visits}))
-        rows.append([run_id, str(meta.get("kind", "—")),
+        rows.append([run_id, str(meta.kind if meta and meta.kind else "—"),
                      ", ".join(sorted(r.name for r in docs)),
                      f"{rounds} ({len(visits)} containers)",
                      str(protocol.get("repeats", cells.distinct(repeats))),
@@ -319,12 +319,12 @@ def _protocol_section(results: Results, run_meta: Dict[str, dict]) -> Section:
                     "have complete rounds, else Welch (docs/statistics.md)."])
 
 
-def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> List[Section]:
+def _race_sections(run_meta: Dict[str, RunRecord], images: Sequence[str] = ()) -> List[Section]:
     """One section per raced run (tfopt/measure/race.py): survivors per round, who was dropped when and why,
     under race.png when `images` has it (drawn for a single run, so there is one section)."""
     sections = []
     for run_id, meta in sorted(run_meta.items()):
-        race = race_record(meta)
+        race = meta.race_record
         if race is None:
             continue
         rows = [[str(k), str(left), "; ".join(f"{d.name}: {d.reason}" for d in race.dropped
@@ -333,17 +333,18 @@ def _race_sections(run_meta: Dict[str, dict], images: Sequence[str] = ()) -> Lis
         sections.append(Section(f"Race {run_id}", tables=[Table(["after round", "survivors", "dropped"], rows)],
                                 images=[("race.png", "race chart")] if "race.png" in images else [],
                                 images_first=True,
-                                paragraphs=[f"Stopped: {meta.get('stop_reason') or race.verdict or '—'}. "
+                                paragraphs=[f"Stopped: {meta.stop_reason or race.verdict or '—'}. "
                                             f"Drop margin {race.margin:.0%}, tie target ±{race.tie:.0%}. "
                                             + describe_cost(race) + "."]))
     return sections
 
 
-def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[Dict[str, dict]] = None,
+def build(results: Dict[str, VariantResult], *, aa: Optional[Dict[str, VariantResult]] = None,
+          run_meta: Optional[Dict[str, RunRecord]] = None,
           images: Sequence[str] = (), run: Optional[Run] = None) -> List[Section]:
     """The report's sections; `images` are chart file names (matched to families by name).
     `aa`: A/A arms measured in the same run as `results`, by arm name."""
-    results, aa = variant_results(results), variant_results(aa or {})
+    aa = aa or {}
     families = stats.families(results)
     aa_section, floors = _aa_section(aa, list(families))
     sections = [_summary_section(results, families, floors, run)]
@@ -367,17 +368,15 @@ def build(results: Results, *, aa: Optional[Results] = None, run_meta: Optional[
     return sections
 
 
-def _isa_section(results: Results) -> Section:
+def _isa_section(results: Dict[str, VariantResult]) -> Section:
     """One row per TF wheel profiled: how many instructions of each family its libraries hold."""
-    from ..build.images import tf_isa_of_labels
-
     wheels: Dict[str, List[str]] = {}
     for name, result in results.items():
         wheels.setdefault(result.image_labels.get("tfopt.tf_wheel_sha256") or f"? ({name})", []).append(name)
     rows = []
     for sha, names in wheels.items():
         first = results[names[0]]
-        counts = tf_isa_of_labels(first.image_labels)
+        counts = first.tf_isa
         rows.append([", ".join(names), cells.value(first.tensorflow), sha[:12]]
                     + [f"{counts[k]:,}" if counts else "—" for k in ("avx", "avx2", "fma", "avx512f")])
     return Section("Instruction sets of the TensorFlow wheels", tables=[Table(
@@ -394,7 +393,7 @@ def write(run: Run, out_dir: Path, images: Sequence[str] = (),
     arms, its run.json); `images` are the chart file names beside them. Returns both paths."""
     out_dir = Path(out_dir)
     title = f"{title} — run {run.run_id}"
-    sections = build(run.docs, aa=run.arm_docs, run_meta={run.run_id: run.meta}, images=images, run=run)
+    sections = build(run.variants, aa=run.arms, run_meta={run.run_id: run.record}, images=images, run=run)
     md, page = out_dir / "report.md", out_dir / "report.html"
     md.write_text(to_markdown(sections, title) + "\n")
     page.write_text(to_html(sections, title) + "\n")

@@ -45,7 +45,7 @@ def render_plots(results_dir: Path, run_id: Optional[str] = None, out: Optional[
     run = choose_run(results_dir, run_id)
     if run.is_parent:
         return _engines_plots(results_dir, run.run_id, out)
-    return render(run.docs, output_dir(results_dir, run, out), published=PUBLISHED_2019, run=run)
+    return render(run.variants, output_dir(results_dir, run, out), published=PUBLISHED_2019, run=run)
 
 
 def render_report(results_dir: Path, run_id: Optional[str] = None, out: Optional[Path] = None) -> List[Path]:
@@ -61,7 +61,7 @@ def run_report(run: documents.Run, out_dir: Path, published: Optional[Path] = PU
     from . import report
     from .plots import render
 
-    charts = render(run.docs, out_dir, published=published, run=run)
+    charts = render(run.variants, out_dir, published=published, run=run)
     return charts + report.write(run, out_dir, [c.name for c in charts])
 
 
@@ -73,7 +73,7 @@ def _engines_report(results_dir: Path, run_id: str, out: Optional[Path]) -> List
     written: List[Path] = []
     part_reports = {}
     for name, part in run.parts.items():
-        if part.docs or part.arm_docs:
+        if part.variants or part.arms:
             folder = part_dir(results_dir, part.run_id, out)
             written += run_report(part, folder)
             part_reports[name] = folder / "report.html"
@@ -86,7 +86,8 @@ def _engines_plots(results_dir: Path, run_id: str, out: Optional[Path]) -> List[
     from .plots import render
 
     run = documents.load_engines_run(results_dir, run_id)
-    written = [p for part in run.parts.values() if part.docs
-               for p in render(part.docs, part_dir(results_dir, part.run_id, out), published=PUBLISHED_2019, run=part)]
+    written = [p for part in run.parts.values() if part.variants
+               for p in render(part.variants, part_dir(results_dir, part.run_id, out), published=PUBLISHED_2019,
+                               run=part)]
     chart = engines_report.chart(run, Path(out) if out else store.run_dir(results_dir, run_id))
     return written + ([chart] if chart else [])
