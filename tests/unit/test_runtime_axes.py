@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from g2p import knobs as g2p_knobs
+from g2p import specs as g2p_specs
 from tfopt.plan import load, runtimes
 from tfopt.build import prepare
 from tfopt.plan.load import describe, load_plan
@@ -279,7 +280,12 @@ def test_every_runtime_has_its_exporter_and_runtime_module():
     """g2p.export imports g2p.exporters.<runtime>; a runtime without one would fail only at image build."""
     import importlib.util
 
-    for runtime in g2p_knobs.RUNTIMES:
+    for runtime in g2p_specs.RUNTIMES:
         for package in ("g2p.exporters", "g2p.runtimes"):
             assert importlib.util.find_spec(f"{package}.{runtime}") is not None, (package, runtime)
-    assert importlib.util.find_spec("g2p.convert") is None  # one home for exporters
+
+
+def test_the_plan_takes_runtimes_decodings_and_forms_from_the_image_sides_specs():
+    assert runtimes.RUNTIMES == g2p_specs.RUNTIMES and runtimes.DECODINGS == g2p_specs.DECODINGS
+    assert load.FORMS == g2p_specs.FORMS == g2p_specs.spec("tensorflow").forms
+    assert load.DEFAULTS["form"] == g2p_specs.spec(load.DEFAULTS["runtime"]).default_form

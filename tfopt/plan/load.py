@@ -18,7 +18,7 @@ import yaml
 from . import runtimes
 from ..errors import ConfigError
 
-FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
+FORMS = runtimes.FORMS
 ALLOCATORS = ("system", "jemalloc", "tcmalloc")
 ALLOCATOR_LIBRARIES = {
     "jemalloc": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
@@ -59,7 +59,7 @@ DEFAULTS: Dict[str, Any] = {
     "description": "",
     "suite": "bookworm",
     "requirements": [],
-    "form": "checkpoint",
+    "form": runtimes.DEFAULT_FORM,
     "runtime": runtimes.DEFAULT_RUNTIME,
     "decoding": runtimes.DEFAULT_DECODING,
     **runtimes.defaults(),
