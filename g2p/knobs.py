@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from .specs import RUNTIMES, SPECS, Knob  # noqa: F401  (Knob: the type of KNOBS, for callers)
+from .specs import RUNTIMES, SPECS
 
 KNOBS = tuple(k for s in SPECS for k in s.knobs)
 

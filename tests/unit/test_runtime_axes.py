@@ -113,7 +113,7 @@ def test_every_declared_knob_is_a_variants_key_with_its_default():
 
 
 def test_a_new_knob_is_validated_and_reaches_the_profiler_without_other_edits(tmp_path, monkeypatch):
-    knob = g2p_knobs.Knob("onnxruntime.spin", "onnxruntime", str, "off", choices=("on", "off"), help="spin")
+    knob = g2p_specs.Knob("onnxruntime.spin", "onnxruntime", str, "off", choices=("on", "off"), help="spin")
     monkeypatch.setattr(runtimes, "KNOBS", runtimes.KNOBS + (knob,))
     monkeypatch.setattr(load, "DEFAULTS", dict(load.DEFAULTS, **runtimes.defaults()))
     plan = plan_of(tmp_path, "  b: {extends: a, runtime: onnxruntime, onnxruntime: {spin: 'on'}}\n")
