@@ -18,7 +18,8 @@ incremental) and TensorFlow forms: see ``docs/g2p.md``. A model directory is mad
 import threading
 
 from .errors import G2PError, ModelError, RuntimeMissingError, UsageError, WeightsError  # noqa: F401
-from .vocab import BATCH_WORDS, FORMS, MAXLEN  # noqa: F401
+from .specs import FORMS
+from .vocab import BATCH_WORDS, MAXLEN  # noqa: F401
 
 __version__ = "1.0.0"
 
@@ -34,7 +35,6 @@ def load(model_dir, settings=None, *args, **knob_values):
     The old call ``load(form, model_dir[, settings])`` still works (it checks the form).
     """
     from .model import load as _load
-    from .vocab import FORMS
 
     expect_form = None
     if model_dir in FORMS and settings is not None and not isinstance(settings, dict):

@@ -4,7 +4,13 @@
 
 Uses the profile's fixed sentences (g2p/corpus.json); prints min and median ms of
 `repeats` timed calls after 3 warm-ups, and the MACs per call. Pin it to one core
-with ``taskset -c 1`` to compare with the issue's figures.
+with ``taskset -c 1`` to compare with the issue's figures. One core and one thread for
+each runtime (ONNX Runtime's and OpenVINO's knobs default to one thread; WEIGHTS is the
+checkpoint directory, g2p.weights.ensure_weights()):
+
+    python -m g2p.export --runtime R --decoding D --out DIR
+    taskset -c 1 python -m g2p.bench --model-dir DIR --repeats 7
+    taskset -c 1 python -m g2p.bench --model-dir WEIGHTS --threads-intra-op 1 --threads-inter-op 1
 """
 
 import argparse

@@ -27,15 +27,13 @@ import sys
 from pathlib import Path
 
 from . import support
-from .errors import G2PError, ModelError, RuntimeMissingError, UsageError
-from .knobs import DECODINGS, DEFAULT_DECODING, DEFAULT_RUNTIME, RUNTIMES
+from .errors import G2PError, ModelError, UsageError
+from .runtimes import require_package
+from .specs import DECODINGS, DEFAULT_DECODING, DEFAULT_RUNTIME, RUNTIMES, spec
 from .modeldir import METADATA, OLD_METADATA
 
-# The packages an exporter needs, beyond TensorFlow, and how to get them.
-CONVERTER_PACKAGES = {
-    "onnxruntime": [("tf2onnx", "pip install tf2onnx==1.17.*"), ("onnx", "pip install onnx")],
-    "openvino": [("openvino", "pip install openvino==2026.4.*")],
-}
+# Every exporter reads the checkpoint; its runtime's spec names the converter packages beyond.
+CHECKPOINT_READER = ("tensorflow", "pip install tensorflow-cpu")
 
 
 def _now():
@@ -67,22 +65,12 @@ def check_export(runtime, decoding, form):
     if why:
         raise UsageError("cannot export runtime %s, decoding %s, form %s: %s"
                          % (runtime, decoding, form, why))
-    if runtime == "tensorflow":
-        return form or support.DEFAULT_FORM
-    return None
+    return form or spec(runtime).default_form
 
 
 def _needed(runtime):
-    import importlib as il
-
-    for package, install in [("tensorflow", "pip install tensorflow-cpu")] + \
-            CONVERTER_PACKAGES.get(runtime, []):
-        try:
-            il.import_module(package)
-        except ImportError as exc:
-            raise RuntimeMissingError(
-                "exporting for runtime %s needs the Python package %r (%s)" % (runtime, package, exc),
-                hint=install)
+    for package, install in (CHECKPOINT_READER,) + spec(runtime).converters:
+        require_package(package, "exporting for runtime %s" % runtime, install)
 
 
 def exported_with():
@@ -120,8 +108,8 @@ def main(argv=None):
     parser.add_argument("--decoding", default=DEFAULT_DECODING,
                         help="one of %s (default %s)" % (", ".join(DECODINGS), DEFAULT_DECODING))
     parser.add_argument("--form", default=None,
-                        help="TensorFlow only: checkpoint, savedmodel, frozen, optimized "
-                             "(default checkpoint)")
+                        help="TensorFlow only: %s (default %s)"
+                             % (", ".join(spec("tensorflow").forms), spec("tensorflow").default_form))
     parser.add_argument("--out", required=True, help="output directory (empty or an earlier export)")
     parser.add_argument("--weights-dir", default=None,
                         help="checkpoint directory (default: G2P_WEIGHTS_DIR or the weights cache)")

@@ -1,9 +1,10 @@
-"""The one declaration of run knobs, per runtime (pure Python 3.7+, no third-party imports).
+"""Run knobs, per runtime (pure Python 3.7+, no third-party imports).
 
-Host validation (tfopt), the profiler's command line, ``g2p.load`` and the profile
-schema's ``settings`` part are all derived from :data:`KNOBS`. A key is the dotted
-path of the knob in variants.yaml; its command-line flag is :func:`flag`. Bool knobs
-are written ``on|off`` on the command line and recorded as true/false.
+Each runtime declares its knobs in its spec (g2p/specs.py); :data:`KNOBS` is all of
+them. Host validation (tfopt), the profiler's command line, ``g2p.load`` and the profile
+schema's ``settings`` part are all derived from KNOBS. A key is the dotted path of the
+knob in variants.yaml; its command-line flag is :func:`flag`. Bool knobs are written
+``on|off`` on the command line and recorded as true/false.
 
 ``python -m g2p.knobs --schema`` prints :func:`settings_schema` (JSON).
 """
@@ -11,55 +12,10 @@ are written ``on|off`` on the command line and recorded as true/false.
 import argparse
 import json
 import sys
-from collections import namedtuple
 
-RUNTIMES = ("tensorflow", "onnxruntime", "openvino", "numpy")
-DECODINGS = ("rerun", "loop", "incremental")
-DEFAULT_RUNTIME = "tensorflow"
-DEFAULT_DECODING = "rerun"
+from .specs import RUNTIMES, SPECS
 
-_KnobBase = namedtuple("Knob", "key runtime type default choices minimum help")
-
-
-class Knob(_KnobBase):
-    """One run knob. `type` is int, bool or str; str knobs have `choices`."""
-
-    def __new__(cls, key, runtime, type, default, choices=None, minimum=None, help=""):
-        if runtime not in RUNTIMES:
-            raise ValueError("knob %s: unknown runtime %r" % (key, runtime))
-        if type not in (int, bool, str):
-            raise ValueError("knob %s: type must be int, bool or str" % key)
-        return super(Knob, cls).__new__(cls, key, runtime, type, default,
-                                        tuple(choices) if choices else None, minimum, help)
-
-
-KNOBS = (
-    Knob("threads.intra_op", "tensorflow", int, 0, minimum=0,
-         help="intra_op_parallelism_threads: threads one op may use (0 = TensorFlow's default)"),
-    Knob("threads.inter_op", "tensorflow", int, 0, minimum=0,
-         help="inter_op_parallelism_threads: ops run concurrently (0 = TensorFlow's default)"),
-    Knob("grappler", "tensorflow", bool, True,
-         help="TensorFlow's graph optimizer (Grappler meta-optimizer) when the session first runs"),
-    Knob("xla", "tensorflow", bool, False,
-         help="XLA auto-clustering for the whole session (global_jit_level ON_1)"),
-    Knob("onnxruntime.intra_op", "onnxruntime", int, 1, minimum=0,
-         help="SessionOptions.intra_op_num_threads (0 = ONNX Runtime's default)"),
-    Knob("onnxruntime.inter_op", "onnxruntime", int, 1, minimum=0,
-         help="SessionOptions.inter_op_num_threads (0 = ONNX Runtime's default)"),
-    Knob("onnxruntime.optimization", "onnxruntime", str, "all",
-         choices=("disable", "basic", "extended", "all"),
-         help="SessionOptions.graph_optimization_level"),
-    Knob("onnxruntime.execution_mode", "onnxruntime", str, "sequential",
-         choices=("sequential", "parallel"), help="SessionOptions.execution_mode"),
-    Knob("openvino.threads", "openvino", int, 1, minimum=0,
-         help="INFERENCE_NUM_THREADS (0 = the CPU plugin's default)"),
-    Knob("openvino.streams", "openvino", int, 1, minimum=1, help="NUM_STREAMS"),
-    Knob("openvino.hint", "openvino", str, "latency", choices=("latency", "throughput", "none"),
-         help="PERFORMANCE_HINT (none = not set)"),
-    Knob("openvino.precision", "openvino", str, "f32", choices=("f32", "default"),
-         help="INFERENCE_PRECISION_HINT: f32, or the plugin's own default (bf16 on AVX512_BF16 "
-              "CPUs: changes predictions)"),
-)
+KNOBS = tuple(k for s in SPECS for k in s.knobs)
 
 _BY_KEY = {k.key: k for k in KNOBS}
 

@@ -12,7 +12,8 @@ import numpy as np
 
 from . import support
 from .errors import ModelError, UsageError
-from .knobs import DECODINGS, resolve
+from .knobs import resolve
+from .specs import DECODINGS
 from .modeldir import METADATA, read_metadata
 from .runtimes import check_runtime, load_backend
 from .vocab import BATCH_WORDS, MAXLEN, decode, encode, words_of

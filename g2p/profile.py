@@ -88,7 +88,7 @@ def _max_words(text):
 def build_parser(argv):
     """(parser, runtime): the knob flags are those of --model-dir's runtime."""
     from .cli import add_model_arguments
-    from .vocab import FORMS
+    from .specs import FORMS
 
     p = argparse.ArgumentParser(prog="python -m g2p.profile", description=__doc__.split("\n\n")[0])
     runtime = add_model_arguments(p, argv)

@@ -1,7 +1,10 @@
-"""Keep g2p/profile.schema.json's "settings" part equal to g2p/knobs.py's declaration.
+"""Keep g2p/profile.schema.json's generated parts equal to the runtimes' specs (g2p/specs.py).
 
-    python -m g2p.schema --check    # exit 1 if the file's settings differ from knobs.py
-    python -m g2p.schema --write    # rewrite that part of the file from knobs.py
+    python -m g2p.schema --check    # exit 1 if a generated part of the file differs
+    python -m g2p.schema --write    # rewrite those parts of the file
+
+Generated: ``settings`` (the knobs, g2p/knobs.py) and the enums that name runtimes,
+decodings and forms. Everything else in the file is written by hand.
 """
 
 import argparse
@@ -11,8 +14,20 @@ from collections import OrderedDict
 from pathlib import Path
 
 from .knobs import settings_schema
+from .specs import DECODINGS, FORMS, RUNTIMES
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "profile.schema.json"
+
+
+def generated():
+    """{path of keys in the schema: its value}, for every part derived from the specs."""
+    return {
+        ("properties", "settings"): settings_schema(),
+        ("properties", "model", "properties", "runtime", "enum"): list(RUNTIMES),
+        ("properties", "model", "properties", "decoding", "enum"): list(DECODINGS),
+        ("properties", "model", "properties", "form", "enum"): list(FORMS) + [None],
+        ("properties", "runtime", "properties", "name", "enum"): list(RUNTIMES),
+    }
 
 
 def load_schema(path=SCHEMA_FILE):
@@ -20,14 +35,21 @@ def load_schema(path=SCHEMA_FILE):
         return json.load(fh, object_pairs_hook=OrderedDict)
 
 
+def _parent(schema, path):
+    for key in path[:-1]:
+        schema = schema[key]
+    return schema
+
+
 def is_current(schema):
-    return json.loads(json.dumps(schema["properties"]["settings"])) == \
-        json.loads(json.dumps(settings_schema()))
+    return all(json.loads(json.dumps(_parent(schema, path)[path[-1]])) == json.loads(json.dumps(value))
+               for path, value in generated().items())
 
 
 def write(path=SCHEMA_FILE):
     schema = load_schema(path)
-    schema["properties"]["settings"] = settings_schema()
+    for keys, value in generated().items():
+        _parent(schema, keys)[keys[-1]] = value
     with open(str(path), "w") as fh:
         json.dump(schema, fh, indent=1)
         fh.write("\n")
@@ -44,8 +66,8 @@ def main(argv=None):
         return 0
     if is_current(load_schema()):
         return 0
-    print("%s: settings differ from g2p/knobs.py; run `python -m g2p.schema --write`" % SCHEMA_FILE,
-          file=sys.stderr)
+    print("%s: its generated parts differ from g2p/specs.py; run `python -m g2p.schema --write`"
+          % SCHEMA_FILE, file=sys.stderr)
     return 1
 
 

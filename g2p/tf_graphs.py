@@ -21,24 +21,15 @@ same order, so each value is computed exactly as in the checkpoint graph:
 Exporters (g2p/exporters/) use :func:`frozen_graph_def` as their TensorFlow source.
 """
 
+from .checkpoint import (CHECKPOINT_OUTPUT, checkpoint_prefix, read_checkpoint_arrays,
+                         restore_checkpoint, tf_v1)
 from .errors import ModelError
 from .vocab import GRAPHEMES, HIDDEN, MAXLEN
-from .runtimes.tensorflow import CHECKPOINT_OUTPUT, checkpoint_prefix, restore_checkpoint, tf_v1
 
 
 def inputs_of(decoding):
     """Input placeholder names of `decoding`'s graph."""
     return ("grapheme", "phoneme") if decoding == "rerun" else ("grapheme",)
-
-
-def read_checkpoint_arrays(prefix):
-    """{variable name: numpy array} of the model's weights (no optimizer slots)."""
-    v1 = tf_v1()
-    reader = v1.train.NewCheckpointReader(prefix)
-    names = reader.get_variable_to_shape_map()
-    return {name: reader.get_tensor(name) for name in names
-            if not name.endswith(("/Adam", "/Adam_1")) and name not in
-            ("beta1_power", "beta2_power", "global_step")}
 
 
 def freeze_checkpoint(weights_dir):

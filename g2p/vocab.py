@@ -3,8 +3,6 @@
 MAXLEN = 20          # max graphemes (incl. EOS) and max phonemes per word
 BATCH_WORDS = 20     # words per batch of session.run calls in predict()
 
-FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
-
 GRAPHEMES = ["P", "E", "U"] + list("abcdefghijklmnopqrstuvwxyz")  # Padding, EOS, UNK
 PHONEMES = [
     "<PAD>", "<EOS>", "AA0", "AA1", "AA2", "AE0", "AE1", "AE2", "AH0", "AH1", "AH2", "AO0",

@@ -30,15 +30,15 @@ VERSION = "1.0.0"
 SDIST_NAME = "g2p_en-1.0.0.tar.gz"
 SDIST_SHA256 = "c1b0dd0e253b0c00be0ba84fc6f6b1f01887084c9bd0452d768fe16ed84852d5"
 LOGDIR_IN_SDIST = "g2p_en-1.0.0/g2p_en/logdir/"
-CHECKPOINT_PREFIX = "model_epoch_14_gs_27956"
+CHECKPOINT_PREFIX = "model_epoch_14_gs_27956"  # the checkpoint's files in that folder
 
 FILES = {
     "checkpoint": "542f63460fa668130607b4508f176a0918227d944f803f925dc4d237bd3f0e14",
-    "model_epoch_14_gs_27956.data-00000-of-00001":
+    CHECKPOINT_PREFIX + ".data-00000-of-00001":
         "ffc0d7d5ec1ab3045ee8db02efb535cceffc085a64147fc26fbf27976ca571cc",
-    "model_epoch_14_gs_27956.index":
+    CHECKPOINT_PREFIX + ".index":
         "6446ff530fa14f88b693eaf00e0e5520b1926f8651fd00d4299ddaee19004033",
-    "model_epoch_14_gs_27956.meta":
+    CHECKPOINT_PREFIX + ".meta":
         "ae17bacb8b71f22ca7159361aad098a1130536324724502ae71f40a12bc22236",
 }
 

@@ -2,9 +2,8 @@
 
 import numpy as np
 
+from ..checkpoint import checkpoint_prefix, read_checkpoint_arrays
 from ..runtimes.numpy import WEIGHTS_FILE
-from ..runtimes.tensorflow import checkpoint_prefix
-from ..tf_graphs import read_checkpoint_arrays
 
 
 def export(decoding, form, out, weights_dir):

@@ -15,8 +15,8 @@
 
 import shutil
 
-from ..runtimes.tensorflow import (CHECKPOINT_OUTPUT, SAVEDMODEL_SUBDIR, SERVE_TAG, SIGNATURE,
-                                   graph_file, restore_checkpoint, tf_v1)
+from ..checkpoint import CHECKPOINT_OUTPUT, restore_checkpoint, tf_v1
+from ..runtimes.tensorflow import SAVEDMODEL_SUBDIR, SERVE_TAG, SIGNATURE, graph_file
 from ..tf_graphs import frozen_graph_def, inputs_of
 from ..weights import FILES
 

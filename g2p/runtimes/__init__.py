@@ -31,15 +31,7 @@ values, GRU state, attention vector, ...).
 import importlib
 
 from ..errors import RuntimeMissingError, UsageError
-from ..knobs import RUNTIMES
-
-# The Python package each runtime imports, and how to get it.
-PACKAGES = {
-    "tensorflow": ("tensorflow", "pip install tensorflow-cpu (or the variant's TensorFlow wheel)"),
-    "onnxruntime": ("onnxruntime", "pip install onnxruntime==1.32.*"),
-    "openvino": ("openvino", "pip install openvino==2026.4.*"),
-    "numpy": ("numpy", "pip install numpy"),
-}
+from ..specs import RUNTIMES, spec
 
 
 class Backend(object):
@@ -82,17 +74,22 @@ def check_runtime(runtime):
                          + "runtimes: " + ", ".join(RUNTIMES))
 
 
+def require_package(package, needed_by, hint):
+    """Import `package`, or raise RuntimeMissingError saying that `needed_by` needs it."""
+    try:
+        return importlib.import_module(package)
+    except ImportError as exc:
+        raise RuntimeMissingError(
+            "%s needs the Python package %r, which this environment cannot import (%s)"
+            % (needed_by, package, exc), hint=hint)
+
+
 def runtime_module(runtime):
     """The module ``g2p.runtimes.<runtime>``; RuntimeMissingError if its package is absent."""
     check_runtime(runtime)
-    package, install = PACKAGES[runtime]
-    try:
-        importlib.import_module(package)
-    except ImportError as exc:
-        raise RuntimeMissingError(
-            "runtime %s needs the Python package %r, which this environment cannot import (%s)"
-            % (runtime, package, exc),
-            hint="%s, or use a model directory exported for a runtime that is installed" % install)
+    own = spec(runtime)
+    require_package(own.package, "runtime %s" % runtime,
+                    "%s, or use a model directory exported for a runtime that is installed" % own.install)
     return importlib.import_module(__name__ + "." + runtime)
 
 

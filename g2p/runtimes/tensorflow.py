@@ -17,16 +17,17 @@ loop/incr.  optimized  ``loop-optimized.pb`` / ``incremental-optimized.pb``
 
 from pathlib import Path
 
+from ..checkpoint import (CHECKPOINT_OUTPUT, checkpoint_prefix, read_checkpoint_arrays,
+                          restore_checkpoint, tf_v1)
 from ..errors import ModelError
+from ..tf_graphs import build_graph_def
 from . import Backend
 
-CHECKPOINT_PREFIX = "model_epoch_14_gs_27956"
 SAVEDMODEL_SUBDIR = "saved_model"
 SIGNATURE = "serving_default"
 SERVE_TAG = "serve"
 INPUT_GRAPHEME = "grapheme:0"
 INPUT_PHONEME = "phoneme:0"
-CHECKPOINT_OUTPUT = "ToInt32:0"
 PREDS_OUTPUT = "preds:0"
 
 
@@ -35,13 +36,6 @@ def graph_file(decoding, form):
     if decoding == "rerun":
         return {"frozen": "frozen.pb", "optimized": "optimized.pb"}[form]
     return decoding + (".pb" if form == "frozen" else "-optimized.pb")
-
-
-def tf_v1():
-    """``tensorflow.compat.v1`` (present in TF 1.13 and in TF 2.x)."""
-    import tensorflow as tf
-
-    return tf.compat.v1
 
 
 def config_proto(settings):
@@ -58,31 +52,6 @@ def config_proto(settings):
     if settings["xla"]:
         config.graph_options.optimizer_options.global_jit_level = config_pb2.OptimizerOptions.ON_1
     return config
-
-
-def checkpoint_prefix(model_dir):
-    v1 = tf_v1()
-    prefix = v1.train.latest_checkpoint(str(model_dir))
-    if prefix and Path(prefix + ".index").exists():
-        return prefix
-    metas = sorted(Path(model_dir).glob("*.meta"))
-    if len(metas) != 1:
-        raise ModelError("%s holds no single TensorFlow checkpoint (*.meta)" % model_dir,
-                         hint="pass the directory from g2p.weights.ensure_weights() or from "
-                              "`python -m g2p.export --form checkpoint`")
-    return str(metas[0])[:-len(".meta")]
-
-
-def restore_checkpoint(model_dir, config=None):
-    """(graph, session) with the original training graph imported and weights restored."""
-    v1 = tf_v1()
-    prefix = checkpoint_prefix(model_dir)
-    graph = v1.Graph()
-    with graph.as_default():
-        saver = v1.train.import_meta_graph(prefix + ".meta", clear_devices=True)
-        session = v1.Session(graph=graph, config=config)
-        saver.restore(session, prefix)  # inside the graph context: TF 2.x is eager outside
-    return graph, session
 
 
 def read_graph_def(path):
@@ -158,8 +127,6 @@ def load(model_dir, metadata, settings):
         out = graph.get_tensor_by_name(signature.outputs["preds"].name)
         return TensorFlowBackend(session, x, y, out)
     elif form == "checkpoint":
-        from ..tf_graphs import build_graph_def, read_checkpoint_arrays
-
         graph_def = build_graph_def(decoding, read_checkpoint_arrays(checkpoint_prefix(model_dir)))
         graph, session = session_for_graph_def(graph_def, config)
         out = graph.get_tensor_by_name(PREDS_OUTPUT)

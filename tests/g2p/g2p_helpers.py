@@ -6,8 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from g2p.specs import spec
+
 ROOT = Path(__file__).resolve().parents[2]
-FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
+FORMS = spec("tensorflow").forms
 CMU_WORDS = 3000
 
 EDGE_CASES = [

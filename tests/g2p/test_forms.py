@@ -4,8 +4,7 @@ import pytest
 
 import g2p
 from g2p.errors import ModelError
-
-FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
+from g2p_helpers import FORMS
 
 
 @pytest.fixture(scope="module")

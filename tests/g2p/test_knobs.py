@@ -1,4 +1,4 @@
-"""The one declaration of run knobs, and what is derived from it (no TensorFlow needed)."""
+"""The runtimes' specs (g2p/specs.py), their knobs, and what is derived from them (no TensorFlow needed)."""
 
 import argparse
 import json
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from g2p import knobs, support
+from g2p import knobs, specs, support
 from g2p.schema import SCHEMA_FILE, is_current, load_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,8 +55,13 @@ def test_resolve_refuses(values):
         knobs.resolve("tensorflow", values)
 
 
-def test_schema_settings_are_generated_from_knobs():
-    assert is_current(load_schema()), "run `python -m g2p.schema --write`"
+def test_schema_settings_and_enums_are_generated_from_the_specs():
+    schema = load_schema()
+    assert is_current(schema), "run `python -m g2p.schema --write`"
+    assert schema["properties"]["runtime"]["properties"]["name"]["enum"] == list(specs.RUNTIMES)
+    assert schema["properties"]["model"]["properties"]["form"]["enum"] == list(specs.FORMS) + [None]
+    schema["properties"]["model"]["properties"]["runtime"]["enum"].append("jax")
+    assert not is_current(schema)
     out = subprocess.run([sys.executable, "-m", "g2p.knobs", "--schema"], cwd=str(ROOT),
                          stdout=subprocess.PIPE, check=True, universal_newlines=True).stdout
     assert json.loads(out) == json.loads(SCHEMA_FILE.read_text())["properties"]["settings"]
@@ -66,16 +71,16 @@ def test_settings_schema_accepts_each_runtimes_defaults():
     import jsonschema
 
     schema = knobs.settings_schema()
-    for runtime in knobs.RUNTIMES:
+    for runtime in specs.RUNTIMES:
         jsonschema.validate(knobs.resolve(runtime), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"threads.intra_op": 1}, schema)
 
 
 def test_support_table_covers_everything():
-    assert set(support.SUPPORT) == set(knobs.RUNTIMES)
+    assert set(support.SUPPORT) == set(specs.RUNTIMES)
     for runtime, row in support.SUPPORT.items():
-        assert set(row) == set(knobs.DECODINGS)
+        assert set(row) == set(specs.DECODINGS)
         assert all(v is None or (isinstance(v, str) and v) for v in row.values())
     assert support.reason("numpy", "loop")
     assert support.reason("tensorflow", "incremental") is None
@@ -84,3 +89,31 @@ def test_support_table_covers_everything():
     assert support.form_reason("tensorflow", "loop", "frozen") is None
     assert support.form_reason("numpy", "incremental", "frozen")
     assert support.form_reason("numpy", "incremental", None) is None
+
+
+def test_a_spec_refuses_what_it_cannot_mean():
+    knob = specs.Knob("jax.threads", "jax", int, 1, minimum=0)
+    with pytest.raises(ValueError, match="names runtime 'jax', in the spec of foo"):
+        specs.RuntimeSpec("foo", "foo", "pip install foo", knobs=(knob,))
+    with pytest.raises(ValueError, match="unknown decoding 'beam'"):
+        specs.RuntimeSpec("foo", "foo", "pip install foo", unsupported={"beam": "no"})
+    with pytest.raises(ValueError, match="form limit"):
+        specs.RuntimeSpec("foo", "foo", "pip install foo", form_limits={("loop", "frozen"): "no"})
+
+
+def test_the_tables_derive_from_the_specs():
+    assert knobs.KNOBS == tuple(k for s in specs.SPECS for k in s.knobs)
+    assert [s.default_form for s in specs.SPECS] == ["checkpoint", None, None, None]
+    assert specs.FORMS == ("checkpoint", "savedmodel", "frozen", "optimized")
+    assert support.form_reason("tensorflow", "incremental", "savedmodel") == \
+        specs.spec("tensorflow").form_limits[("incremental", "savedmodel")]
+
+
+def test_a_missing_package_says_who_needs_it_and_how_to_get_it():
+    from g2p.errors import RuntimeMissingError
+    from g2p.runtimes import require_package
+
+    with pytest.raises(RuntimeMissingError) as info:
+        require_package("g2p_no_such_package", "runtime foo", "pip install foo")
+    assert "runtime foo needs the Python package 'g2p_no_such_package'" in str(info.value)
+    assert info.value.hint == "pip install foo"

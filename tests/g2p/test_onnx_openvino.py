@@ -4,7 +4,7 @@ Each combination is converted from the checkpoint by g2p.export (tf2onnx / OpenV
 frontend, as the image's converter stage does; rerun through `python -m g2p.export`) and
 compared word for word with g2p_en 1.0.0's procedure on the checkpoint, on the shared word
 list (3000 CMUdict words, edge cases, 300 random strings; see g2p_helpers.test_words), in
-predict()'s batches of 20. The last test prints ms per predict() on one core (not asserted).
+predict()'s batches of 20. Their speed is g2p.bench's job (see its docstring).
 """
 
 import json
@@ -15,10 +15,12 @@ import sys
 import pytest
 
 from g2p import support
-from g2p.knobs import DECODINGS, resolve
+from g2p.knobs import resolve
+from g2p.specs import DECODINGS, SPECS
 from g2p_helpers import CMU_WORDS, ROOT, differences
 
-RUNTIMES = ("onnxruntime", "openvino")
+# The converted runtimes: those whose exporter needs a converter beside TensorFlow.
+RUNTIMES = tuple(s.name for s in SPECS if s.converters)
 COMBINATIONS = [(r, d) for r in RUNTIMES for d in DECODINGS if support.reason(r, d) is None]
 ONE_THREAD = {"onnxruntime": {"onnxruntime.intra_op": 1, "onnxruntime.inter_op": 1},
               "openvino": {"openvino.threads": 1, "openvino.streams": 1}}
@@ -178,47 +180,3 @@ def test_loading_and_predicting_never_imports_tensorflow(converted, runtime):
                           universal_newlines=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "[]"
-
-
-_TIMING_SCRIPT = r"""
-import json, os, statistics, sys, time
-allowed = os.sched_getaffinity(0)
-os.sched_setaffinity(0, {1 if 1 in allowed else min(allowed)})   # as `taskset -c 1`
-import g2p
-from g2p.profile import case_texts
-texts = dict(case_texts(20))
-out = {}
-for label, path, settings in json.loads(sys.argv[1]):
-    model = g2p.load(path, settings)
-    row = {}
-    for n in (1, 20):
-        model.predict(texts[n])
-        times = []
-        for _ in range(7):
-            start = time.perf_counter()
-            model.predict(texts[n])
-            times.append((time.perf_counter() - start) * 1000)
-        row[n] = (statistics.median(times), min(times))
-    out[label] = row
-    model.close()
-print(json.dumps(out))
-"""
-
-
-def test_print_ms_on_one_core(converted, weights_dir, capsys):
-    """Figures, not assertions: ms per predict() of 1 and 20 words, one core, 1 thread."""
-    jobs = [("tensorflow-rerun (checkpoint)", str(weights_dir),
-             {"threads.intra_op": 1, "threads.inter_op": 1})]
-    jobs += [(_label(c), str(p), ONE_THREAD[c[0]]) for c, p in sorted(converted.items())]
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
-    proc = subprocess.run([sys.executable, "-c", _TIMING_SCRIPT, json.dumps(jobs)], cwd=str(ROOT),
-                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    figures = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert set(figures) == {label for label, _, _ in jobs}
-    with capsys.disabled():
-        print("\nms per predict(), one core, 1 thread (median / min of 7):")
-        for label, row in figures.items():
-            print("  %-32s 1 word %7.2f / %7.2f   20 words %7.2f / %7.2f"
-                  % (label, row["1"][0], row["1"][1], row["20"][0], row["20"][1]))

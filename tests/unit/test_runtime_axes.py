@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from g2p import knobs as g2p_knobs
+from g2p import specs as g2p_specs
 from plans import BASE as CONFIG_BASE, unit_plan, write
 from tfopt.plan import runtimes, schema
 from tfopt.build import prepare
@@ -110,7 +111,7 @@ def test_every_declared_knob_is_a_variants_key_with_its_default():
 
 
 def test_a_new_knob_is_validated_and_reaches_the_profiler_without_other_edits(tmp_path, monkeypatch):
-    knob = g2p_knobs.Knob("onnxruntime.spin", "onnxruntime", str, "off", choices=("on", "off"), help="spin")
+    knob = g2p_specs.Knob("onnxruntime.spin", "onnxruntime", str, "off", choices=("on", "off"), help="spin")
     monkeypatch.setattr(runtimes, "KNOBS", runtimes.KNOBS + (knob,))
     plan = plan_of(tmp_path, "  b: {extends: a, runtime: onnxruntime, onnxruntime: {spin: 'on'}}\n")
     assert "--onnxruntime-spin on" in " ".join(profile_command(plan.variants["b"], Protocol()))
@@ -275,7 +276,12 @@ def test_every_runtime_has_its_exporter_and_runtime_module():
     """g2p.export imports g2p.exporters.<runtime>; a runtime without one would fail only at image build."""
     import importlib.util
 
-    for runtime in g2p_knobs.RUNTIMES:
+    for runtime in g2p_specs.RUNTIMES:
         for package in ("g2p.exporters", "g2p.runtimes"):
             assert importlib.util.find_spec(f"{package}.{runtime}") is not None, (package, runtime)
-    assert importlib.util.find_spec("g2p.convert") is None  # one home for exporters
+
+
+def test_the_plan_takes_runtimes_decodings_and_forms_from_the_image_sides_specs():
+    assert runtimes.RUNTIMES == g2p_specs.RUNTIMES and runtimes.DECODINGS == g2p_specs.DECODINGS
+    assert schema.FORMS == g2p_specs.FORMS == g2p_specs.spec("tensorflow").forms
+    assert schema.defaults()["form"] == g2p_specs.spec(schema.defaults()["runtime"]).default_form

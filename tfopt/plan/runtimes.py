@@ -1,9 +1,10 @@
-"""Runtimes on the host side: their run knobs, the decodings they can run, the packages they need.
+"""Runtimes on the host side: their run knobs, the decodings and forms they run, their packages.
 
-The image side declares the knobs (``g2p.knobs.KNOBS``) and which runtime can run which
-decoding (``g2p.support.SUPPORT``); both are pure Python, so the host imports them and
-derives its variants.yaml schema, defaults and the profiler's flags from them. The
-packages each runtime needs are data: ``builders/g2p/runtimes.yaml``.
+The image side declares each runtime once, in its spec (``g2p.specs``): its knobs
+(``g2p.knobs.KNOBS``), which decodings and forms it runs (``g2p.support``). These modules
+are pure Python, so the host imports them and derives its variants.yaml schema, defaults
+and the profiler's flags from them. The packages each runtime needs are data:
+``builders/g2p/runtimes.yaml``.
 """
 
 from dataclasses import dataclass
@@ -13,19 +14,22 @@ from typing import Any, Dict, List, Optional, Tuple
 import yaml
 
 from g2p import knobs as g2p_knobs
+from g2p import specs as g2p_specs
 from g2p import support as g2p_support
 
 from .. import paths
 from ..errors import ConfigError, did_you_mean
 
 PACKAGES_FILE = paths.PROJECT_ROOT / "builders" / "g2p" / "runtimes.yaml"
-DEFAULT_RUNTIME = g2p_knobs.DEFAULT_RUNTIME
-DEFAULT_DECODING = g2p_knobs.DEFAULT_DECODING
+DEFAULT_RUNTIME = g2p_specs.DEFAULT_RUNTIME
+DEFAULT_DECODING = g2p_specs.DEFAULT_DECODING
 
 
 SUPPORT: Dict[str, Dict[str, Optional[str]]] = g2p_support.SUPPORT
-RUNTIMES: Tuple[str, ...] = tuple(g2p_knobs.RUNTIMES)
-DECODINGS: Tuple[str, ...] = tuple(g2p_knobs.DECODINGS)
+RUNTIMES: Tuple[str, ...] = tuple(g2p_specs.RUNTIMES)
+DECODINGS: Tuple[str, ...] = tuple(g2p_specs.DECODINGS)
+FORMS: Tuple[str, ...] = tuple(g2p_specs.FORMS)
+DEFAULT_FORM: Optional[str] = g2p_specs.spec(DEFAULT_RUNTIME).default_form
 
 
 def unsupported(runtime: str, decoding: str) -> Optional[str]:

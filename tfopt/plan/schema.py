@@ -13,7 +13,7 @@ from typing import Any, Dict, Tuple
 
 from . import runtimes
 
-FORMS = ("checkpoint", "savedmodel", "frozen", "optimized")
+FORMS = runtimes.FORMS  # declared once, in the runtime specs (g2p/specs.py)
 ALLOCATORS = ("system", "jemalloc", "tcmalloc")
 ALLOCATOR_LIBRARIES = {
     "jemalloc": "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
@@ -29,7 +29,7 @@ SOURCE_DEFAULTS: Dict[str, Any] = {"configs": ["opt"], "copts": "", "jobs": 2, "
 LIMIT_KEYS = {"cpus": (int, float), "memory": str, "cpuset": str}
 TOP_KEYS = ("variants", "defaults", "aliases", "matrix", "engines")
 
-DEFAULT_FORM = "checkpoint"
+DEFAULT_FORM = runtimes.DEFAULT_FORM
 
 
 def variant_keys() -> Dict[str, Tuple[type, bool, str]]:
