@@ -3,7 +3,7 @@
 import pytest
 
 from tfopt.render import cells
-from tfopt.render.document import Section, Table, section_html, section_markdown, to_markdown
+from tfopt.render.document import Section, Table, cell_html, section_html, section_markdown, to_markdown
 
 
 def test_columns_are_picked_by_key_whatever_their_header_says():
@@ -32,6 +32,23 @@ def test_an_untitled_section_continues_under_the_previous_heading():
     text = to_markdown([Section("", paragraphs=["lead"]), Section("Next", paragraphs=["body"])], "Title")
     assert text == "# Title\n\nlead\n\n## Next\n\nbody\n"
     assert section_html(Section("", paragraphs=["lead"])) == ["<p>lead</p>"]
+
+
+@pytest.mark.parametrize("text, marked", [
+    ("59.9 [40.8–87.9]", '<span class="nb">59.9</span> <span class="nb">[40.8–87.9]</span>'),
+    ("0.35 s (1.6 s)", '<span class="nb">0.35 s</span> (<span class="nb">1.6 s</span>)'),
+    ("no significant difference (0.98 ± 0.03x); could detect ≥ 4%",
+     'no significant difference (<span class="nb">0.98 ± 0.03x</span>); could detect <span class="nb">≥ 4%</span>'),
+    ("tf2-stock, openvino-default-precision", '<span class="nb">tf2-stock,</span> '
+                                              '<span class="nb">openvino-default-precision</span>'),
+    ("1,542,104", '<span class="nb">1,542,104</span>'),
+    ("pypi tensorflow-cpu==2.14.0 → intel-tensorflow==2.14.0",
+     "pypi tensorflow-cpu==2.14.0 → intel-tensorflow==2.14.0"),
+    ("may_change_predictions: off → on; OMP_NUM_THREADS <1>",
+     "may_<wbr>change_<wbr>predictions: off → on; OMP_NUM_THREADS &lt;1&gt;"),
+])
+def test_an_html_cell_keeps_its_text_and_wraps_only_where_a_reader_would(text, marked):
+    assert cell_html(text) == marked
 
 
 def test_isa_summary():

@@ -183,7 +183,7 @@ def test_html_puts_the_engines_side_by_side_and_links_their_reports(two_engines)
     assert grid.count("<table>") == 2 and grid.count("</section>") == 2
     assert f'<a href="../{RID}@local/report.html">' in grid and f'<a href="../{RID}@second/report.html">' in grid
     assert '<img src="engines-speedup.png"' in page
-    assert re.search(r'<td class="faster">2\.\d+ ± [\d.]+x faster</td>', page)
+    assert re.search(r'<td class="faster"><span class="nb">2\.\d+ ± [\d.]+x</span> faster</td>', page)
 
 
 def test_an_engine_lost_before_it_measured_anything_is_shown_with_its_reason(tmp_path):

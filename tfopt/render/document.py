@@ -87,21 +87,34 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2e
        max-width: 1400px; padding: 0 1.5em; color: #1a1a1a; line-height: 1.45; }
 h1 { border-bottom: 2px solid #333; padding-bottom: .2em; }
 h2 { margin-top: 2em; border-bottom: 1px solid #ccc; padding-bottom: .15em; }
-table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
-th, td { border: 1px solid #d0d0d0; padding: 4px 8px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
+th, td { border: 1px solid #d0d0d0; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }
 tr:nth-child(even) td { background: #fafafa; }
-td.num { text-align: right; white-space: nowrap; }
-td:first-child, td.faster, td.slower, td.same { white-space: nowrap; }
+td.num { text-align: right; }
+td:first-child { white-space: nowrap; }
+td.list { white-space: normal; }
+.nb { white-space: nowrap; }
 td.ok { color: #2e7d32; font-weight: bold; }
 td.bad { color: #c62828; font-weight: bold; }
 td.faster { color: #2e7d32; } td.slower { color: #c62828; } td.same { color: #666; }
 img { max-width: min(100%, 1100px); display: block; margin: 1em 0; border: 1px solid #eee; }
 p.note { font-size: 13px; color: #555; }
+@media (max-width: 1100px) {  /* a 1000-px window still shows every column of a family table */
+  body { padding: 0 1em; }
+  table { font-size: 12px; }
+  th, td { padding: 3px 5px; }
+}
 """
 
 
 NUMBER = re.compile(r"^\d[\d.]*( \[[\d.–]+\]| MiB| GB| s( \([\d.]+ s\))?)$")
+NAME_LIST = re.compile(r"^[\w.-]+(, [\w.-]+)+$")  # "tf2-stock, tf2-1thread": wraps between names only
+# Runs a line break would misread ("1.76 ± / 0.12x", "[40.8– / 87.9]", "230 / MiB", "1,542, / 104"): each
+# stays on one line and a cell wraps between them, so a narrow window gets taller rows, not a hidden column.
+UNBROKEN = re.compile(r"\d[\d.]* ± [\d.]+x|\[[^\]\s]+\]|\d[\d.,]* (?:MiB|GiB|GB|M|G|ms|s)\b|≥ \d+%"
+                      r"|(?<![\w.=-])\d[\d.,]*\d(?![\w-])")
+SNAKE_CASE = re.compile(r"(?=\w{20})[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+")  # may_change_predictions: wraps after a "_"
 
 
 def cell_class(text: str) -> str:
@@ -118,7 +131,26 @@ def cell_class(text: str) -> str:
         return "same"
     if NUMBER.match(text):
         return "num"
+    if NAME_LIST.match(text):
+        return "list"
     return ""
+
+
+def cell_html(text: str) -> str:
+    """A table cell's text as HTML: the same text, its unbreakable runs marked (UNBROKEN, NAME_LIST)."""
+    e = html.escape
+    if NAME_LIST.match(text):
+        return " ".join(f'<span class="nb">{e(name)}</span>' for name in text.split(" "))
+    out, at = [], 0
+    for run in UNBROKEN.finditer(text):
+        out += [_breakable(text[at:run.start()]), f'<span class="nb">{e(run.group())}</span>']
+        at = run.end()
+    return "".join(out) + _breakable(text[at:])
+
+
+def _breakable(text: str) -> str:
+    """Escaped text whose long snake_case names may wrap after an underscore, not mid-word."""
+    return SNAKE_CASE.sub(lambda name: name.group().replace("_", "_<wbr>"), html.escape(text))
 
 
 def to_html(sections: Sequence[Section], title: str) -> str:
@@ -150,7 +182,7 @@ def section_html(s: Section) -> List[str]:
             cells = []
             for c in row:
                 cls = cell_class(c)
-                cells.append(f'<td class="{cls}">{e(c)}</td>' if cls else f"<td>{e(c)}</td>")
+                cells.append(f'<td class="{cls}">{cell_html(c)}</td>' if cls else f"<td>{cell_html(c)}</td>")
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</table>")
     out += [f'<p class="note">{e(n)}</p>' for n in s.notes]

@@ -25,15 +25,12 @@ NOT_MEASURED = "not measured"
 CSS = document.CSS + """
 .engines { display: flex; flex-wrap: wrap; gap: 1.2em; align-items: flex-start; }
 .engine { flex: 1 1 420px; border: 1px solid #d0d0d0; border-top: 4px solid #1565c0; border-radius: 6px;
-          padding: .2em 1em .6em; background: #fff; min-width: 0; }
+          padding: .2em 1em .6em; background: #fff; min-width: min-content; }
 .engine.empty { flex: 0 1 300px; }
 .engine.troubled { border-top-color: #c62828; }
 .engine h3 { margin: .4em 0 .1em; }
 .engine h4 { margin: 1.1em 0 .2em; }
-.engine table { width: 100%; font-size: 13px; }
-.engine th, .engine td { padding: 3px 6px; }
-.engine td.num, .engine td.faster, .engine td.slower, .engine td.same { white-space: normal; }
-.engine .scroll { overflow-x: auto; }
+.engine table { width: 100%; }
 .engine ul { padding-left: 1.2em; }
 .engine p.facts { color: #555; font-size: 13px; margin: 0 0 .4em; }
 .engine p.status { font-weight: bold; margin: .3em 0; }
@@ -229,8 +226,8 @@ def _html(head: Sequence[Section], cols: Sequence[Column], title: str) -> str:
         if col.link:
             body.append(f'<p><a href="{e(col.link)}">Full report of this engine '
                         f'({e(col.part.run_id)}) →</a></p>')
-        body += ['<div class="scroll">'] + [line for s in col.sections for line in document.section_html(s)]
-        body.append("</div></section>")
+        body += [line for s in col.sections for line in document.section_html(s)]
+        body.append("</section>")
     body.append("</div>")
     return document.html_page(title, body, CSS)
 
