@@ -23,6 +23,7 @@ from ..errors import ConfigError, did_you_mean
 MERGE_TAG = "tag:yaml.org,2002:merge"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAX_FILE_BYTES = 16 << 20  # a variants file is a few KB; anything this big is the wrong file
+VARIANTS_HINT = "pass the variants YAML file, e.g. --file variants.yaml"
 
 
 class _Where:
@@ -126,30 +127,29 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
                 engines=_engines(where, data.get("engines")))
 
 
-def read_text(path: Path) -> str:
-    """A variants file's text; ConfigError for anything that is not a readable UTF-8 file."""
-    hint = "pass the variants YAML file, e.g. --file variants.yaml"
+def read_text(path: Path, what: str = "a variants file", hint: str = VARIANTS_HINT) -> str:
+    """A file's text (a variants file's, by default); ConfigError for anything that is not a
+    readable UTF-8 file, naming the file and `what` it should be."""
     if not path.exists():
-        raise ConfigError(f"{path} does not exist", hint="run from the repository root or pass --file")
+        raise ConfigError(f"{path} does not exist", hint="run from the repository root, or " + hint)
     if path.is_dir():
-        raise ConfigError(f"{path} is a directory, not a variants file", hint=hint)
+        raise ConfigError(f"{path} is a directory, not {what}", hint=hint)
     if not path.is_file():
-        raise ConfigError(f"{path} is not a regular file (a device, socket or pipe)", hint=hint)
+        raise ConfigError(f"{path} is not a regular file (a device, socket or pipe), so not {what}", hint=hint)
     try:
         with path.open("rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}",
-                          hint="check the file's permissions (ls -l), or pass another --file") from None
+                          hint="check the file's permissions (ls -l), or " + hint) from None
     if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(f"{path} is over {MAX_FILE_BYTES >> 20} MB; a variants file is a few KB of YAML", hint=hint)
+        raise ConfigError(f"{path} is over {MAX_FILE_BYTES >> 20} MB, too big for {what}", hint=hint)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}); "
-                          "a variants file is YAML text",
-                          hint=hint + "; a text file in another encoding: save it as UTF-8") from None
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}), "
+                          f"so not {what}", hint=hint + "; a text file in another encoding: save it as UTF-8") from None
 
 
 def _engines(where: "_Where", raw) -> Dict[str, str]:
