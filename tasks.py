@@ -215,11 +215,17 @@ def build_tf(c, variant=None, force=False, dry_run=False, file=VARIANTS_FILE, fe
 @task(help={"variant": "the variant to record", "duration": "seconds of profiling (default 30)",
             "file": "the variants file", "results": "results folder (default results/)"})
 @fatal_errors
-def flamegraph(c, variant=None, duration=30, file=VARIANTS_FILE, results=None):
+def flamegraph(c, variant=None, duration=None, file=VARIANTS_FILE, results=None):
     """py-spy flame graph of the profiler inside the variant's container."""
     from tfopt.measure.flamegraph import record
 
+    from tfopt.errors import ConfigError
+
     variant = _required(variant, "--variant NAME", "invoke flamegraph --variant tf1-optimized")
+    duration = "30" if duration is None else str(duration).strip()  # text: invoke would parse an int default itself
+    if not duration.isdigit() or int(duration) < 1:
+        raise ConfigError(f"--duration {duration!r} is not a whole number of seconds (1 or more)",
+                          hint="e.g. --duration 30")
     path = record(_plan(file, yes=True), variant, _results_dir(results), duration=int(duration))
     log.info(f"wrote {path}")
 
