@@ -71,6 +71,20 @@ def _results_dir(results):
     return folder
 
 
+def _one_run(folder, run_id):
+    """A run whose variants can be compared with another's: a multi-engine run's parent holds none
+    (each engine's part does)."""
+    from tfopt.errors import ConfigError
+    from tfopt.records.documents import load_run
+
+    run = load_run(folder, run_id)
+    if run.is_parent:
+        parts = ", ".join(run.record.parts.values()) or f"{run_id}@ENGINE"
+        raise ConfigError(f"run {run_id} is a multi-engine run: its results are in one run per engine",
+                          hint=f"compare one engine's part: {parts}")
+    return run
+
+
 def _out_dir(out):
     """`--out` of a task that writes several files: a folder, made if missing."""
     from tfopt.errors import ConfigError
@@ -267,13 +281,12 @@ def test(c, only=None):
 def compare_runs(c, run=None, out=None, results=None):
     """Does a second run reproduce the first? Speedups of both, each inside its own run."""
     from tfopt.errors import ConfigError
-    from tfopt.records.documents import load_run
     from tfopt.render.back_to_back import write
 
     if len(run or []) != 2:
         raise ConfigError("give exactly two runs: --run FIRST --run SECOND", hint="`ls results/runs` lists them")
     folder = _results_dir(results)
-    path = write(load_run(folder, run[0]), load_run(folder, run[1]), _out_file(out, folder / "back-to-back.md"))
+    path = write(_one_run(folder, run[0]), _one_run(folder, run[1]), _out_file(out, folder / "back-to-back.md"))
     log.info(f"wrote {path}")
 
 
@@ -283,11 +296,10 @@ def compare_runs(c, run=None, out=None, results=None):
 @fatal_errors
 def race_vs_full(c, race=None, full=None, out=None, results=None):
     """What racing saved against profiling the same grid fully, and whether the full run agrees."""
-    from tfopt.records.documents import load_run
     from tfopt.render.race_vs_full import write
 
     hint = "invoke race-vs-full --race RACE_RUN --full FULL_RUN (`ls results/runs` lists them)"
     race, full = _required(race, "--race RUN", hint), _required(full, "--full RUN", hint)
     folder = _results_dir(results)
-    path = write(load_run(folder, race), load_run(folder, full), _out_file(out, folder / "race-vs-full.md"))
+    path = write(_one_run(folder, race), _one_run(folder, full), _out_file(out, folder / "race-vs-full.md"))
     log.info(f"wrote {path}")

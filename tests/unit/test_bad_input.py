@@ -401,6 +401,15 @@ def test_a_bad_run_id_or_path_flag_is_refused(capsys, results, tmp_path, case):
     assert code == 2 and fragment in printed, printed
 
 
+@pytest.mark.parametrize("argv", [["compare-runs", "--run", "multi", "--run", RUN],
+                                  ["race-vs-full", "--race", RUN, "--full", "multi"]])
+def test_a_multi_engine_parent_is_refused_where_one_run_is_compared(capsys, results, argv):
+    store.write_result(results, make_doc("ref", run_id="multi@local", reference="ref"))
+    store.write_run_meta(results, "multi", RunRecord("multi", kind="engines", parts={"local": "multi@local"}).to_doc())
+    code, printed = _invoke(capsys, *argv, "--results", str(results))
+    assert code == 2 and "run multi is a multi-engine run" in printed and "multi@local" in printed, printed
+
+
 def test_compare_runs_makes_the_folder_of_its_out_file(capsys, results, tmp_path):
     out = tmp_path / "new" / "b2b.md"
     Program(namespace=NAMESPACE, name="tfopt", binary="invoke").run(
