@@ -62,8 +62,51 @@ def _required(value, flag, example):
 
 def _results_dir(results):
     from tfopt import paths
+    from tfopt.errors import ConfigError
 
-    return Path(results) if results else paths.results_dir()
+    folder = Path(results) if results else paths.results_dir()
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"--results {folder} is a file; it names the results folder (the one holding runs/)",
+                          hint="e.g. --results results")
+    return folder
+
+
+def _one_run(folder, run_id):
+    """A run whose variants can be compared with another's: a multi-engine run's parent holds none
+    (each engine's part does)."""
+    from tfopt.errors import ConfigError
+    from tfopt.records.documents import load_run
+
+    run = load_run(folder, run_id)
+    if run.is_parent:
+        parts = ", ".join(run.record.parts.values()) or f"{run_id}@ENGINE"
+        raise ConfigError(f"run {run_id} is a multi-engine run: its results are in one run per engine",
+                          hint=f"compare one engine's part: {parts}")
+    return run
+
+
+def _out_dir(out):
+    """`--out` of a task that writes several files: a folder, made if missing."""
+    from tfopt.errors import ConfigError
+
+    if out is None:
+        return None
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ConfigError(f"--out {out} is a file; this task writes several files into a folder",
+                          hint="give a folder, e.g. --out /tmp/report (made if missing)")
+    return Path(out)
+
+
+def _out_file(out, default: Path) -> Path:
+    """`--out` of a task that writes one file: that file (its folder made if missing), never a folder."""
+    from tfopt.errors import ConfigError
+
+    path = Path(out) if out else default
+    if path.is_dir():
+        raise ConfigError(f"--out {path} is a folder; this task writes one Markdown file",
+                          hint=f"give a file name, e.g. --out {path / default.name}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @task(help={"file": "the variants file (default: variants.yaml)",
@@ -134,7 +177,7 @@ def plot(c, run=None, results=None, out=None):
     """Latency and speedup charts (PNG) of one run, in its folder."""
     from tfopt.render.views import render_plots
 
-    for path in render_plots(_results_dir(results), run, out):
+    for path in render_plots(_results_dir(results), run, _out_dir(out)):
         log.info(f"wrote {path}")
 
 
@@ -145,7 +188,7 @@ def report(c, run=None, results=None, out=None):
     """report.md and report.html of one run, with its plots, in the run's folder."""
     from tfopt.render.views import render_report
 
-    for path in render_report(_results_dir(results), run, out):
+    for path in render_report(_results_dir(results), run, _out_dir(out)):
         log.info(f"wrote {path}")
 
 
@@ -154,11 +197,13 @@ def report(c, run=None, results=None, out=None):
 @fatal_errors
 def readme_figures(c, write=False, readme=None, results=None):
     """Check (or --write) README figures against the committed run the README names."""
+    from tfopt.plan.load import read_text
     from tfopt.records.documents import load_run
     from tfopt.render.readme_figures import sync
 
-    problems = sync(Path(readme) if readme else ROOT / "README.md",
-                    lambda run_id: load_run(_results_dir(results), run_id), write)
+    readme = Path(readme) if readme else ROOT / "README.md"
+    read_text(readme, "a README", hint="pass the README to check, e.g. --readme README.md")
+    problems = sync(readme, lambda run_id: load_run(_results_dir(results), run_id), write)
     for problem in problems:
         log.info(problem)
     if problems and not write:
@@ -184,11 +229,17 @@ def build_tf(c, variant=None, force=False, dry_run=False, file=VARIANTS_FILE, fe
 @task(help={"variant": "the variant to record", "duration": "seconds of profiling (default 30)",
             "file": "the variants file", "results": "results folder (default results/)"})
 @fatal_errors
-def flamegraph(c, variant=None, duration=30, file=VARIANTS_FILE, results=None):
+def flamegraph(c, variant=None, duration=None, file=VARIANTS_FILE, results=None):
     """py-spy flame graph of the profiler inside the variant's container."""
     from tfopt.measure.flamegraph import record
 
+    from tfopt.errors import ConfigError
+
     variant = _required(variant, "--variant NAME", "invoke flamegraph --variant tf1-optimized")
+    duration = "30" if duration is None else str(duration).strip()  # text: invoke would parse an int default itself
+    if not duration.isdigit() or int(duration) < 1:
+        raise ConfigError(f"--duration {duration!r} is not a whole number of seconds (1 or more)",
+                          hint="e.g. --duration 30")
     path = record(_plan(file, yes=True), variant, _results_dir(results), duration=int(duration))
     log.info(f"wrote {path}")
 
@@ -230,13 +281,12 @@ def test(c, only=None):
 def compare_runs(c, run=None, out=None, results=None):
     """Does a second run reproduce the first? Speedups of both, each inside its own run."""
     from tfopt.errors import ConfigError
-    from tfopt.records.documents import load_run
     from tfopt.render.back_to_back import write
 
     if len(run or []) != 2:
         raise ConfigError("give exactly two runs: --run FIRST --run SECOND", hint="`ls results/runs` lists them")
     folder = _results_dir(results)
-    path = write(load_run(folder, run[0]), load_run(folder, run[1]), Path(out) if out else folder / "back-to-back.md")
+    path = write(_one_run(folder, run[0]), _one_run(folder, run[1]), _out_file(out, folder / "back-to-back.md"))
     log.info(f"wrote {path}")
 
 
@@ -246,11 +296,10 @@ def compare_runs(c, run=None, out=None, results=None):
 @fatal_errors
 def race_vs_full(c, race=None, full=None, out=None, results=None):
     """What racing saved against profiling the same grid fully, and whether the full run agrees."""
-    from tfopt.records.documents import load_run
     from tfopt.render.race_vs_full import write
 
     hint = "invoke race-vs-full --race RACE_RUN --full FULL_RUN (`ls results/runs` lists them)"
     race, full = _required(race, "--race RUN", hint), _required(full, "--full RUN", hint)
     folder = _results_dir(results)
-    path = write(load_run(folder, race), load_run(folder, full), Path(out) if out else folder / "race-vs-full.md")
+    path = write(_one_run(folder, race), _one_run(folder, full), _out_file(out, folder / "race-vs-full.md"))
     log.info(f"wrote {path}")

@@ -28,6 +28,10 @@ class UnknownFormat(ConfigError):
     """A result or run document has a schema version this tfopt cannot read."""
 
 
+class DamagedRecord(ConfigError):
+    """A file of the results store cannot be read (truncated, not JSON, not the document's shape)."""
+
+
 class MatrixTooLarge(ConfigError):
     """A `matrix:` grid expands past the limit and the user has not confirmed it with --yes."""
 

@@ -1,7 +1,8 @@
 import pytest
 
 from plans import BASE, error_of, unit_plan, write
-from tfopt.plan.load import load_plan, parse_memory
+from tfopt.plan.limits import parse_memory
+from tfopt.plan.load import load_plan
 
 
 def test_extends_chains_resolve_every_setting():

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from factories import make_doc
 from tfopt import paths
 from tfopt.errors import ConfigError, UnknownFormat
 from tfopt.records import documents, store
@@ -78,9 +79,10 @@ def test_run_status_has_one_rule(doc, status):
 
 
 def test_a_run_without_run_json_is_unknown_unless_its_parent_says(tmp_path):
-    (store.run_dir(tmp_path, "r")).mkdir(parents=True)
+    store.write_result(tmp_path, make_doc("a", run_id="r"))
     run = documents.load_run(tmp_path, "r")
     assert (run.status, run.status_recorded, run.kind) == ("unknown", False, "profile")
+    assert run.describe_status() == "unknown (this run has no run.json)"
     assert RunRecord("r@lost", status="lost", found=False).ended_as() == ("lost", False)
 
 

@@ -8,7 +8,8 @@ from .. import labels as label
 from ..engine import fleet
 from ..records import store
 from ..plan.engines import Target, targets
-from ..plan.variant import Plan, describe
+from ..plan.limits import LOW_MEMORY_BYTES, parse_cpuset
+from ..plan.variant import Plan, Variant, describe
 from ..engine import ContainerInfo, Engine
 from ..errors import ConfigError, RunError
 from ..host import process_alive
@@ -74,6 +75,7 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
     chosen = targets(engines, plan.engines)
     print_plan(plan, wanted, protocol, chosen)
     members = fleet.connect(chosen)
+    check_limits_fit(members, plan.select(wanted), protocol)
     run_id = store.new_run_id()
     with fleet.locked(members, run_id):
         for member in members:
@@ -106,6 +108,34 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
         raise RunError(f"{len(failures)} variant(s) failed: {', '.join(sorted(failures))}",
                        hint="their logs are named above; results of the others are kept")
     return reports[members[0].name]
+
+
+def check_limits_fit(members: Sequence[fleet.Member], variants: Sequence[Variant], protocol: Protocol) -> None:
+    """Limits an engine cannot give are refused before any build: Docker would refuse the first
+    container, after the builds. Limits that look wrong are warned."""
+    problems, warnings = [], []
+    for member in members:
+        info = member.engine.info()
+        problems += [f"{v.name} asks for limits.cpus {v.cpus:g}, but engine {member.name} has {info.ncpu} CPU(s)"
+                     for v in variants if v.cpus > info.ncpu]
+        cpusets = [(f"{v.name}'s limits.cpuset", v.cpuset) for v in variants if v.cpuset]
+        for what, cpuset in cpusets + ([("--pin", protocol.pin)] if protocol.pin else []):
+            missing = sorted(c for c in parse_cpuset(cpuset) if c >= info.ncpu)
+            if missing:
+                warnings.append(f"{what} {cpuset!r} names CPU {missing[0]}, but engine {member.name} has "
+                                f"{info.ncpu} CPU(s), numbered from 0: Docker refuses a CPU it does not have")
+        warnings += [f"{v.name}: limits.memory {v.memory_bytes / 2**30:.1f} GiB is more than engine {member.name} "
+                     f"has ({info.memory_bytes / 2**30:.1f} GiB), so it limits nothing"
+                     for v in variants if 0 < info.memory_bytes < v.memory_bytes]
+    warnings += [f"{v.name}: limits.memory is {v.memory_bytes >> 20} MiB; TensorFlow variants peak near 250 MB "
+                 "(TF 1) to 600 MB (TF 2): a container past its limit is OOM-killed"
+                 for v in variants if v.memory_bytes < LOW_MEMORY_BYTES]
+    for warning in dict.fromkeys(warnings):
+        log.info("warning: " + warning)
+    if problems:
+        raise ConfigError("limits an engine cannot give; nothing was built:\n  " + "\n  ".join(problems),
+                          hint="lower limits.cpus in the variants file (a fraction such as 0.5 is fine), "
+                               "or run on an engine with more CPUs (--engine)")
 
 
 def _arms(names: List[str], aa: List[str], prepared) -> List[Arm]:

@@ -5,6 +5,7 @@
     load       variants.yaml → Plan (validation with file:line, extends and defaults resolved)
     matrix     the `matrix:` section → ordinary variant bodies
     engines    `--engine` values and `engines:` → named, checked Targets (connecting them is tfopt/engine)
+    limits     container limits as Docker reads them (memory, cpus, cpusets) and Docker's floors
     protocol   every measuring flag of `invoke profile`, declared once
     runtimes   the host's view of the image side's runtimes: knobs, support, package pins
 """

@@ -55,6 +55,13 @@ def targets(values: Sequence[str], declared: Mapping[str, str] = ()) -> List[Tar
         value = str(value).strip()
         name, url = (value.split("=", 1) if "=" in value and "://" not in value.split("=", 1)[0]
                      else (None, value))
+        if name is not None and not name.strip():
+            raise ConfigError(f"engine {value!r}: the name before '=' is empty",
+                              hint="write NAME=URL, e.g. second=ssh://me@box2")
+        if not url.strip() or url.strip() in SCHEMES:
+            raise ConfigError(f"engine {value!r}: no URL" + (" after its scheme" if url.strip() else ""),
+                              hint="use unix:///path/docker.sock, tcp://host:2376, ssh://user@host "
+                                   "or a Docker context's name")
         if name is None and url in declared:
             name, url = url, declared[url]
         elif name is None and url == LOCAL:

@@ -12,13 +12,18 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from . import runtimes, schema
+from . import limits as docker_limits, runtimes, schema
 from .engines import targets
 from .matrix import expand
 from .schema import (ALLOCATORS, BAZEL_CONFIGS, DEFAULT_FORM, FORMS, LIMIT_KEYS, NAME_RE, NAME_RULE, SOURCE_DEFAULTS,
                      SOURCE_KEYS, SUITE_PYTHON, TENSORFLOW_KEYS, TOP_KEYS)
 from .variant import Plan, TensorflowSource, Variant
 from ..errors import ConfigError, did_you_mean
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_FILE_BYTES = 16 << 20  # a variants file is a few KB; anything this big is the wrong file
+VARIANTS_HINT = "pass the variants YAML file, e.g. --file variants.yaml"
 
 
 class _Where:
@@ -32,11 +37,30 @@ class _Where:
             self._walk(node, ())
 
     def _walk(self, node, prefix):
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                here = prefix + (str(key.value),)
-                self.lines[here] = key.start_mark.line + 1
-                self._walk(value, here)
+        if isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self._walk(item, prefix + (f"[{index}]",))
+        if not isinstance(node, yaml.MappingNode):
+            return
+        seen: Dict[str, yaml.Mark] = {}
+        for key, value in node.value:
+            if key.tag == MERGE_TAG:  # `<<: *anchor`: its keys are defaults the mapping's own keys override
+                continue
+            name = str(key.value)
+            if name in seen:
+                raise self.duplicate(prefix + (name,), seen[name], key.start_mark)
+            seen[name] = key.start_mark
+            self.lines[prefix + (name,)] = key.start_mark.line + 1
+            self._walk(value, prefix + (name,))
+
+    def duplicate(self, keys: Tuple[str, ...], first: "yaml.Mark", second: "yaml.Mark") -> ConfigError:
+        """YAML keeps the last of two equal keys in one mapping and drops the first without a word."""
+        shown = ".".join(k for k in keys if not k.startswith("["))
+        a, b = first.line + 1, second.line + 1
+        places = (f"at lines {a} and {b}" if a != b
+                  else f"twice on line {a} (columns {first.column + 1} and {second.column + 1})")
+        return ConfigError(f"{self.path}:{b}: key {shown!r} is given twice in one mapping, {places}; "
+                           "YAML would silently keep only the second", hint="delete one of them")
 
     def error(self, keys: Tuple[str, ...], message: str, hint: Optional[str] = None,
               kind=ConfigError) -> ConfigError:
@@ -57,9 +81,7 @@ class _Where:
 def load_plan(path: Path, *, yes: bool = False) -> Plan:
     """`yes` accepts `matrix:` grids that expand past tfopt.plan.matrix.LIMIT."""
     path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"{path} does not exist", hint="run from the repository root or pass --file")
-    text = path.read_text()
+    text = read_text(path)
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -67,17 +89,29 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     where = _Where(path, node)
     if not isinstance(data, dict) or not ("variants" in data or "matrix" in data):
-        raise ConfigError(f"{path}: expected a mapping with a 'variants' (or 'matrix') key")
+        found = (f"its top-level keys are {', '.join(map(str, data))}" if isinstance(data, dict) and data
+                 else f"it holds {'nothing' if data is None else 'a ' + type(data).__name__}")
+        raise ConfigError(f"{path}: expected a mapping with a 'variants' (or 'matrix') key; {found}",
+                          hint="is this a variants file? (variants.yaml shows the layout)")
     for key in data:
         if key not in TOP_KEYS:
-            raise where.error((key,), f"unknown top-level key {key!r}" + did_you_mean(key, TOP_KEYS))
+            raise where.error((str(key),), f"unknown top-level key {key!r}" + did_you_mean(str(key), TOP_KEYS))
     defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise where.error(("defaults",), f"'defaults' is a mapping of variant keys, got {type(defaults).__name__}",
+                          hint="e.g. defaults: {limits: {cpus: 1}}")
+    if "extends" in defaults:
+        raise where.error(("defaults", "extends"), "`extends` cannot be a default: every variant, its parent "
+                          "too, would extend it", hint="write `extends:` in each variant that has a parent")
     raw = expand(where, data.get("variants"), data.get("matrix"), yes=yes)
     if not isinstance(raw, dict) or not raw:
         raise where.error(("variants",), "'variants' must be a non-empty mapping of name → settings")
     _check_mapping(where, ("defaults",), defaults)
     for name, body in raw.items():
-        if not NAME_RE.match(str(name)):
+        if not isinstance(name, str):
+            raise where.error(("variants", str(name)), f"YAML reads this unquoted variant name as the "
+                              f"{type(name).__name__} {name!r}, not as text", hint="quote the name, e.g. \"1\":")
+        if not NAME_RE.match(name):
             raise where.error(("variants", str(name)), "variant names " + NAME_RULE)
         if not isinstance(body, dict):
             raise where.error(("variants", name), "a variant is a mapping of settings")
@@ -91,6 +125,31 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
                               + did_you_mean(v.reference, variants))
     return Plan(path=path, variants=variants, aliases=_aliases(where, data.get("aliases"), variants),
                 engines=_engines(where, data.get("engines")))
+
+
+def read_text(path: Path, what: str = "a variants file", hint: str = VARIANTS_HINT) -> str:
+    """A file's text (a variants file's, by default); ConfigError for anything that is not a
+    readable UTF-8 file, naming the file and `what` it should be."""
+    if not path.exists():
+        raise ConfigError(f"{path} does not exist", hint="run from the repository root, or " + hint)
+    if path.is_dir():
+        raise ConfigError(f"{path} is a directory, not {what}", hint=hint)
+    if not path.is_file():
+        raise ConfigError(f"{path} is not a regular file (a device, socket or pipe), so not {what}", hint=hint)
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}",
+                          hint="check the file's permissions (ls -l), or " + hint) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(f"{path} is over {MAX_FILE_BYTES >> 20} MB, too big for {what}", hint=hint)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}), "
+                          f"so not {what}", hint=hint + "; a text file in another encoding: save it as UTF-8") from None
 
 
 def _engines(where: "_Where", raw) -> Dict[str, str]:
@@ -145,7 +204,7 @@ def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise where.error(at, f"expected {expected.__name__}, got {type(value).__name__}: {value!r}")
     _check_knobs(where, keys, body)
-    _check_sub(where, keys + ("limits",), body.get("limits"), LIMIT_KEYS)
+    _check_sub(where, keys + ("limits",), body.get("limits"), LIMIT_KEYS, nullable=("cpuset",))
     tf = body.get("tensorflow")
     if tf is not None:
         _check_sub(where, keys + ("tensorflow",), tf, TENSORFLOW_KEYS)
@@ -158,12 +217,11 @@ def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
         if "wheel" in tf and not re.fullmatch(r"[0-9a-f]{64}", str(tf.get("sha256", ""))):
             raise where.error(keys + ("tensorflow", "wheel"), "a wheel needs its sha256 (64 hex digits)",
                               hint="sha256sum the file and add `sha256: <digest>`")
+        if "wheel" in tf and not tf["wheel"].strip():
+            raise where.error(keys + ("tensorflow", "wheel"), "the wheel's path or URL is empty",
+                              hint="write wheel: wheels/tensorflow-….whl (or an https:// URL) with its sha256")
         if "source" in tf:
-            _check_sub(where, keys + ("tensorflow", "source"), tf["source"], SOURCE_KEYS)
-            for config in tf["source"].get("configs", []):
-                if config not in BAZEL_CONFIGS:
-                    raise where.error(keys + ("tensorflow", "source", "configs"),
-                                      f"unknown Bazel config {config!r}" + did_you_mean(config, BAZEL_CONFIGS))
+            _check_source(where, keys + ("tensorflow", "source"), tf["source"])
     for key, allowed in (("form", FORMS), ("allocator", ALLOCATORS), ("runtime", runtimes.RUNTIMES),
                          ("decoding", runtimes.DECODINGS)):
         if key in body and body[key] not in allowed:
@@ -174,6 +232,9 @@ def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
     if "python" in body and not re.fullmatch(r"3\.\d+(\.\d+)?", body["python"]):
         raise where.error(keys + ("python",), f"{body['python']!r} is not a Python version like '3.11'")
     for k, v in (body.get("env") or {}).items():
+        if not isinstance(k, str) or not ENV_NAME.fullmatch(k):
+            raise where.error(keys + ("env", str(k)), f"{k!r} is not an environment variable name",
+                              hint="names are letters, digits and '_', not starting with a digit, e.g. OMP_NUM_THREADS")
         if not isinstance(v, (str, int, float)) or isinstance(v, bool):
             raise where.error(keys + ("env", str(k)), "environment values are strings", hint=f'write {k}: "{v}"')
     if "requirements" in body and not all(isinstance(r, str) for r in body["requirements"]):
@@ -184,6 +245,19 @@ def _check_mapping(where: _Where, keys: Tuple[str, ...], body: dict) -> None:
         _check_requirement(where, keys + ("tensorflow", "pypi"), tf["pypi"])
 
 
+def _check_source(where: "_Where", at: Tuple[str, ...], source: dict) -> None:
+    _check_sub(where, at, source, SOURCE_KEYS)
+    for config in source.get("configs", []):
+        if not isinstance(config, str) or config not in BAZEL_CONFIGS:
+            raise where.error(at + ("configs",), f"unknown Bazel config {config!r}"
+                              + (did_you_mean(config, BAZEL_CONFIGS) if isinstance(config, str) else ""),
+                              hint="known configs: " + ", ".join(BAZEL_CONFIGS))
+    for key in ("jobs", "ram_mb"):
+        if key in source and source[key] < 1:
+            raise where.error(at + (key,), f"{key} must be at least 1, got {source[key]}",
+                              hint=f"the default is {SOURCE_DEFAULTS[key]}")
+
+
 def _check_requirement(where: "_Where", at: Tuple[str, ...], text: str) -> None:
     """A PEP 508 requirement (a local .whl path is also allowed), parsed now rather than by pip later."""
     from packaging.requirements import InvalidRequirement, Requirement
@@ -191,12 +265,18 @@ def _check_requirement(where: "_Where", at: Tuple[str, ...], text: str) -> None:
     if text.strip().endswith(".whl") and not re.search(r"[\s;]", text.strip()):
         return
     try:
-        Requirement(text)
+        requirement = Requirement(text)
     except InvalidRequirement as exc:
         reason = str(exc).splitlines()[0]
         raise where.error(at, f"{text!r} is not a valid PEP 508 requirement: {reason}",
                           hint='write a name with an optional version and marker, e.g. "numpy<1.17" '
                                'or "tensorflow-cpu==2.21.0; python_version >= \'3.9\'"') from None
+    if requirement.url:
+        instead = ("tensorflow: {wheel: <path or URL>, sha256: <its sha256sum>}" if at[-1] == "pypi"
+                   else "a local .whl path in requirements, or the name and version of a package index release")
+        raise where.error(at, f"{text!r} is a direct URL reference: it carries no hash to lock, and tfopt "
+                          "resolves and locks every wheel on the host with its sha256",
+                          hint=f"download the wheel and write {instead}")
 
 
 def _check_knobs(where, keys, body) -> None:
@@ -246,7 +326,8 @@ def _runtime_settings(where, raw, name, s) -> Tuple[Dict[str, Any], Dict[str, An
     return settings, values
 
 
-def _check_sub(where, keys, value, schema) -> None:
+def _check_sub(where, keys, value, schema, nullable=()) -> None:
+    """A sub-mapping's keys and their types; only the keys in `nullable` may be null."""
     if value is None:
         return
     for key, item in value.items():
@@ -255,7 +336,9 @@ def _check_sub(where, keys, value, schema) -> None:
                               hint="known keys: " + ", ".join(schema))
         expected = schema[key]
         types = expected if isinstance(expected, tuple) else (expected,)
-        if item is not None and (not isinstance(item, types) or (isinstance(item, bool) and bool not in types)):
+        if item is None and key in nullable:
+            continue
+        if not isinstance(item, types) or (isinstance(item, bool) and bool not in types):
             raise where.error(keys + (str(key),), f"expected {'/'.join(t.__name__ for t in types)}, got {item!r}")
 
 
@@ -302,14 +385,6 @@ def deep_merge(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def parse_memory(text: str) -> int:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", str(text).lower())
-    if not match:
-        raise ValueError(text)
-    scale = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[match.group(2)]
-    return int(float(match.group(1)) * scale)
-
-
 def _resolve(where, raw, name, s) -> Variant:
     at = ("variants", name)
     if "python" not in s:
@@ -331,13 +406,24 @@ def _resolve(where, raw, name, s) -> Variant:
         source = TensorflowSource("source", build=build)
     limits = s["limits"]
     try:
-        memory = parse_memory(limits.get("memory", "4g"))
+        memory = docker_limits.parse_memory(limits.get("memory", "4g"))
     except ValueError:
         raise where.error(at + ("limits", "memory"), f"cannot read memory {limits.get('memory')!r}",
                           hint="write e.g. 4g or 512m") from None
+    problem = docker_limits.memory_problem(memory)
+    if problem:
+        raise where.error(at + ("limits", "memory"), f"memory {limits.get('memory')!r}: {problem}",
+                          hint="write e.g. 4g (the default) or 1g; Docker reads k, m, g as powers of 1024")
     cpus = float(limits.get("cpus", 1))
-    if cpus <= 0:
-        raise where.error(at + ("limits", "cpus"), "cpus must be positive")
+    problem = docker_limits.cpus_problem(cpus)
+    if problem:
+        raise where.error(at + ("limits", "cpus"), problem, hint="e.g. cpus: 1 (the default) or cpus: 0.5")
+    if limits.get("cpuset") is not None:
+        try:
+            docker_limits.parse_cpuset(limits["cpuset"])
+        except ValueError:
+            raise where.error(at + ("limits", "cpuset"), f"cpuset {limits['cpuset']!r} is not a list of CPUs",
+                              hint="write " + docker_limits.CPUSET_RULE) from None
     s, knobs = _runtime_settings(where, raw, name, s)
     chain = _chain(where, raw, name)
     s = dict(s, env={k: str(v) for k, v in s["env"].items()})

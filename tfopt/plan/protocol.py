@@ -5,9 +5,11 @@ and how its text is read. `invoke profile`'s help and flag parsing, and the defa
 docs/running.md (checked by a unit test), all come from these declarations.
 """
 
+import math
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Callable, Dict, Optional
 
+from .limits import CPUSET_RULE, parse_cpuset
 from ..errors import ConfigError
 
 DEFAULT_MAX_ROUNDS = 20
@@ -91,8 +93,18 @@ class Protocol:
 
     def check(self) -> None:
         """Flag combinations that cannot work, before any slow work."""
-        if self.rounds < 1:
-            raise ConfigError(f"--rounds must be at least 1, got {self.rounds}")
+        for flag, value, least in (("--rounds", self.rounds, 1), ("--repeats", self.repeats, 1),
+                                   ("--warmups", self.warmups, 0), ("--max-words", self.max_words, 1)):
+            if value < least:
+                raise ConfigError(f"{flag} must be at least {least}, got {value}")
+        if not (math.isfinite(self.timeout_s) and self.timeout_s > 0):
+            raise ConfigError(f"--timeout must be a positive number of seconds, got {self.timeout_s:g}",
+                              hint="e.g. --timeout 600")
+        if self.pin is not None:
+            try:
+                parse_cpuset(self.pin)
+            except ValueError:
+                raise ConfigError(f"--pin {self.pin!r} is not a list of CPUs", hint="write " + CPUSET_RULE) from None
         if self.target_ci is not None and not 0 < self.target_ci < 1:
             raise ConfigError(f"--target-ci must be between 0% and 100%, got {self.target_ci:.1%}",
                               hint="e.g. --target-ci 5%")
@@ -107,8 +119,9 @@ class Protocol:
                 raise ConfigError(f"{flag} must be between 0% and 100%, got {value:.1%}", hint=f"e.g. {flag} 2%")
         if self.max_rounds is not None and self.max_rounds < self.rounds:
             raise ConfigError(f"--max-rounds {self.max_rounds} is below --rounds {self.rounds} (the minimum)")
-        if self.max_minutes is not None and self.max_minutes <= 0:
-            raise ConfigError(f"--max-minutes must be positive, got {self.max_minutes}")
+        if self.max_minutes is not None and not (math.isfinite(self.max_minutes) and self.max_minutes > 0):
+            raise ConfigError(f"--max-minutes must be a positive number of minutes, got {self.max_minutes:g}",
+                              hint="e.g. --max-minutes 60")
 
 
 def flag_name(declared) -> str:

@@ -21,7 +21,8 @@ from .formats import (COMPLETE, ENDINGS, FAILED, INTERRUPTED, RESULT_SCHEMA, RES
                       RUN_SCHEMAS, STATUSES, UNKNOWN)
 from .. import labels as label
 from ..clock import utc_stamp
-from ..errors import ConfigError, UnknownFormat
+from ..errors import ConfigError, DamagedRecord, UnknownFormat
+from ..log import log
 
 def _checked(doc: dict, readable: Tuple[str, ...], where: str) -> None:
     """Refuse a document whose schema this tfopt cannot read (synthetic test documents may omit it)."""
@@ -470,6 +471,8 @@ class Run:
         return sum(seconds) / 60 if seconds and None not in seconds else None
 
     def describe_status(self) -> str:
+        if not self.record.found and self.status == UNKNOWN:
+            return f"{UNKNOWN} (this run has no run.json)"
         if not self.status_recorded:
             return f"{self.status} (inferred: this run.json predates recorded run status)"
         if self.status == "running":
@@ -517,22 +520,78 @@ class RaceRecord:
                    minutes=raw.get("minutes"), full_minutes=raw.get("full_minutes"), saved=raw["saved"])
 
 
-def _read_json(path: Path) -> dict:
+RESULT_HINT = ("restore it from git if it is committed (git checkout -- FILE), or move it aside to read the run "
+               "without it (mv FILE FILE.damaged: its bytes are kept)")
+RUN_HINT = ("restore it from git if it is committed (git checkout -- FILE), or move it aside (mv FILE FILE.damaged): "
+            "the run's results are then read without their run record, status unknown")
+
+
+def _read_json(path: Path, hint: str) -> dict:
+    """A store document's JSON object; DamagedRecord, naming the file and what to do, for any other content."""
     try:
-        return json.loads(Path(path).read_text())
+        text = Path(path).read_bytes().decode("utf-8")
+    except IsADirectoryError:
+        raise DamagedRecord(f"{path} is a directory where a JSON document belongs",
+                            hint="move it out of the run folder") from None
+    except OSError as exc:
+        raise DamagedRecord(f"cannot read {path}: {exc.strerror}",
+                            hint="check its permissions (ls -l); " + hint) from None
+    except UnicodeDecodeError as exc:
+        raise DamagedRecord(f"{path} is not text (byte {exc.object[exc.start]:#04x} at offset {exc.start}), so not "
+                            "a JSON document", hint=hint) from None
+    try:
+        doc = json.loads(text)
     except ValueError as exc:
-        raise ConfigError(f"{path} is not valid JSON: {exc}", hint="restore it from git or re-run") from None
+        state = "is empty" if not text.strip() else f"is not valid JSON ({exc}); truncated?"
+        raise DamagedRecord(f"{path} {state}", hint=hint) from None
+    if not isinstance(doc, dict):
+        raise DamagedRecord(f"{path} holds a JSON {type(doc).__name__}, not a document (a JSON object)",
+                            hint=hint) from None
+    return doc
+
+
+def _shape_problem(doc: dict) -> Optional[str]:
+    """What makes a result document unreadable, in words; None when its parts have their types."""
+    variant = doc.get("variant")
+    if not isinstance(variant, dict) or not isinstance(variant.get("name"), str):
+        return 'it has no "variant" object with a "name"'
+    for key in ("image", "limits", "host", "protocol", "engine"):
+        if doc.get(key) is not None and not isinstance(doc[key], dict):
+            return f'its "{key}" is a {type(doc[key]).__name__}, not an object'
+    visits = doc.get("visits")
+    if visits is not None and (not isinstance(visits, list) or not all(isinstance(v, dict) for v in visits)):
+        return 'its "visits" is not a list of objects'
+    return None
 
 
 def load_result(path: Path) -> VariantResult:
-    """One result document's file; UnknownFormat (naming the file) for a schema this tfopt cannot read."""
-    return VariantResult.from_doc(_read_json(path), where=str(path))
+    """One result document's file, its timings parsed; UnknownFormat for a schema this tfopt cannot
+    read, DamagedRecord for a file that is not a readable result document: both name the file."""
+    doc = _read_json(path, RESULT_HINT)
+    _checked(doc, RESULT_SCHEMAS, str(path))
+    problem = _shape_problem(doc)
+    try:
+        result = VariantResult.from_doc(doc, where=str(path)) if problem is None else None
+        if result is not None:
+            result.containers  # parsed now, so that a damaged visit is found here and not while rendering
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        problem = f"a visit's profile cannot be read ({type(exc).__name__}: {exc})"
+    if problem:
+        raise DamagedRecord(f"{path} is not a readable {RESULT_SCHEMA} document: {problem}",
+                            hint=RESULT_HINT)
+    return result
 
 
-def _measured(results_dir: Path, run_id: str = "") -> List[VariantResult]:
-    """Every result with at least one visit (of one run, when given), oldest run first."""
-    found = (load_result(p) for p in store.iter_result_files(results_dir, run_id))
-    return [r for r in found if r.visits]
+def _scan(results_dir: Path, run_id: str = "") -> Tuple[List[VariantResult], Dict[Path, ConfigError]]:
+    """Every result with at least one visit (of one run, when given), oldest run first; and each
+    file that could not be read, with why (DamagedRecord or UnknownFormat)."""
+    found, unreadable = [], {}
+    for path in store.iter_result_files(results_dir, run_id):
+        try:
+            found.append(load_result(path))
+        except (DamagedRecord, UnknownFormat) as exc:
+            unreadable[path] = exc
+    return [r for r in found if r.visits], unreadable
 
 
 def load_results(results_dir: Path, run_id: str) -> Dict[str, VariantResult]:
@@ -541,25 +600,69 @@ def load_results(results_dir: Path, run_id: str) -> Dict[str, VariantResult]:
         known = ", ".join(store.list_run_ids(results_dir)[-5:]) or "none yet"
         raise ConfigError(f"no run {run_id!r} under {store.runs_dir(results_dir)}",
                           hint=f"recent runs: {known}")
-    return {r.name: r for r in _measured(results_dir, run_id)}
+    measured, unreadable = _scan(results_dir, run_id)
+    for exc in unreadable.values():
+        raise exc  # a report without it would be of a different run, without saying so
+    for aside in sorted(store.run_dir(results_dir, run_id).glob("*.damaged")):
+        log.info(f"warning: {aside} was set aside: this run is read without it")
+    return {r.name: r for r in measured}
 
 
 def latest_by_variant(results_dir: Path) -> Dict[str, VariantResult]:
-    """The newest result of each variant (A/A arms excluded), whichever run measured it."""
-    return {r.name: r for r in _measured(results_dir) if not r.arm_of}  # later runs sort later
+    """The newest result of each variant (A/A arms excluded), whichever run measured it. A file
+    that cannot be read is skipped with a warning naming it: another run's damage stops nothing."""
+    measured, unreadable = _scan(results_dir)
+    for path, exc in unreadable.items():
+        log.info(f"warning: skipped {str(exc).splitlines()[0]}")
+    return {r.name: r for r in measured if not r.arm_of}  # later runs sort later
 
 
 def load_run_record(results_dir: Path, run_id: str) -> RunRecord:
     """A run's run.json; a record with found=False when it has none."""
     path = store.run_dir(results_dir, run_id) / "run.json"
-    if not path.is_file():
+    if not path.exists():
         return RunRecord(run_id=run_id, found=False)
-    return RunRecord.from_doc(_read_json(path), run_id, where=str(path))
+    doc = _read_json(path, RUN_HINT)
+    _checked(doc, RUN_SCHEMAS, str(path))
+    problem = _run_shape_problem(doc)
+    try:
+        record = RunRecord.from_doc(doc, run_id, where=str(path)) if problem is None else None
+        if record is not None:
+            record.race_record  # read now, so that a damaged race record is found here and not while rendering
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem:
+        raise DamagedRecord(f"{path} is not a readable {RUN_SCHEMA} document: {problem}",
+                            hint=RUN_HINT)
+    return record
+
+
+def _run_shape_problem(doc: dict) -> Optional[str]:
+    for key, kind in (("protocol", dict), ("host", dict), ("engine", dict), ("parts", dict), ("failures", dict),
+                      ("race", dict), ("arms", list), ("orders", list), ("engines", list)):
+        if doc.get(key) is not None and not isinstance(doc[key], kind):
+            return f'its "{key}" is a {type(doc[key]).__name__}, not {"an object" if kind is dict else "a list"}'
+    for key in ("orders", "engines"):
+        item = list if key == "orders" else dict
+        if not all(isinstance(i, item) for i in doc.get(key) or ()):
+            return f'its "{key}" holds something other than {"lists" if item is list else "objects"}'
+    return None
 
 
 def load_run(results_dir: Path, run_id: str) -> Run:
+    """A run by its id; ConfigError for no such run or an empty run folder, DamagedRecord or
+    UnknownFormat (naming the file) for a file of it that cannot be read."""
     results = load_results(results_dir, run_id)  # raises ConfigError for an unknown run
-    return Run(load_run_record(results_dir, run_id),
+    record = load_run_record(results_dir, run_id)
+    folder = store.run_dir(results_dir, run_id)
+    if not record.found and not any(store.iter_result_files(results_dir, run_id)):
+        raise ConfigError(f"run folder {folder} is empty: no run.json and no result documents",
+                          hint="a run stopped before it recorded anything: remove the folder (rmdir), "
+                               "or pick another run (`ls results/runs`)")
+    if not record.found:
+        log.info(f"warning: {folder / 'run.json'} is missing: the run's results are read without it, "
+                 "its status is unknown (restore it from git if it is committed)")
+    return Run(record,
                variants={n: r for n, r in results.items() if not r.arm_of},
                arms={n: r for n, r in results.items() if r.arm_of})
 
@@ -588,7 +691,8 @@ class EnginesRun:
 
 def _part(results_dir: Path, engine: EngineFacts) -> Run:
     """The engine's part run; an empty one when the engine was lost before the part was recorded."""
-    if store.run_dir(results_dir, engine.part).is_dir():
+    folder = store.run_dir(results_dir, engine.part)
+    if (folder / "run.json").exists() or any(store.iter_result_files(results_dir, engine.part)):
         return load_run(results_dir, engine.part)
     return Run(RunRecord(run_id=engine.part, status=engine.status, found=False), variants={})
 
@@ -611,6 +715,8 @@ def load_engines_run(results_dir: Path, run_id: str) -> EnginesRun:
 def latest_run_id(results_dir: Path) -> Optional[str]:
     """The newest run with at least one measured visit. A multi-engine run's parts are never
     chosen themselves: the parent counts as measured when one of its parts is."""
-    measured = {store.parent_of(r.run_id) for r in _measured(results_dir)}
+    readable, unreadable = _scan(results_dir)
+    # a run with an unreadable file may have measured: chosen, reading it says which file to mend
+    measured = {store.parent_of(r.run_id) for r in readable} | {store.parent_of(p.parent.name) for p in unreadable}
     ids = [r for r in store.list_run_ids(results_dir) if r in measured and not store.is_part(r)]
     return ids[-1] if ids else None

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Iterator, List
 
 from .formats import RESULT_SCHEMA, RUN_SCHEMA
+from ..errors import ConfigError
 
 
 def new_run_id() -> str:
@@ -72,7 +73,15 @@ def runs_dir(results_dir: Path) -> Path:
 
 
 def run_dir(results_dir: Path, run_id: str) -> Path:
-    return runs_dir(results_dir) / run_id
+    """A run's folder. A run id is that folder's name, never a path: `--run ../x` cannot reach
+    (or write to) a folder outside runs/."""
+    text = str(run_id)
+    if not text or "/" in text or "\\" in text or text.startswith(".") or "\0" in text:
+        shown = Path(text.rstrip("/")).name
+        raise ConfigError(f"{text!r} is not a run id: a run id is the name of a folder in {runs_dir(results_dir)}",
+                          hint=f"give the folder's name, e.g. --run {shown}" if shown and not shown.startswith(".")
+                          else "`ls results/runs` lists them")
+    return runs_dir(results_dir) / text
 
 
 def _write_json(path: Path, doc: dict) -> None:
