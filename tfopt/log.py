@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator, Optional, Tuple
+from typing import Callable, Iterator, List, Optional, Tuple
 
 HEARTBEAT_S = 15.0
 
@@ -95,17 +95,30 @@ class Logger:
                 heartbeat, thread = beating
                 heartbeat.stop()
                 thread.join()  # no beat after the step's end
+                self._running().remove(heartbeat)
         self.info(f"{indent}✓ {step.done} ({duration(step.elapsed())})")
 
     def _heartbeat(self, indent: str, what: str) -> Optional[Tuple[Heartbeat, threading.Thread]]:
         if not self.heartbeat_s:
             return None
         prefix = getattr(self._thread, "prefix", "") + indent  # the step's thread's prefix, not the beat's
-        heartbeat = Heartbeat(what, lambda line: self._emit(prefix + line), lambda: self._last_line,
-                              self.heartbeat_s)
+        running = self._running()
+
+        def say(line: str) -> None:
+            if running[-1] is heartbeat:  # of nested steps, only the innermost beats
+                self._emit(prefix + line)
+
+        heartbeat = Heartbeat(what, say, lambda: self._last_line, self.heartbeat_s)
+        running.append(heartbeat)
         thread = threading.Thread(target=heartbeat.run, name=f"heartbeat: {what}", daemon=True)
         thread.start()
         return heartbeat, thread
+
+    def _running(self) -> List[Heartbeat]:
+        """This thread's running steps' heartbeats, the innermost last."""
+        if not hasattr(self._thread, "running"):
+            self._thread.running = []
+        return self._thread.running
 
     @contextmanager
     def prefixed(self, prefix: str) -> Iterator[None]:

@@ -79,6 +79,26 @@ def test_a_quiet_step_beats_with_its_threads_prefix_and_none_after_its_end(capsy
     assert not [t for t in threading.enumerate() if t.name.startswith("heartbeat:")]
 
 
+def test_of_nested_steps_only_the_innermost_beats(capsys, monkeypatch):
+    beats = []
+
+    class Recorded(logging_module.Heartbeat):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.wait = lambda timeout: True  # its thread ends at once; the test beats by hand
+            beats.append(self)
+
+    monkeypatch.setattr(logging_module, "Heartbeat", Recorded)
+    with log.step("building image x", done="built x"):
+        with log.step("  building the shared stage", done="built the shared stage"):
+            beats[0].say("… still building image x (30 s)")
+            beats[1].say("… still building the shared stage (20 s)")
+        beats[0].say("… still building image x (60 s)")
+    assert capsys.readouterr().out.splitlines()[2:5] == [
+        "    … still building the shared stage (20 s)",
+        "  ✓ built the shared stage (0.0 s)", "  … still building image x (60 s)"]
+
+
 def test_each_thread_carries_its_own_prefix(capsys):
     def part(name):
         with log.prefixed(f"[{name}] "):
