@@ -135,6 +135,8 @@ def variants(c, file=VARIANTS_FILE, yes=False):
     "aa": "A/A check: also profile this variant as two arms in the same rounds (repeatable; "
           "alone: an A/A-only run)", "file": "the variants file",
     "results": "results folder (default results/)", "verbose": "stream every build log line",
+    "isa": "count the instructions of every TF wheel for the report's ISA table (minutes per wheel, "
+           "once; default: only where a family runs several wheels, and for wheels built from source)",
     "engine": "a Docker engine to run on (repeatable; each runs every round): unix:///path, tcp://host:2376, "
               "ssh://user@host, a Docker context, NAME=URL, or a name from the file's engines: "
               "(default: the local engine)",
@@ -143,7 +145,7 @@ def variants(c, file=VARIANTS_FILE, yes=False):
 def profile(c, variant=None, all=False, yes=False, aa=None, file=VARIANTS_FILE, results=None, verbose=False,
             engine=None, rounds=None, repeats=None, warmups=None, seed=None, pin=None, max_words=None,
             timeout=None, target_ci=None, max_rounds=None, max_minutes=None, race=False, race_margin=None,
-            race_tie=None):
+            race_tie=None, isa=False):
     """Build or reuse each variant's image and profile it under its limits. (The measuring flags are
     declared, with their defaults, once: tfopt/plan/protocol.py. None here means not given.)"""
     from tfopt.measure.pipeline import profile as run_profile
@@ -154,7 +156,8 @@ def profile(c, variant=None, all=False, yes=False, aa=None, file=VARIANTS_FILE, 
         rounds=rounds, repeats=repeats, warmups=warmups, seed=seed, pin=pin, max_words=max_words, timeout=timeout,
         target_ci=target_ci, max_rounds=max_rounds, max_minutes=max_minutes, race=race, race_margin=race_margin,
         race_tie=race_tie)
-    run_profile(plan, names, protocol, _results_dir(results), aa=aa or [], verbose=verbose, engines=engine or [])
+    run_profile(plan, names, protocol, _results_dir(results), aa=aa or [], verbose=verbose, engines=engine or [],
+                isa=isa)
 
 
 @task(iterable=["engine"], help={"engine": "an engine URL, NAME=URL or a name from engines: (repeatable; "

@@ -27,7 +27,7 @@ RUNTIME = "tfopt.runtime"
 DECODING = "tfopt.decoding"
 BASE = "tfopt.base"              # the tag of the base image it is built FROM
 TF_WHEEL_SHA256 = "tfopt.tf_wheel_sha256"
-TF_ISA = "tfopt.tf_isa"          # the TF wheel's instruction counts: isa_value / isa_counts
+TF_ISA = "tfopt.tf_isa"          # the TF wheel's instruction counts (images built before results recorded them)
 
 # what a base image is
 BASE_SUITE = "tfopt.base.suite"
@@ -66,11 +66,6 @@ def label_instruction(labels: Mapping[str, str]) -> str:
     return "LABEL " + " ".join(f'{k}="{v}"' for k, v in labels.items())
 
 
-def isa_value(counts: Mapping[str, int], order: Sequence[str]) -> str:
-    """TF_ISA's value: "fma=12,avx2=340,…" in the given order."""
-    return ",".join(f"{k}={counts[k]}" for k in order)
-
-
 def isa_counts(value: str) -> Dict[str, int]:
-    """The counts a TF_ISA value holds."""
+    """The counts a TF_ISA value holds ("fma=12,avx2=340,…")."""
     return {k: int(v) for k, v in (item.split("=") for item in value.split(","))}

@@ -249,29 +249,6 @@ def test_the_user_is_told_when_the_gate_could_not_check_predictions():
     assert unchecked_notes(both, ["ort-incremental", "tf2-stock"]) == []
 
 
-def test_a_tensorflow_image_labels_the_instruction_counts_of_its_own_wheel(tmp_path, monkeypatch):
-    from dataclasses import replace
-
-    from tfopt.build import images
-    from tfopt.source_build import isa
-    from tfopt.build.wheels import files_dir
-
-    counted = []
-    monkeypatch.setattr(isa, "wheel_isa", lambda wheel, sha: counted.append(wheel.name) or
-                        {k: 7 for k in isa.COUNTED})
-    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
-    wheel = files_dir() / "tensorflow_cpu-2.21.0.whl"
-    wheel.parent.mkdir(parents=True, exist_ok=True)
-    wheel.write_bytes(b"")
-    inputs = replace(_inputs(tmp_path, "tensorflow", None, None), tf_sha256="0" * 64)
-    labels = images.tf_isa_labels(inputs)
-    assert counted == ["tensorflow_cpu-2.21.0.whl"]
-    result = VariantResult.from_doc({"variant": {"name": "v"}, "image": {"labels": labels}})
-    assert result.tf_isa == {k: 7 for k in isa.COUNTED}
-    converted = replace(_inputs(tmp_path, "onnxruntime", None, None), tf_sha256="0" * 64)
-    assert images.tf_isa_labels(converted) == {}  # TF only converted that model
-
-
 def test_every_runtime_has_its_exporter_and_runtime_module():
     """g2p.export imports g2p.exporters.<runtime>; a runtime without one would fail only at image build."""
     import importlib.util

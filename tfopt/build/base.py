@@ -127,8 +127,8 @@ def provide_base(engine: Engine, spec: BaseSpec) -> ResolvedBase:
     answers; else debootstrap it here."""
     base = resolve(spec)
     if engine.image(base.tag) is None and not _from_registry(engine, base):
-        with log.step(f"bootstrapping base image {base.tag} (debootstrap {spec.suite}, about a minute)",
-                      done=f"base image {base.tag} bootstrapped"):
+        with log.step(f"bootstrapping base image {base.tag} (debootstrap {spec.suite}: a few minutes, once)",
+                      done=f"base image {base.tag} bootstrapped", still=f"bootstrapping base image {base.tag}"):
             _bootstrap(engine, base)
     return base
 
@@ -168,7 +168,8 @@ def _from_registry(engine: Engine, base: ResolvedBase) -> bool:
     context.seek(0)
     log_path = paths.logs_dir() / f"base-{base.key()}.log"
     try:
-        with log.step(f"building base image {base.tag} on {reference}", done=f"base image {base.tag} built"):
+        with log.step(f"building base image {base.tag} on {reference}", done=f"base image {base.tag} built",
+                      still=f"building base image {base.tag}"):
             engine.build(context, base.tag, _labels(base), log_path, lambda line: None)
     except BuildError as exc:
         log.info(f"building on {reference} failed ({exc}); the base image is bootstrapped locally")

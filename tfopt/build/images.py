@@ -18,7 +18,6 @@ from .. import __version__, paths
 from .. import labels as label
 from ..plan.variant import Variant
 from ..engine import Engine
-from ..errors import TfoptError
 from ..log import log
 from .wheels import Lock
 
@@ -70,6 +69,15 @@ class ImageInputs:
         for path in sorted(self.weights_dir.iterdir()):
             files[f"weights/{path.name}"] = path
         return files
+
+    def tf_wheel(self) -> Optional[Path]:
+        """The TensorFlow wheel file this image runs; None when TensorFlow only converted its model
+        (or the wheel is not in the wheelhouse)."""
+        if self.runtime != "tensorflow" or not self.tf_sha256:
+            return None
+        lock = self.tensorflow.lock
+        return next((f for f, w in zip(lock.files(), lock.wheels)
+                     if w["sha256"] == self.tf_sha256 and f.is_file()), None)
 
     def installs(self) -> Dict[str, Tuple[List[str], List[Path]]]:
         """Context folder → (requirements, wheel files) for each pip install."""
@@ -152,27 +160,6 @@ def _context(inputs: ImageInputs, out) -> None:
             _add_bytes(tar, f"{folder}/requirements.txt", requirements_txt(requirements))
 
 
-def tf_isa_labels(inputs: ImageInputs) -> Dict[str, str]:
-    """The TF wheel's instruction counts as a label, e.g. avx=111664,avx2=0,fma=0,avx512f=0
-    (tfopt.source_build.isa, computed once per wheel sha256 and cached)."""
-    from ..source_build import isa
-
-    if inputs.runtime != "tensorflow":
-        return {}  # TensorFlow only converted the model; it does not run in this image
-    lock = inputs.tensorflow.lock
-    wheel = next((f for f, w in zip(lock.files(), lock.wheels)
-                  if inputs.tf_sha256 and w["sha256"] == inputs.tf_sha256 and f.is_file()), None)
-    if wheel is None:
-        return {}
-    log.info(f"counting the instructions in {wheel.name} (once per wheel; cached by sha256)")
-    try:
-        counts = isa.wheel_isa(wheel, inputs.tf_sha256)
-    except TfoptError as exc:
-        log.info(f"  no ISA counts for {wheel.name}: {exc}")
-        return {}
-    return {label.TF_ISA: label.isa_value(counts, isa.COUNTED)}
-
-
 def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
                  verbose: bool = False) -> str:
     """The image tag for these variants, built only when no image has these inputs."""
@@ -187,10 +174,11 @@ def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
         label.VARIANTS: ",".join(v.name for v in variants), label.FORM: inputs.form or "",
         label.RUNTIME: inputs.runtime, label.DECODING: inputs.decoding,
         label.BASE: inputs.base_tag, label.TF_WHEEL_SHA256: inputs.tf_sha256 or "",
-        **tf_isa_labels(inputs), **inputs.extra_labels,
+        **inputs.extra_labels,
     }
     log_path = paths.logs_dir() / f"image-{digest}.log"
-    with log.step(f"building image {tag} for {names} (log: {log_path})", done=f"built {tag}") as step, \
+    with log.step(f"building image {tag} for {names} (log: {log_path})", done=f"built {tag}",
+                  still=f"building image {tag}") as step, \
             tempfile.TemporaryFile(dir=paths.cache_dir()) as context:
 
         def progress(line: str) -> None:
@@ -202,9 +190,11 @@ def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
         if engine.image(stage) is None:
             context.seek(0)
             stage_log = paths.logs_dir() / f"{stage.split(':')[1]}.log"
-            log.info(f"building the shared TensorFlow stage {stage} (log: {stage_log})")
-            engine.build(context, stage, {label.KIND: label.Kind.STAGE, label.BASE: inputs.base_tag}, stage_log,
-                         progress, buildargs=inputs.buildargs(), target="tensorflow")
+            with log.step(f"  building the shared TensorFlow stage {stage} (log: {stage_log})",
+                          done=f"built the shared TensorFlow stage {stage}",
+                          still=f"building the shared TensorFlow stage {stage}"):
+                engine.build(context, stage, {label.KIND: label.Kind.STAGE, label.BASE: inputs.base_tag},
+                             stage_log, progress, buildargs=inputs.buildargs(), target="tensorflow")
         context.seek(0)
         engine.build(context, tag, labels, log_path, progress, buildargs=inputs.buildargs())
     return tag

@@ -107,7 +107,8 @@ def _download(python: str, requirements: List[str], key: str, path: Path) -> Loc
     log_path = paths.logs_dir() / f"wheels-{key}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     resolvable, repaired = list(requirements), []
-    with log.step(f"wheelhouse: pip download for Python {python}: {' '.join(requirements)}") as step, \
+    with log.step(f"wheelhouse: pip download for Python {python}: {' '.join(requirements)}",
+                  still=f"downloading wheels for Python {python} (log: {log_path})") as step, \
             tempfile.TemporaryDirectory(dir=paths.wheelhouse_dir()) as tmp:
         while True:
             if _pip_download(python, resolvable, Path(tmp), log_path) == 0:
@@ -172,9 +173,10 @@ def _repair(python: str, distribution: str, requirements: List[str]) -> Tuple[in
     entry = wheelfix.find_wheel_url(name, version, abi_tags(python)[0], PLATFORMS)
     repaired = files_dir() / entry["filename"]
     if not repaired.exists():
-        log.info(f"wheelhouse: repairing {entry['filename']} (it ships two .dist-info folders)")
         original = files_dir() / (entry["filename"] + ".orig")
-        wheelfix.download(entry["url"], original)
+        with log.step(f"wheelhouse: downloading {entry['filename']} to repair it (it ships two .dist-info folders)",
+                      done=f"wheelhouse: downloaded {entry['filename']}"):
+            wheelfix.download(entry["url"], original)
         if sha256_file(original) != entry["sha256"]:
             original.unlink()
             raise FetchError(f"{entry['filename']} does not match the index's sha256")
@@ -193,8 +195,9 @@ def fetch_wheel(location: str, sha256: str) -> Path:
     tmp = target.with_suffix(".part")
     try:
         if "://" in location:
-            log.info(f"wheelhouse: downloading {location}")
-            with urllib.request.urlopen(location, timeout=120) as response, open(tmp, "wb") as out:
+            with log.step(f"wheelhouse: downloading {location}", done=f"wheelhouse: downloaded {name}",
+                          still=f"downloading {name}"), \
+                    urllib.request.urlopen(location, timeout=120) as response, open(tmp, "wb") as out:
                 shutil.copyfileobj(response, out)
         else:
             source = Path(location).expanduser()

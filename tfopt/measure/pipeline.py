@@ -57,13 +57,14 @@ def unchecked_notes(measured: Dict[str, VariantResult], names: List[str]) -> Lis
 
 def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
             aa: Sequence[str] = (),
-            verbose: bool = False, engines: Sequence[str] = ()) -> RunReport:
+            verbose: bool = False, engines: Sequence[str] = (), isa: bool = False) -> RunReport:
     """Profile `names`; each variant in `aa` is also measured as two arms (NAME@A, NAME@B)
     interleaved with the others in the same rounds. `aa` alone is an A/A-only run.
 
     `engines` (URLs, NAME=URL, or names from the file's `engines:`; default the local
     engine): every engine is checked and locked first; images are built on the first and
-    shipped to the others; each engine then runs every round on its own (multi_engine.py)."""
+    shipped to the others; each engine then runs every round on its own (multi_engine.py).
+    `isa`: count every TF wheel's instructions (build/prepare.py isa_wheels)."""
     aa = [aa] if isinstance(aa, str) else list(aa or [])
     aa = [v.name for v in plan.select(aa)]  # aliases resolve; unknown names fail here
     names = [v.name for v in plan.select(names)]
@@ -80,7 +81,7 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
     with fleet.locked(members, run_id):
         for member in members:
             remove_leftovers(member.engine)
-        prepared = prepare(members[0].engine, plan.select(wanted), verbose)
+        prepared = prepare(members[0].engine, plan.select(wanted), verbose, isa)
         arms = _arms(names, aa, prepared)
         if not arms:
             log.info("nothing to run: every chosen variant was skipped")
@@ -139,15 +140,16 @@ def check_limits_fit(members: Sequence[fleet.Member], variants: Sequence[Variant
 
 
 def _arms(names: List[str], aa: List[str], prepared) -> List[Arm]:
-    arms = [Arm(n, prepared[n].variant, prepared[n].image) for n in names if prepared[n].image]
+    arms = [Arm(n, prepared[n].variant, prepared[n].image, tf_isa=prepared[n].tf_isa)
+            for n in names if prepared[n].image]
     for name in aa:
         if not prepared[name].image:
             if not names:
                 raise ConfigError(f"{name} cannot run here: {prepared[name].skipped}")
             log.info(f"no A/A arms for {name}: it was skipped")
             continue
-        arms += [Arm(f"{name}@{side}", prepared[name].variant, prepared[name].image, arm_of=name)
-                 for side in ("A", "B")]
+        arms += [Arm(f"{name}@{side}", prepared[name].variant, prepared[name].image, arm_of=name,
+                     tf_isa=prepared[name].tf_isa) for side in ("A", "B")]
     return arms
 
 

@@ -49,6 +49,7 @@ class Arm:
     variant: Variant
     image: str
     arm_of: Optional[str] = None
+    tf_isa: Dict[str, int] = field(default_factory=dict)  # its TF wheel's instruction counts, when counted
 
 
 @dataclass
@@ -108,7 +109,7 @@ def _result(arm: Arm, run_id: str, image: ImageInfo, host: dict, protocol: Proto
         changes=v.changes_from(parent), may_change_predictions=v.may_change_predictions, arm_of=arm.arm_of,
         settings=v.settings, runtime=v.runtime, decoding=v.decoding, knobs=v.knobs, run_id=run_id,
         image_id=image.id, image_tag=arm.image, image_size_bytes=image.size_bytes, image_labels=image.labels,
-        limits=Limits(cpus=v.cpus, memory_bytes=v.memory_bytes, cpuset=protocol.pin or v.cpuset),
+        tf_isa_counts=arm.tf_isa, limits=Limits(cpus=v.cpus, memory_bytes=v.memory_bytes, cpuset=protocol.pin or v.cpuset),
         protocol={"rounds": protocol.rounds, "repeats": protocol.repeats, "warmups": protocol.warmups,
                   "seed": protocol.seed, "target_ci": protocol.target_ci},
         host_doc=host, engine_doc=engine_facts or None)

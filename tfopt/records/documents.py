@@ -149,6 +149,7 @@ class VariantResult:
     image_tag: Optional[str] = None
     image_size_bytes: Optional[int] = None
     image_labels: Dict[str, str] = field(default_factory=dict)
+    tf_isa_counts: Dict[str, int] = field(default_factory=dict)  # as the run counted them; {}: not counted
     host_doc: dict = field(default_factory=dict)  # the machine as the controlling host saw it, as recorded
     engine_doc: Optional[dict] = None  # the Docker engine's facts (tfopt/engine/fleet.py), where recorded
 
@@ -207,8 +208,10 @@ class VariantResult:
 
     @property
     def tf_isa(self) -> Dict[str, int]:
-        """Instructions of each family in its TensorFlow wheel, as the image recorded them when it
-        was built; {} for an image built before tfopt recorded them (or without a TF wheel)."""
+        """Instructions of each family in its TensorFlow wheel, as this result recorded them, or
+        older results their image's label; {} when the run did not count them (or has no TF wheel)."""
+        if self.tf_isa_counts:
+            return dict(self.tf_isa_counts)
         text = self.image_labels.get(label.TF_ISA)
         return label.isa_counts(text) if text else {}
 
@@ -235,6 +238,8 @@ class VariantResult:
             "host": self.host_doc,
             "visits": [v.to_doc() for v in self.visits],
         }
+        if self.tf_isa_counts:
+            doc["tf_isa"] = self.tf_isa_counts
         if self.engine_doc is not None:
             doc["engine"] = self.engine_doc
         return doc
@@ -256,7 +261,7 @@ class VariantResult:
             limits=Limits.from_doc(doc.get("limits") or {}),
             image_id=image.get("id"), image_tag=image.get("tag"),
             image_size_bytes=image.get("size_bytes"), image_labels=image.get("labels") or {},
-            host_doc=doc.get("host") or {}, engine_doc=doc.get("engine") or None)
+            tf_isa_counts=doc.get("tf_isa") or {}, host_doc=doc.get("host") or {}, engine_doc=doc.get("engine") or None)
 
 
 @dataclass(frozen=True)

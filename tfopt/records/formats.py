@@ -12,6 +12,8 @@ tfopt.result/1  one variant (or A/A arm) in one run, results/runs/<run>/<variant
   - variant.runtime, variant.decoding, variant.knobs (absent: tensorflow, rerun, {})
   - engine: the facts of the Docker engine measured on (absent: the host's facts are the machine)
   - image.labels["tfopt.tf_isa"]: the TF wheel's instruction counts (absent: not known)
+  - tf_isa: the TF wheel's instruction counts, when the run counted them (build/prepare.py
+    isa_wheels); images no longer carry the label above (absent from both: not counted)
 
 tfopt.run/1  what a run was and how it ended, results/runs/<run>/run.json
   - first shape: kind, arms, orders, host, protocol, started_at; finished_at and failures
