@@ -5,7 +5,7 @@ the engine lock) and how an image says what it was built from; a result document
 its image's labels, so these strings are part of the committed records too.
 """
 
-from typing import Dict, Mapping, Sequence
+from typing import Dict, Mapping
 
 MANAGED = "tfopt.managed"        # "true" on everything tfopt makes: clean removes only these
 KIND = "tfopt.kind"              # what it is: one of Kind

@@ -157,3 +157,20 @@ def test_prepare_counts_the_wheels_a_family_compares_and_hands_the_counts_to_its
     assert tf1["tf1-stock"].tf_isa == tf1["tf1-mkl"].tf_isa == COUNTS and tf1["tf2-stock"].tf_isa == {}
     prepare.prepare(None, [variants["tf2-stock"]], isa=True)
     assert counted[-1].startswith("tensorflow_cpu")
+
+
+def test_the_report_says_when_a_run_recorded_no_counts_and_marks_the_wheels_it_did_not_count():
+    from dataclasses import replace
+
+    from factories import experiment_family
+    from tfopt.render import report
+
+    results = experiment_family()
+    none = report._isa_section(results)
+    assert not none.tables and none.paragraphs == [report.NOT_COUNTED]
+    first = sorted(results)[0]
+    results[first] = replace(results[first], tf_isa_counts={"avx": 9, "avx2": 8, "fma": 7, "avx512f": 6})
+    some = report._isa_section(results)
+    counted = [row for row in some.tables[0].rows if first in row[0].split(", ")]
+    assert counted[0][3:] == ["9", "8", "7", "6"]
+    assert ("—: " + report.NOT_COUNTED) in some.notes

@@ -370,21 +370,32 @@ def build(results: Dict[str, VariantResult], *, aa: Optional[Dict[str, VariantRe
 
 def _isa_section(results: Dict[str, VariantResult]) -> Section:
     """One row per TF wheel profiled: how many instructions of each family its libraries hold."""
+    title = "Instruction sets of the TensorFlow wheels"
     wheels: Dict[str, List[str]] = {}
     for name, result in results.items():
         wheels.setdefault(result.image_labels.get("tfopt.tf_wheel_sha256") or f"? ({name})", []).append(name)
-    rows = []
+    rows, uncounted = [], False
     for sha, names in wheels.items():
         first = results[names[0]]
         counts = first.tf_isa
+        uncounted = uncounted or not counts
         rows.append([", ".join(names), cells.value(first.tensorflow), sha[:12]]
                     + [f"{counts[k]:,}" if counts else "—" for k in ("avx", "avx2", "fma", "avx512f")])
-    return Section("Instruction sets of the TensorFlow wheels", tables=[Table(
+    if all(row[3] == "—" for row in rows):
+        return Section(title, paragraphs=[NOT_COUNTED])
+    return Section(title, tables=[Table(
         ["variants", "TensorFlow", "wheel sha256", "avx", "avx2", "fma", "avx512"], rows)],
         notes=["Instructions of each family in the wheel's TensorFlow libraries, by objdump -d "
                "(`python -m tfopt.source_build.isa WHEEL`). Code that picks its instructions at run time "
                "(functions named *avx2*/*avx512*, BoringSSL's assembly) is not counted: a wheel with "
-               "avx512 0 can still run AVX-512 kernels it dispatches to on a CPU that has them."])
+               "avx512 0 can still run AVX-512 kernels it dispatches to on a CPU that has them."]
+        + (["—: " + NOT_COUNTED] if uncounted else []))
+
+
+NOT_COUNTED = ("No instruction counts are recorded in this run's results. A run counts its TensorFlow "
+               "wheels' instructions (minutes per wheel, once per wheel) and records them where a family "
+               "compares two or more wheels, for wheels built from source, or when asked with "
+               "`invoke profile --isa`.")
 
 
 def write(run: Run, out_dir: Path, images: Sequence[str] = (),
