@@ -84,8 +84,8 @@ def test_a_two_engine_run_measures_everything_on_both_and_records_each_engine(pr
     for name, part in meta["parts"].items():
         docs = documents.load_results(results_dir, part)
         assert {n: len(d.visits) for n, d in docs.items()} == {v: 2 for v in VARIANTS}
-        assert all(d["engine"]["name"] == name and d["engine"]["endpoint"] == meta["engines"][
-            [e["name"] for e in meta["engines"]].index(name)]["endpoint"] for d in docs.values())
+        endpoint = next(e["endpoint"] for e in meta["engines"] if e["name"] == name)
+        assert all(d.engine.name == name and d.engine.endpoint == endpoint for d in docs.values())
         assert store.read_run_meta(store.run_dir(results_dir, part))["parent"] == run_id
     assert _locks() == [] and _locks(second_engine.url) == []  # both locks released
     tasks.engines(Context(), engine=["local", f"second={second_engine.url}"])
