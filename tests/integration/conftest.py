@@ -79,7 +79,7 @@ def profile_on_second_engine(second_engine, fixture_image, tmp_path, monkeypatch
 
     monkeypatch.setenv("DOCKER_HOST", second_engine.url)
     monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(pipeline, "prepare", lambda engine, variants, verbose:
+    monkeypatch.setattr(pipeline, "prepare", lambda engine, variants, verbose, isa=False:
                         {v.name: Prepared(v, fixture_image) for v in variants})
     results_dir = tmp_path / "results"
 
