@@ -207,6 +207,11 @@ class VariantResult:
         return self.settings.get("tensorflow")
 
     @property
+    def tf_wheel_sha256(self) -> Optional[str]:
+        """The sha256 of the TensorFlow wheel its image installed, as the image's label records it."""
+        return self.image_labels.get(label.TF_WHEEL_SHA256) or None
+
+    @property
     def tf_isa(self) -> Dict[str, int]:
         """Instructions of each family in its TensorFlow wheel, as this result recorded them, or
         older results their image's label; {} when the run did not count them (or has no TF wheel)."""

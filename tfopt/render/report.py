@@ -373,7 +373,7 @@ def _isa_section(results: Dict[str, VariantResult]) -> Section:
     title = "Instruction sets of the TensorFlow wheels"
     wheels: Dict[str, List[str]] = {}
     for name, result in results.items():
-        wheels.setdefault(result.image_labels.get("tfopt.tf_wheel_sha256") or f"? ({name})", []).append(name)
+        wheels.setdefault(result.tf_wheel_sha256 or f"? ({name})", []).append(name)
     rows, uncounted = [], False
     for sha, names in wheels.items():
         first = results[names[0]]
