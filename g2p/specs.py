@@ -17,21 +17,27 @@ DECODINGS = ("rerun", "loop", "incremental")
 DEFAULT_RUNTIME = "tensorflow"
 DEFAULT_DECODING = "rerun"
 
-_KnobBase = namedtuple("Knob", "key runtime type default choices minimum help")
+_KnobBase = namedtuple("Knob", "key runtime type default choices minimum help inexact")
 
 
 class Knob(_KnobBase):
-    """One run knob. `type` is int, bool or str; str knobs have `choices`."""
+    """One run knob. `type` is int, bool or str; str knobs have `choices`.
 
-    def __new__(cls, key, runtime, type, default, choices=None, minimum=None, help=""):
+    `inexact`: any value but the default may change predictions (fast-math, approximate
+    transcendentals, lower precision), so only a variant that declares
+    `may_change_predictions` may set one (tfopt.plan.load refuses it otherwise)."""
+
+    def __new__(cls, key, runtime, type, default, choices=None, minimum=None, help="",
+                inexact=False):
         if type not in (int, bool, str):
             raise ValueError("knob %s: type must be int, bool or str" % key)
         return super(Knob, cls).__new__(cls, key, runtime, type, default,
-                                        tuple(choices) if choices else None, minimum, help)
+                                        tuple(choices) if choices else None, minimum, help,
+                                        bool(inexact))
 
 
 _SpecBase = namedtuple("RuntimeSpec", "name package install converters unsupported forms "
-                                      "form_limits knobs")
+                                      "form_limits knobs compiled")
 
 
 class RuntimeSpec(_SpecBase):
@@ -43,11 +49,14 @@ class RuntimeSpec(_SpecBase):
     * `forms`: the model forms it loads, the default first; ``()`` when its converter picks
       the graph (then a variant or an export names no form);
     * `form_limits`: ``{(decoding, form): why that form cannot hold that decoding}``;
-    * `knobs`: its run knobs, in the order its flags and its schema list them.
+    * `knobs`: its run knobs, in the order its flags and its schema list them;
+    * `compiled`: its backend compiles code for the CPU it runs on, so the image's last
+      build step (``python -m g2p.prepare``) calls its module's ``prepare(model_dir,
+      metadata)`` to compile ahead of time, and a container starts with that code ready.
     """
 
     def __new__(cls, name, package, install, converters=(), unsupported=None, forms=(),
-                form_limits=None, knobs=()):
+                form_limits=None, knobs=(), compiled=False):
         unsupported = dict(unsupported or {})
         form_limits = dict(form_limits or {})
         for decoding in unsupported:
@@ -61,7 +70,8 @@ class RuntimeSpec(_SpecBase):
                 raise ValueError("knob %s names runtime %r, in the spec of %s"
                                  % (knob.key, knob.runtime, name))
         return super(RuntimeSpec, cls).__new__(cls, name, package, install, tuple(converters),
-                                               unsupported, tuple(forms), form_limits, tuple(knobs))
+                                               unsupported, tuple(forms), form_limits, tuple(knobs),
+                                               bool(compiled))
 
     @property
     def default_form(self):

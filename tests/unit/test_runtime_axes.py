@@ -262,3 +262,15 @@ def test_the_plan_takes_runtimes_decodings_and_forms_from_the_image_sides_specs(
     assert runtimes.RUNTIMES == g2p_specs.RUNTIMES and runtimes.DECODINGS == g2p_specs.DECODINGS
     assert schema.FORMS == g2p_specs.FORMS == g2p_specs.spec("tensorflow").forms
     assert schema.defaults()["form"] == g2p_specs.spec(schema.defaults()["runtime"]).default_form
+
+
+def test_an_inexact_knob_needs_may_change_predictions(tmp_path, monkeypatch):
+    knob = g2p_specs.Knob("onnxruntime.fast", "onnxruntime", bool, False, help="fast", inexact=True)
+    monkeypatch.setattr(runtimes, "KNOBS", runtimes.KNOBS + (knob,))
+    message = error_of(tmp_path, "  b: {extends: a, runtime: onnxruntime, onnxruntime: {fast: true}}\n")
+    assert "variant 'b', key 'onnxruntime.fast'" in message and "may change predictions" in message
+    assert "may_change_predictions: true" in message
+    plan = plan_of(tmp_path, "  b: {extends: a, runtime: onnxruntime, may_change_predictions: true, "
+                             "onnxruntime: {fast: true}}\n  c: {extends: a, runtime: onnxruntime}\n")
+    assert plan.variants["b"].knobs["onnxruntime.fast"] is True
+    assert plan.variants["c"].knobs["onnxruntime.fast"] is False

@@ -326,6 +326,20 @@ def _runtime_settings(where, raw, name, s) -> Tuple[Dict[str, Any], Dict[str, An
     return settings, values
 
 
+def _check_inexact(where, name, knobs: Dict[str, Any], may_change: bool) -> None:
+    """A knob that may change predictions (g2p.specs.Knob.inexact) set away from its default
+    needs `may_change_predictions: true`: an exact variant stays exact."""
+    if may_change:
+        return
+    for key, value in knobs.items():
+        knob = runtimes.knob(key)
+        if knob.inexact and value != knob.default:
+            raise where.error(("variants", name) + tuple(key.split(".")),
+                              f"{key} = {value!r} may change predictions, and this variant does not "
+                              "declare may_change_predictions", hint=f"set may_change_predictions: true "
+                              f"for it, or leave {key} at {knob.default!r}")
+
+
 def _check_sub(where, keys, value, schema, nullable=()) -> None:
     """A sub-mapping's keys and their types; only the keys in `nullable` may be null."""
     if value is None:
@@ -425,6 +439,7 @@ def _resolve(where, raw, name, s) -> Variant:
             raise where.error(at + ("limits", "cpuset"), f"cpuset {limits['cpuset']!r} is not a list of CPUs",
                               hint="write " + docker_limits.CPUSET_RULE) from None
     s, knobs = _runtime_settings(where, raw, name, s)
+    _check_inexact(where, name, knobs, s["may_change_predictions"])
     chain = _chain(where, raw, name)
     s = dict(s, env={k: str(v) for k, v in s["env"].items()})
     return Variant(

@@ -47,6 +47,11 @@ def form_unsupported(runtime: str, decoding: str, form: Optional[str]) -> Option
 KNOBS = tuple(g2p_knobs.KNOBS)
 
 
+def knob(key: str):
+    """The Knob of a dotted key."""
+    return next(k for k in KNOBS if k.key == key)
+
+
 def knobs_for(runtime: str) -> Tuple[Any, ...]:
     return tuple(k for k in KNOBS if k.runtime == runtime)
 
