@@ -1,18 +1,20 @@
 """Export a model directory for a runtime and decoding (needs TensorFlow, to read the checkpoint).
 
-    python -m g2p.export --runtime R --decoding D [--form F] --out DIR [--weights-dir DIR]
+    python -m g2p.export --runtime R --decoding D [--form F] [--early-stop] --out DIR [--weights-dir DIR]
 
 Reads the checkpoint from --weights-dir (default: g2p.weights.ensure_weights()), writes
 the runtime's files into DIR (created if needed; it must be empty or hold an earlier
 export) and describes them in DIR/g2p-model.json:
 
-    {"runtime", "decoding", "form", "tool", "files", "exported_with": {"python",
+    {"runtime", "decoding", "form", "early_stop", "tool", "files", "exported_with": {"python",
      "tensorflow", ...}, "created_at", ... whatever the exporter adds}
 
 Exporters are one module per runtime, ``g2p.exporters.<runtime>`` (see g2p/exporters/), each with
 
-    export(decoding, form, out, weights_dir) -> dict   # metadata: at least "tool", "files"
+    export(decoding, form, out, weights_dir, early_stop=False) -> dict   # metadata: at least "tool", "files"
 
+`early_stop`: the decode ends once every row of the batch has emitted <EOS>
+(docs/runtimes.md "Early stop"); refused for a runtime/decoding that cannot express it.
 `form` is None for non-TensorFlow runtimes. Exit status: 0 ok, 2 bad usage (unknown or
 unsupported runtime/decoding/form, missing converter package), 4 export failed.
 """
@@ -56,11 +58,11 @@ def prepare_out(out):
             p.unlink()
 
 
-def check_export(runtime, decoding, form):
+def check_export(runtime, decoding, form, early_stop=False):
     """Validate the choice before any slow work; return the form to use (None off TF)."""
     from .model import check_choice
 
-    check_choice(runtime, decoding)
+    check_choice(runtime, decoding, early_stop)
     why = support.form_reason(runtime, decoding, form)
     if why:
         raise UsageError("cannot export runtime %s, decoding %s, form %s: %s"
@@ -79,20 +81,22 @@ def exported_with():
     return {"python": platform.python_version(), "tensorflow": tf.__version__}
 
 
-def export(runtime, decoding, out, form=None, weights_dir=None):
+def export(runtime, decoding, out, form=None, weights_dir=None, early_stop=False):
     """Write a model directory for runtime/decoding(/form) into `out`; return its metadata."""
     from .weights import ensure_weights
 
-    form = check_export(runtime, decoding, form)
+    early_stop = bool(early_stop)
+    form = check_export(runtime, decoding, form, early_stop)
     _needed(runtime)
     weights_dir = Path(weights_dir) if weights_dir else ensure_weights()
     out = Path(out)
     prepare_out(out)
     exporter = importlib.import_module("g2p.exporters." + runtime)
-    meta = {"runtime": runtime, "decoding": decoding, "form": form, "tool": None,
-            "exported_with": exported_with(), "created_at": _now()}
-    meta.update(exporter.export(decoding, form, out, weights_dir))
+    meta = {"runtime": runtime, "decoding": decoding, "form": form, "early_stop": early_stop,
+            "tool": None, "exported_with": exported_with(), "created_at": _now()}
+    meta.update(exporter.export(decoding, form, out, weights_dir, early_stop=early_stop))
     meta["runtime"], meta["decoding"], meta["form"] = runtime, decoding, form
+    meta["early_stop"] = early_stop
     with open(str(out / METADATA), "w") as fh:
         json.dump(meta, fh, indent=2, sort_keys=True)
         fh.write("\n")
@@ -110,12 +114,16 @@ def main(argv=None):
     parser.add_argument("--form", default=None,
                         help="TensorFlow only: %s (default %s)"
                              % (", ".join(spec("tensorflow").forms), spec("tensorflow").default_form))
+    parser.add_argument("--early-stop", action="store_true",
+                        help="end the decode once every word of the batch has emitted <EOS> "
+                             "(exact; not every runtime/decoding can)")
     parser.add_argument("--out", required=True, help="output directory (empty or an earlier export)")
     parser.add_argument("--weights-dir", default=None,
                         help="checkpoint directory (default: G2P_WEIGHTS_DIR or the weights cache)")
     args = parser.parse_args(argv)
     try:
-        meta = export(args.runtime, args.decoding, args.out, args.form, args.weights_dir)
+        meta = export(args.runtime, args.decoding, args.out, args.form, args.weights_dir,
+                      early_stop=args.early_stop)
     except G2PError as exc:
         print("error: %s" % exc, file=sys.stderr)
         return exc.exit_code

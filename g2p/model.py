@@ -16,7 +16,7 @@ from .knobs import resolve
 from .specs import DECODINGS
 from .modeldir import METADATA, read_metadata
 from .runtimes import check_runtime, load_backend
-from .vocab import BATCH_WORDS, MAXLEN, decode, encode, words_of
+from .vocab import BATCH_WORDS, EOS, MAXLEN, decode, encode, words_of
 
 def encode_batch(words):
     """int32 [n, MAXLEN] grapheme indices, 0-padded (g2p_en 1.0.0's encoding)."""
@@ -27,29 +27,46 @@ def encode_batch(words):
     return x
 
 
-def decode_rerun(backend, x):
+# Each decoder returns (preds int32 [n, MAXLEN], steps): the runtime calls its loop made
+# (network runs for rerun, decoder steps for incremental), or None when the graph loops.
+# With early_stop, a Python loop ends once every row has emitted <EOS>; the whole batch is
+# kept, and the columns after the stop stay 0 (docs/runtimes.md "Early stop").
+
+def all_finished(preds):
+    """True once every row of `preds` holds an <EOS> (decode() cuts each row there)."""
+    return bool((preds == EOS).any(axis=1).all())
+
+
+def decode_rerun(backend, x, early_stop=False):
     """g2p_en 1.0.0: MAXLEN runs of the whole network, keeping column j of run j."""
     preds = np.zeros(x.shape, np.int32)
     for j in range(MAXLEN):
         out = backend.run_full(x, preds)
         preds[:, j] = out[:, j]
-    return preds
+        if early_stop and all_finished(preds[:, :j + 1]):
+            return preds, j + 1
+    return preds, MAXLEN
 
 
-def decode_loop(backend, x):
-    return np.asarray(backend.run_loop(x), np.int32)
+def decode_loop(backend, x, early_stop=False):
+    return np.asarray(backend.run_loop(x), np.int32), None
 
 
-def decode_incremental(backend, x):
+def decode_incremental(backend, x, early_stop=False):
     if backend.one_call:
-        return decode_loop(backend, x)
+        return decode_loop(backend, x, early_stop)
     preds = np.zeros(x.shape, np.int32)
     prev = np.zeros((x.shape[0],), np.int32)
     state = backend.encode(x)
+    done = np.zeros((x.shape[0],), bool)
     for j in range(MAXLEN):
         prev, state = backend.step(state, prev)
         preds[:, j] = prev
-    return preds
+        if early_stop:
+            done |= prev == EOS
+            if done.all():
+                return preds, j + 1
+    return preds, MAXLEN
 
 
 DECODERS = {"rerun": decode_rerun, "loop": decode_loop, "incremental": decode_incremental}
@@ -66,11 +83,13 @@ class Model(object):
         self.runtime = metadata["runtime"]
         self.decoding = metadata["decoding"]
         self.form = metadata.get("form")
+        self.early_stop = bool(metadata.get("early_stop", False))
         self._decode = DECODERS[self.decoding]
+        self.last_steps = None   # what the last batch's decoder returned as its steps
 
     def __repr__(self):
-        return "Model(runtime=%r, decoding=%r, form=%r, model_dir=%r)" % (
-            self.runtime, self.decoding, self.form, str(self.model_dir))
+        return "Model(runtime=%r, decoding=%r, form=%r, early_stop=%r, model_dir=%r)" % (
+            self.runtime, self.decoding, self.form, self.early_stop, str(self.model_dir))
 
     def node_count(self):
         return self.backend.node_count()
@@ -87,20 +106,23 @@ class Model(object):
         """Phoneme lists for one batch of (already lowercased) words."""
         if not words:
             return []
-        preds = self._decode(self.backend, encode_batch(words))
+        preds, self.last_steps = self._decode(self.backend, encode_batch(words), self.early_stop)
         return [decode(row) for row in preds]
 
     def close(self):
         self.backend.close()
 
 
-def check_choice(runtime, decoding):
+def check_choice(runtime, decoding, early_stop=False):
     check_runtime(runtime)
     if decoding not in DECODINGS:
         raise UsageError("unknown decoding %r" % (decoding,), hint="use one of: " + ", ".join(DECODINGS))
     why = support.reason(runtime, decoding)
     if why:
         raise UsageError("runtime %s cannot run decoding %s: %s" % (runtime, decoding, why))
+    why = early_stop and support.early_stop_reason(runtime, decoding)
+    if why:
+        raise UsageError(why, hint="drop early stop, or choose a decoding it can stop early")
 
 
 def load(model_dir, settings=None, expect_form=None):
@@ -118,7 +140,7 @@ def load(model_dir, settings=None, expect_form=None):
     if expect_form is not None and metadata.get("form") != expect_form:
         raise ModelError("%s holds form %r, not %r" % (model_dir, metadata.get("form"), expect_form),
                          hint="pass form %s, or export %s there" % (metadata.get("form"), expect_form))
-    check_choice(metadata["runtime"], metadata["decoding"])
+    check_choice(metadata["runtime"], metadata["decoding"], metadata.get("early_stop", False))
     try:
         resolved = resolve(metadata["runtime"], settings)
     except ValueError as exc:

@@ -37,7 +37,7 @@ class Knob(_KnobBase):
 
 
 _SpecBase = namedtuple("RuntimeSpec", "name package install converters unsupported forms "
-                                      "form_limits knobs compiled")
+                                      "form_limits knobs compiled early_stop")
 
 
 class RuntimeSpec(_SpecBase):
@@ -52,11 +52,14 @@ class RuntimeSpec(_SpecBase):
     * `knobs`: its run knobs, in the order its flags and its schema list them;
     * `compiled`: its backend compiles code for the CPU it runs on, so the image's last
       build step (``python -m g2p.prepare``) calls its module's ``prepare(model_dir,
-      metadata)`` to compile ahead of time, and a container starts with that code ready.
+      metadata)`` to compile ahead of time, and a container starts with that code ready;
+    * `early_stop`: the decodings it can end early, once every row of the batch has emitted
+      <EOS> (the whole batch kept: exact; docs/runtimes.md "Early stop"), when a variant sets
+      ``early_stop: true``. Variants asking it of any other decoding are refused.
     """
 
     def __new__(cls, name, package, install, converters=(), unsupported=None, forms=(),
-                form_limits=None, knobs=(), compiled=False):
+                form_limits=None, knobs=(), compiled=False, early_stop=()):
         unsupported = dict(unsupported or {})
         form_limits = dict(form_limits or {})
         for decoding in unsupported:
@@ -65,13 +68,17 @@ class RuntimeSpec(_SpecBase):
         for decoding, form in form_limits:
             if decoding not in DECODINGS or form not in forms:
                 raise ValueError("runtime %s: form limit on unknown (%r, %r)" % (name, decoding, form))
+        for decoding in early_stop:
+            if decoding not in DECODINGS or decoding in unsupported:
+                raise ValueError("runtime %s: early stop of decoding %r, which it does not run"
+                                 % (name, decoding))
         for knob in knobs:
             if knob.runtime != name:
                 raise ValueError("knob %s names runtime %r, in the spec of %s"
                                  % (knob.key, knob.runtime, name))
         return super(RuntimeSpec, cls).__new__(cls, name, package, install, tuple(converters),
                                                unsupported, tuple(forms), form_limits, tuple(knobs),
-                                               bool(compiled))
+                                               bool(compiled), tuple(early_stop))
 
     @property
     def default_form(self):
@@ -97,7 +104,8 @@ SPECS = (
                  help="TensorFlow's graph optimizer (Grappler meta-optimizer) when the session first runs"),
             Knob("xla", "tensorflow", bool, False,
                  help="XLA auto-clustering for the whole session (global_jit_level ON_1)"),
-        )),
+        ),
+        early_stop=DECODINGS),
     RuntimeSpec(
         "onnxruntime", "onnxruntime", "pip install onnxruntime==1.32.*",
         converters=(("tf2onnx", "pip install tf2onnx==1.17.*"), ("onnx", "pip install onnx")),
@@ -111,7 +119,8 @@ SPECS = (
                  help="SessionOptions.graph_optimization_level"),
             Knob("onnxruntime.execution_mode", "onnxruntime", str, "sequential",
                  choices=("sequential", "parallel"), help="SessionOptions.execution_mode"),
-        )),
+        ),
+        early_stop=DECODINGS),
     RuntimeSpec(
         "openvino", "openvino", "pip install openvino==2026.4.*",
         converters=(("openvino", "pip install openvino==2026.4.*"),),
@@ -124,7 +133,8 @@ SPECS = (
             Knob("openvino.precision", "openvino", str, "f32", choices=("f32", "default"),
                  help="INFERENCE_PRECISION_HINT: f32, or the plugin's own default (bf16 on "
                       "AVX512_BF16 CPUs: changes predictions)"),
-        )),
+        ),
+        early_stop=DECODINGS),
     RuntimeSpec(
         "numpy", "numpy", "pip install numpy",
         unsupported={
@@ -133,7 +143,8 @@ SPECS = (
                      "reproduce TensorFlow's call pattern, 20x slower; use decoding incremental",
             "loop": "numpy has no graph to hold a loop: a 'loop' would be the same Python loop "
                     "as incremental; use decoding incremental",
-        }),
+        },
+        early_stop=("incremental",)),
 )
 
 RUNTIMES = tuple(s.name for s in SPECS)

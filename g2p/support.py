@@ -36,3 +36,15 @@ def form_reason(runtime, decoding, form):
     if form not in forms:
         return "unknown form %r (one of: %s)" % (form, ", ".join(sorted(forms)))
     return spec(runtime).form_limits.get((decoding, form))
+
+
+def early_stop_reason(runtime, decoding):
+    """None if `runtime` can end `decoding` early (every row emitted <EOS>), else why not."""
+    why = reason(runtime, decoding)
+    if why:
+        return why
+    stops = spec(runtime).early_stop
+    if decoding not in stops:
+        return ("runtime %s cannot stop decoding %s early (it can: %s)"
+                % (runtime, decoding, ", ".join(stops) or "none"))
+    return None

@@ -18,13 +18,23 @@ same order, so each value is computed exactly as in the checkpoint graph:
   fed the previous position's prediction (its GRU state and attention vector carried
   over), so every position is computed once. No control flow: a plain static graph.
 
+With ``early_stop`` (docs/runtimes.md "Early stop"), the decode is a tf.while_loop whose
+condition also ends it once every row of the batch has emitted <EOS> (columns after the
+stop stay 0); for ``incremental`` the encoder is a tf.while_loop too, over the batch's
+longest word (the positions past a word's length are copy-through: state kept, output 0).
+The whole batch is kept, so every value computed is the one the full decode computes.
+Such a graph has a second output, ``steps`` (int32 scalar): the decoder steps it ran
+(decoder positions for incremental, whole-network runs for loop).
+
 Exporters (g2p/exporters/) use :func:`frozen_graph_def` as their TensorFlow source.
 """
 
 from .checkpoint import (CHECKPOINT_OUTPUT, checkpoint_prefix, read_checkpoint_arrays,
                          restore_checkpoint, tf_v1)
 from .errors import ModelError
-from .vocab import GRAPHEMES, HIDDEN, MAXLEN
+from .vocab import EOS, GRAPHEMES, HIDDEN, MAXLEN
+
+STEPS = "steps"   # an early-stop graph's second output: the decoder steps it ran
 
 
 def inputs_of(decoding):
@@ -48,11 +58,17 @@ def freeze_checkpoint(weights_dir):
     return frozen, nodes
 
 
-def frozen_graph_def(decoding, weights_dir):
+def outputs_of(decoding, early_stop):
+    """Output node names of `decoding`'s graph (rerun's early stop is the procedure's loop)."""
+    return ("preds", STEPS) if early_stop and decoding != "rerun" else ("preds",)
+
+
+def frozen_graph_def(decoding, weights_dir, early_stop=False):
     """(frozen GraphDef of `decoding`, node count of the graph it came from)."""
     if decoding == "rerun":
         return freeze_checkpoint(weights_dir)
-    graph_def = build_graph_def(decoding, read_checkpoint_arrays(checkpoint_prefix(weights_dir)))
+    graph_def = build_graph_def(decoding, read_checkpoint_arrays(checkpoint_prefix(weights_dir)),
+                                early_stop)
     return graph_def, len(graph_def.node)
 
 
@@ -106,14 +122,40 @@ class _Ops(object):
             state = v1.where(copy, state, new_state)
         return v1.stack(outputs, axis=1)
 
-    def encode(self, grapheme):
+    def rnn_to_longest(self, inputs, lengths, kernels):
+        """rnn's outputs, from a tf.while_loop over the batch's longest length only.
+
+        Time-major [T, n, H] inside the loop, so that position t is a row Select: no
+        arithmetic touches a value. Positions past the longest word keep their zeros,
+        which is what rnn outputs there."""
+        v1 = self.v1
+        n = v1.shape(inputs)[0]
+        state = v1.zeros(v1.stack([n, HIDDEN]))
+        zero_output = state
+        columns = v1.range(MAXLEN)
+
+        def body(t, state, outputs):
+            new_state = self.gru(inputs[:, t], state, kernels)
+            copy = t >= lengths
+            output = v1.where(copy, zero_output, new_state)
+            outputs = v1.where(v1.equal(columns, t), v1.tile(v1.expand_dims(output, 0), [MAXLEN, 1, 1]),
+                               outputs)
+            return t + 1, v1.where(copy, state, new_state), outputs
+
+        longest = v1.reduce_max(lengths)
+        _, _, outputs = v1.while_loop(lambda t, state, outputs: t < longest, body,
+                                      [v1.constant(0), state, v1.zeros(v1.stack([MAXLEN, n, HIDDEN]))])
+        return v1.transpose(outputs, [1, 0, 2])
+
+    def encode(self, grapheme, early_stop=False):
         """(values [n,T,2H] masked memory, keys [n,T,H], score mask [n,T], lengths [n])."""
         v1 = self.v1
+        rnn = self.rnn_to_longest if early_stop else self.rnn
         lengths = v1.reduce_sum(v1.sign(grapheme), -1)
         inputs = v1.one_hot(grapheme, self.n_graphemes)
-        forward = self.rnn(inputs, lengths, self.enc["fw"])
+        forward = rnn(inputs, lengths, self.enc["fw"])
         reversed_inputs = v1.reverse_sequence(inputs, lengths, seq_axis=1, batch_axis=0)
-        backward = v1.reverse_sequence(self.rnn(reversed_inputs, lengths, self.enc["bw"]),
+        backward = v1.reverse_sequence(rnn(reversed_inputs, lengths, self.enc["bw"]),
                                        lengths, seq_axis=1, batch_axis=0)
         memory = v1.concat([forward, backward], 2)
         mask = v1.sequence_mask(lengths, maxlen=MAXLEN, dtype=v1.float32)
@@ -167,7 +209,35 @@ class _Ops(object):
             preds.append(prev)
         return v1.stack(preds, axis=1)
 
-    def loop(self, grapheme):
+    def _unfinished(self, j, done):
+        """The early-stop loop condition: steps left, and a row that has not emitted <EOS>."""
+        v1 = self.v1
+        return v1.logical_and(j < MAXLEN, v1.logical_not(v1.reduce_all(done)))
+
+    def incremental_early_stop(self, grapheme):
+        """(preds, steps): incremental in a tf.while_loop that ends once every row emitted <EOS>."""
+        v1 = self.v1
+        encoded = self.encode(grapheme, early_stop=True)
+        h, attention = self.zero_state(encoded)
+        prev = v1.zeros_like(grapheme[:, 0])
+        columns = v1.range(MAXLEN)
+
+        def body(j, prev, h, attention, done, preds):
+            h, attention = self.decoder_step(v1.one_hot(prev, self.n_phonemes), h, attention, encoded)
+            logits = v1.nn.bias_add(v1.matmul(attention, self.dense), self.dense_bias)
+            prev = v1.cast(v1.argmax(logits, -1), v1.int32)
+            keep = v1.cast(v1.equal(columns, j), v1.int32)   # [T]: 1 at column j
+            preds = preds * (1 - keep) + v1.expand_dims(prev, 1) * keep
+            return j + 1, prev, h, attention, v1.logical_or(done, v1.equal(prev, EOS)), preds
+
+        steps, _, _, _, _, preds = v1.while_loop(
+            lambda j, prev, h, attention, done, preds: self._unfinished(j, done), body,
+            [v1.constant(0), prev, h, attention, v1.equal(prev, -1), v1.zeros_like(grapheme)])
+        return preds, steps
+
+    def loop(self, grapheme, early_stop=False):
+        """preds, or (preds, steps) with `early_stop`: the loop also ends once every row of
+        the predictions so far holds an <EOS>."""
         v1 = self.v1
         columns = v1.range(MAXLEN)
 
@@ -176,12 +246,16 @@ class _Ops(object):
             keep = v1.cast(v1.equal(columns, j), v1.int32)   # [T]: 1 at column j
             return j + 1, preds * (1 - keep) + out * keep
 
-        _, preds = v1.while_loop(lambda j, preds: j < MAXLEN, body,
-                                 [v1.constant(0), v1.zeros_like(grapheme)])
-        return preds
+        def cond(j, preds):
+            if not early_stop:
+                return j < MAXLEN
+            return self._unfinished(j, v1.reduce_any(v1.equal(preds, EOS), 1))
+
+        steps, preds = v1.while_loop(cond, body, [v1.constant(0), v1.zeros_like(grapheme)])
+        return (preds, steps) if early_stop else preds
 
 
-def build_graph_def(decoding, weights):
+def build_graph_def(decoding, weights, early_stop=False):
     """The GraphDef of `decoding` ("loop" or "incremental") with `weights` as constants."""
     if decoding not in ("loop", "incremental"):
         raise ModelError("no built graph for decoding %r" % (decoding,))
@@ -190,6 +264,11 @@ def build_graph_def(decoding, weights):
     with graph.as_default():
         ops = _Ops(v1, weights)
         grapheme = v1.placeholder(v1.int32, (None, MAXLEN), name="grapheme")
-        preds = ops.loop(grapheme) if decoding == "loop" else ops.incremental(grapheme)
+        if early_stop:
+            preds, steps = (ops.loop(grapheme, early_stop=True) if decoding == "loop"
+                            else ops.incremental_early_stop(grapheme))
+            v1.identity(steps, name=STEPS)
+        else:
+            preds = ops.loop(grapheme) if decoding == "loop" else ops.incremental(grapheme)
         v1.identity(preds, name="preds")
     return graph.as_graph_def()

@@ -13,6 +13,8 @@ PHONEMES = [
     "UW0", "UW1", "UW2", "V", "W", "Y", "Z", "ZH",
 ]
 
+EOS = PHONEMES.index("<EOS>")   # a row is finished once it has emitted this (early stop)
+
 G2IDX = {g: i for i, g in enumerate(GRAPHEMES)}
 IDX2P = {i: p for i, p in enumerate(PHONEMES)}
 UNK = 2

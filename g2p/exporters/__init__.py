@@ -22,6 +22,9 @@ OpenVINO reads the TensorFlow graph directly rather than the ONNX file: OpenVINO
 2026.4 refuses tf2onnx's Scan ops ("body outputs (4) is less than
 num_initial_values (6)").
 
-Each module has ``export(decoding, form, out, weights_dir) -> dict`` (metadata: at least
-"tool" and "files"); ``form`` is None for runtimes other than tensorflow.
+Each module has ``export(decoding, form, out, weights_dir, early_stop=False) -> dict``
+(metadata: at least "tool" and "files"); ``form`` is None for runtimes other than
+tensorflow. With ``early_stop`` a graph exporter converts the decoding's early-stop graph
+(g2p.tf_graphs: outputs ``preds`` and ``steps``); rerun's early stop, and numpy's, are the
+procedure's Python loop (g2p.model), so their files do not change.
 """

@@ -17,7 +17,7 @@ import shutil
 
 from ..checkpoint import CHECKPOINT_OUTPUT, restore_checkpoint, tf_v1
 from ..runtimes.tensorflow import SAVEDMODEL_SUBDIR, SERVE_TAG, SIGNATURE, graph_file
-from ..tf_graphs import frozen_graph_def, inputs_of
+from ..tf_graphs import frozen_graph_def, inputs_of, outputs_of
 from ..weights import FILES
 
 GRAPH_TRANSFORMS = [
@@ -36,14 +36,14 @@ GRAPPLER_OPTIMIZERS = ["debug_stripper", "pruning", "constfold", "arithmetic",
                        "dependency", "loop", "remap"]
 
 
-def optimize(frozen, inputs):
-    """(optimized GraphDef, tool, transforms) for a frozen GraphDef with output `preds`."""
+def optimize(frozen, inputs, outputs=("preds",)):
+    """(optimized GraphDef, tool, transforms) for a frozen GraphDef with these outputs."""
     try:
         from tensorflow.tools.graph_transforms import TransformGraph
     except ImportError:
         TransformGraph = None
     if TransformGraph is not None:
-        optimized = TransformGraph(frozen, list(inputs), ["preds"], GRAPH_TRANSFORMS)
+        optimized = TransformGraph(frozen, list(inputs), list(outputs), GRAPH_TRANSFORMS)
         return optimized, "graph_transforms", list(GRAPH_TRANSFORMS)
 
     from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2
@@ -54,7 +54,8 @@ def optimize(frozen, inputs):
     with graph.as_default():
         v1.import_graph_def(frozen, name="")
         # Grappler keeps the nodes of the 'train_op' collection (the fetches).
-        graph.add_to_collection("train_op", graph.get_operation_by_name("preds"))
+        for name in outputs:
+            graph.add_to_collection("train_op", graph.get_operation_by_name(name))
         meta_graph = v1.train.export_meta_graph(graph_def=graph.as_graph_def(), graph=graph)
     config = config_pb2.ConfigProto()
     rewrite = config.graph_options.rewrite_options
@@ -84,7 +85,7 @@ def _savedmodel(out, weights_dir):
         session.close()
 
 
-def export(decoding, form, out, weights_dir):
+def export(decoding, form, out, weights_dir, early_stop=False):
     inputs = inputs_of(decoding)
     meta = {"inputs": {name: name + ":0" for name in inputs},
             "output": CHECKPOINT_OUTPUT if (decoding, form) == ("rerun", "checkpoint") else "preds:0",
@@ -99,13 +100,13 @@ def export(decoding, form, out, weights_dir):
         meta.update(tool="SavedModelBuilder", files=[SAVEDMODEL_SUBDIR], nodes_before=nodes,
                     nodes_after=nodes)
         return meta
-    frozen, nodes_before = frozen_graph_def(decoding, weights_dir)
+    frozen, nodes_before = frozen_graph_def(decoding, weights_dir, early_stop)
     meta.update(tool="convert_variables_to_constants" if decoding == "rerun" else "g2p.tf_graphs",
                 transforms=["convert_variables_to_constants"] if decoding == "rerun" else [],
                 nodes_before=nodes_before, nodes_after=len(frozen.node))
     result = frozen
     if form == "optimized":
-        result, tool, transforms = optimize(frozen, inputs)
+        result, tool, transforms = optimize(frozen, inputs, outputs_of(decoding, early_stop))
         meta.update(tool=tool, transforms=meta["transforms"] + transforms,
                     frozen_nodes=len(frozen.node), nodes_before=len(frozen.node),
                     nodes_after=len(result.node), checkpoint_nodes=nodes_before)

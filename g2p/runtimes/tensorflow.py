@@ -13,6 +13,9 @@ loop/incr.  checkpoint the checkpoint files; the decoding's graph is built at lo
 loop/incr.  frozen     ``loop.pb`` / ``incremental.pb``
 loop/incr.  optimized  ``loop-optimized.pb`` / ``incremental-optimized.pb``
 =========== ========== =========================================================
+
+With ``"early_stop": true`` in the metadata, a loop/incremental graph is the early-stop one
+(g2p.tf_graphs; its ``steps:0`` output is not fetched); rerun's early stop is the procedure's.
 """
 
 from pathlib import Path
@@ -127,7 +130,8 @@ def load(model_dir, metadata, settings):
         out = graph.get_tensor_by_name(signature.outputs["preds"].name)
         return TensorFlowBackend(session, x, y, out)
     elif form == "checkpoint":
-        graph_def = build_graph_def(decoding, read_checkpoint_arrays(checkpoint_prefix(model_dir)))
+        graph_def = build_graph_def(decoding, read_checkpoint_arrays(checkpoint_prefix(model_dir)),
+                                    metadata.get("early_stop", False))
         graph, session = session_for_graph_def(graph_def, config)
         out = graph.get_tensor_by_name(PREDS_OUTPUT)
     elif form in ("frozen", "optimized"):
