@@ -196,6 +196,7 @@ def run(args, runtime, process_start_ns):
             "runtime": model.runtime,
             "decoding": model.decoding,
             "form": model.form,
+            "early_stop": model.early_stop,
             "model_dir": str(args.model_dir),
             "tool": metadata.get("tool"),
             "transforms": metadata.get("transforms", []),

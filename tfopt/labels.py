@@ -25,6 +25,7 @@ VARIANTS = "tfopt.variants"
 FORM = "tfopt.form"
 RUNTIME = "tfopt.runtime"
 DECODING = "tfopt.decoding"
+EARLY_STOP = "tfopt.early_stop"  # "true" | "false": exported with `python -m g2p.export --early-stop`
 BASE = "tfopt.base"              # the tag of the base image it is built FROM
 TF_WHEEL_SHA256 = "tfopt.tf_wheel_sha256"
 TF_ISA = "tfopt.tf_isa"          # the TF wheel's instruction counts (images built before results recorded them)

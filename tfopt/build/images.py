@@ -2,7 +2,7 @@
 
 An image whose tag exists is reused as it is: the tag *is* the hash of its
 inputs (base image, locked wheels of each install, g2p sources, weights, runtime,
-decoding, form, recipe).
+decoding, early stop, form, recipe).
 """
 
 import hashlib
@@ -54,6 +54,7 @@ class ImageInputs:
     weights_dir: Path
     tf_sha256: Optional[str]
     extra_labels: Dict[str, str]
+    early_stop: bool = False   # exported with `python -m g2p.export --early-stop`
 
     @property
     def final_is_tensorflow(self) -> bool:
@@ -92,6 +93,7 @@ class ImageInputs:
     def buildargs(self) -> Dict[str, str]:
         return {"BASE": self.base_tag, "PYTHON": self.python, "RUNTIME": self.runtime,
                 "DECODING": self.decoding, "FORM": self.form or "",
+                "EARLY_STOP": "1" if self.early_stop else "",
                 "VENV": "tensorflow" if self.final_is_tensorflow else "runtime"}
 
     def digest(self) -> str:
@@ -102,6 +104,7 @@ class ImageInputs:
         h.update(json.dumps({
             "base": self.base_tag, "python": self.python, "stages": stages,
             "runtime": self.runtime, "decoding": self.decoding, "form": self.form,
+            **({"early_stop": True} if self.early_stop else {}),
         }, sort_keys=True).encode())
         for name, path in self.sources().items():
             h.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
@@ -173,6 +176,7 @@ def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
         label.KIND: label.Kind.VARIANT, label.VERSION: __version__, label.INPUTS: digest,
         label.VARIANTS: ",".join(v.name for v in variants), label.FORM: inputs.form or "",
         label.RUNTIME: inputs.runtime, label.DECODING: inputs.decoding,
+        label.EARLY_STOP: "true" if inputs.early_stop else "false",
         label.BASE: inputs.base_tag, label.TF_WHEEL_SHA256: inputs.tf_sha256 or "",
         **inputs.extra_labels,
     }

@@ -130,7 +130,8 @@ def prepare(engine: Engine, variants: List[Variant], verbose: bool = False,
         tf_distribution = re.split(r"[=<>!~ \[]", requirement)[0]
         inputs = ImageInputs(
             base_tag=base.tag, python=base.interpreter, tensorflow=tensorflow, converter=converter,
-            final=final, runtime=first.runtime, decoding=first.decoding, form=first.form,
+            final=final, runtime=first.runtime, decoding=first.decoding,
+            early_stop=first.early_stop, form=first.form,
             weights_dir=weights, tf_sha256=tf_sha or tensorflow.lock.sha256_of(tf_distribution),
             extra_labels={},
         )

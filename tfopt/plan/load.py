@@ -306,6 +306,13 @@ def _runtime_settings(where, raw, name, s) -> Tuple[Dict[str, Any], Dict[str, An
     if reason:
         raise where.error(at + ("decoding",), f"runtime {runtime} cannot run decoding {decoding!r}: {reason}",
                           hint="choose another decoding or runtime (`invoke variants` lists what runs)")
+    if s["early_stop"]:
+        reason = runtimes.early_stop_unsupported(runtime, decoding)
+        if reason:
+            can = [d for d in runtimes.DECODINGS if d in runtimes.early_stop_decodings(runtime)]
+            raise where.error(at + ("early_stop",), f"runtime {runtime} cannot stop decoding {decoding!r} early",
+                              hint=(f"use decoding {' or '.join(can)} with early_stop, or " if can else "")
+                              + "set early_stop: false")
     own = raw[name]
     for section in runtimes.sections():
         owner = runtimes.section_runtime(section)
@@ -446,7 +453,8 @@ def _resolve(where, raw, name, s) -> Variant:
         name=name, description=s["description"], family=s.get("family") or f"python{s['python']}",
         parent=raw[name].get("extends"), reference=s.get("reference") or chain[-1],
         python=s["python"], suite=s["suite"], tensorflow=source, requirements=list(s["requirements"]),
-        form=s.get("form"), runtime=s["runtime"], decoding=s["decoding"], knobs=knobs,
+        form=s.get("form"), runtime=s["runtime"], decoding=s["decoding"], early_stop=s["early_stop"],
+        knobs=knobs,
         env=s["env"], allocator=s["allocator"],
         cpus=cpus, memory_bytes=memory, cpuset=limits.get("cpuset"),
         may_change_predictions=s["may_change_predictions"], settings=s,

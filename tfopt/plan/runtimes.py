@@ -37,6 +37,15 @@ def unsupported(runtime: str, decoding: str) -> Optional[str]:
     return SUPPORT.get(runtime, {}).get(decoding, f"{runtime} has no {decoding} decoding")
 
 
+def early_stop_unsupported(runtime: str, decoding: str) -> Optional[str]:
+    """Why this runtime cannot end this decoding early, or None when it can."""
+    return g2p_support.early_stop_reason(runtime, decoding)
+
+
+def early_stop_decodings(runtime: str) -> Tuple[str, ...]:
+    return g2p_specs.spec(runtime).early_stop if runtime in RUNTIMES else ()
+
+
 def form_unsupported(runtime: str, decoding: str, form: Optional[str]) -> Optional[str]:
     """Why this TensorFlow form cannot hold this decoding, or None."""
     return g2p_support.form_reason(runtime, decoding, form)

@@ -47,6 +47,8 @@ def variant_keys() -> Dict[str, Tuple[type, bool, str]]:
         "form": (str, True, f"TensorFlow model form, one of {', '.join(FORMS)}"),
         "runtime": (str, True, f"what runs the network: {', '.join(runtimes.RUNTIMES)}"),
         "decoding": (str, True, f"decoding procedure: {', '.join(runtimes.DECODINGS)}"),
+        "early_stop": (bool, True, "end the decode once every word of the batch has emitted <EOS> "
+                                   "(exact; docs/runtimes.md \"Early stop\")"),
         # run knobs of every runtime, derived from g2p.knobs (threads, grappler, xla, onnxruntime, openvino)
         **{section: (runtimes.section_type(section), False, runtimes.section_help(section))
            for section in runtimes.sections()},
@@ -66,6 +68,7 @@ def defaults() -> Dict[str, Any]:
         "form": DEFAULT_FORM,
         "runtime": runtimes.DEFAULT_RUNTIME,
         "decoding": runtimes.DEFAULT_DECODING,
+        "early_stop": False,
         **runtimes.defaults(),
         "env": {},
         "allocator": "system",

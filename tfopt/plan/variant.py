@@ -46,6 +46,7 @@ class Variant:
     form: Optional[str]           # None on runtimes other than TensorFlow: the converter picks
     runtime: str
     decoding: str
+    early_stop: bool              # the decode ends once every row emitted <EOS> (g2p.specs)
     knobs: Dict[str, Any]         # the runtime's run knobs, dotted key → value (g2p.knobs)
     env: Dict[str, str]
     allocator: str
@@ -122,7 +123,8 @@ def describe(variant: Variant) -> List[str]:
         + (f" · from matrix {variant.matrix}" if variant.matrix else ""),
         f"    python {variant.python} ({'distro' if variant.python_from_distro else 'host prefix'}, {variant.suite})"
         + (f" · tensorflow {tf} · form {variant.form}" if variant.form else f" · converted with tensorflow {tf}"),
-        f"    runtime {variant.runtime} · decoding {variant.decoding} · "
+        f"    runtime {variant.runtime} · decoding {variant.decoding}"
+        + (" · early stop" if variant.early_stop else "") + " · "
         + (" ".join(f"{k}={_shown(v)}" for k, v in variant.knobs.items()) or "no run knobs")
         + f" · allocator {variant.allocator}",
         f"    env {variant.run_environment() or '{}'} · limits cpus={variant.cpus:g} memory={variant.memory_bytes >> 20}MiB"

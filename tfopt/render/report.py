@@ -112,7 +112,7 @@ def _part_of(run: Run) -> str:
 
 
 def _axes(result: VariantResult) -> str:
-    return f"{result.runtime} · {result.decoding}"
+    return f"{result.runtime} · {result.decoding}" + (" · early stop" if result.settings.get("early_stop") else "")
 
 
 def _limit_section(results: Dict[str, VariantResult], families: Dict[str, List[str]]) -> Section:
