@@ -27,7 +27,7 @@ def weights_dir():
 
 @pytest.fixture(scope="session")
 def export_dir(tmp_path_factory, weights_dir):
-    """export_dir(runtime, decoding, form=None, cli=False) -> an exported model directory.
+    """export_dir(runtime, decoding, form=None, cli=False, early_stop=False) -> an exported model directory.
 
     In-process g2p.export.export() (saves a TensorFlow import per export), or with cli=True
     `python -m g2p.export`.
@@ -37,16 +37,17 @@ def export_dir(tmp_path_factory, weights_dir):
     base = tmp_path_factory.mktemp("models")
     made = {}
 
-    def make(runtime, decoding, form=None, cli=False):
-        key = (runtime, decoding, form)
+    def make(runtime, decoding, form=None, cli=False, early_stop=False):
+        key = (runtime, decoding, form) + (("early-stop",) if early_stop else ())
         if key not in made:
             out = base / "-".join(k for k in key if k)
             if cli:
                 args = ["g2p.export", "--runtime", runtime, "--decoding", decoding,
                         "--out", str(out), "--weights-dir", str(weights_dir)]
-                run_module(args + (["--form", form] if form else []))
+                run_module(args + (["--form", form] if form else [])
+                           + (["--early-stop"] if early_stop else []))
             else:
-                export(runtime, decoding, out, form, weights_dir)
+                export(runtime, decoding, out, form, weights_dir, early_stop=early_stop)
             made[key] = out
         return made[key]
 
