@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from factories import linear_ms, make_result
+from factories import linear_ms, make_result, with_floor_inputs
 from tfopt.analysis import floor
 
 CACHES = {"L1": 32 << 10, "L2": 1 << 20, "L3": 32 << 20}
@@ -48,24 +48,9 @@ def test_a_level_never_measured_gives_no_floor():
     assert floor.floor_of(1, HELLO, CACHES, {"L1": 100.0}, 50.0) is None
 
 
-def _with_floor_inputs(result, l2_gbs):
-    for visit in result.visits:
-        p = visit.profile
-        p["microbench"] = {"kind": "sgemm", "gmacs_per_s": 50.0}
-        p["steps"] = {"per_case": {str(n): [{"kind": "decoder", "count": 5, "words": n,
-                                             "bytes": 100_000 * n, "macs": 1_000_000 * n}]
-                                   for n in range(1, 21)}, "table": {}, "formula": "test"}
-        p["bandwidth"] = {"kind": "bandwidth", "levels": [
-            {"level": "L1", "cache_bytes": 32 << 10, "buffer_bytes": 16 << 10, "gb_per_s": 100.0},
-            {"level": "L2", "cache_bytes": 1 << 20, "buffer_bytes": 512 << 10, "gb_per_s": l2_gbs},
-            {"level": "L3", "cache_bytes": 32 << 20, "buffer_bytes": 8 << 20, "gb_per_s": 50.0},
-            {"level": "DRAM", "cache_bytes": None, "buffer_bytes": 64 << 20, "gb_per_s": 10.0}]}
-    return result
-
-
 def test_from_documents_with_the_runs_best_bandwidth():
-    slow = _with_floor_inputs(make_result("a", median_ms=linear_ms(1, 5), sigma=0.0, seed=1), 20.0)
-    fast = _with_floor_inputs(make_result("b", median_ms=linear_ms(1, 5), sigma=0.0, seed=2), 40.0)
+    slow = with_floor_inputs(make_result("a", median_ms=linear_ms(1, 5), sigma=0.0, seed=1), 20.0)
+    fast = with_floor_inputs(make_result("b", median_ms=linear_ms(1, 5), sigma=0.0, seed=2), 40.0)
     best = floor.run_bandwidths({"a": slow, "b": fast})
     assert best["L2"] == 40.0 and best["DRAM"] == 10.0
     assert floor.cache_sizes(slow) == CACHES
