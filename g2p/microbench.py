@@ -42,20 +42,28 @@ def measure(n=N, calls=CALLS, repeats=REPEATS):
             "threads": 1, "library": "numpy %s matmul" % np.__version__}
 
 
-def run_single_threaded(timeout=30):
-    """measure() in a child process pinned to one BLAS thread; None if it cannot run."""
+def run_single_threaded(timeout=30, module="g2p.microbench", kind="sgemm"):
+    """`python -m module` (its JSON on stdout) in a child process pinned to one BLAS thread;
+    {"kind", <figure>: None, "error"} if it cannot run."""
     env = dict(os.environ)
     env.update({name: "1" for name in SINGLE_THREAD_ENV})
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env["PYTHONPATH"] = package_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     try:
-        proc = subprocess.run([sys.executable, "-m", "g2p.microbench"], env=env, timeout=timeout,
+        proc = subprocess.run([sys.executable, "-m", module], env=env, timeout=timeout,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     except (OSError, subprocess.SubprocessError) as exc:
-        return {"kind": "sgemm", "gmacs_per_s": None, "error": str(exc)}
+        return _failed(kind, str(exc))
     if proc.returncode != 0:
-        return {"kind": "sgemm", "gmacs_per_s": None, "error": proc.stderr.strip()[-500:]}
+        return _failed(kind, proc.stderr.strip()[-500:])
     return json.loads(proc.stdout)
+
+
+FIGURE = {"sgemm": "gmacs_per_s", "bandwidth": "levels"}
+
+
+def _failed(kind, error):
+    return {"kind": kind, FIGURE[kind]: None, "error": error}
 
 
 def main():

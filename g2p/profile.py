@@ -98,7 +98,8 @@ def build_parser(argv):
     p.add_argument("--repeats", type=_positive, default=5, help="timed calls per case (default 5)")
     p.add_argument("--max-words", type=_max_words, default=20, help="run cases 1..N words only (default 20)")
     p.add_argument("--microbench", choices=("on", "off"), default="on",
-                   help="measure the single-core SGEMM peak (g2p.microbench, < 2 s; default on)")
+                   help="measure the single-core SGEMM peak and read bandwidths "
+                        "(g2p.microbench, g2p.bandwidth, < 3 s; default on)")
     p.add_argument("--out", default="-", help="output path, or - for stdout (default)")
     return p, runtime
 
@@ -124,7 +125,7 @@ def run(args, runtime, process_start_ns):
     tf = None
     if runtime == "tensorflow":
         import tensorflow as tf
-    from . import macs
+    from . import macs, step_bytes
     from .model import load
     from .runtimes import runtime_module
     from .settings import recorded_env
@@ -161,11 +162,13 @@ def run(args, runtime, process_start_ns):
     nodes_loaded = model.node_count()
     runtime_version = model.backend.version()
     model.close()
-    microbench = None
+    microbench = bandwidth = None
     if args.microbench == "on":
+        from . import bandwidth as read_bandwidth
         from .microbench import run_single_threaded
 
         microbench = run_single_threaded()
+        bandwidth = read_bandwidth.run_single_threaded()
 
     def since_start(value):
         if process_start_ns is None or value is None:
@@ -208,7 +211,9 @@ def run(args, runtime, process_start_ns):
         },
         "settings": model.settings,
         "macs": macs.document(model.decoding, args.max_words),
+        "steps": step_bytes.document([text for _, text in cases]),
         "microbench": microbench,
+        "bandwidth": bandwidth,
         "runtime": {"name": model.runtime, "version": runtime_version},
         "env": recorded_env(),
         "tensorflow": sysinfo.tensorflow_info(tf) if tf is not None else None,

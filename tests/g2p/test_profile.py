@@ -44,6 +44,11 @@ def test_profile_stdout_is_pure_json_and_valid(exported, validator, reference_mo
                                "grappler": True, "xla": False}
     assert doc["macs"]["per_case"] == {"1": 144691200, "2": 2 * 144691200, "3": 3 * 144691200}
     assert doc["microbench"]["kind"] == "sgemm" and doc["microbench"]["gmacs_per_s"] > 0
+    assert doc["bandwidth"]["kind"] == "bandwidth"
+    assert [x["level"] for x in doc["bandwidth"]["levels"]] == ["L1", "L2", "L3", "DRAM"]
+    assert all(x["gb_per_s"] > 0 for x in doc["bandwidth"]["levels"])
+    assert sorted(doc["steps"]["per_case"]) == ["1", "2", "3"]
+    assert [s["kind"] for s in doc["steps"]["per_case"]["1"]] == ["encoder", "keys", "decoder"]
     t = doc["timings"]
     assert 0 < t["start_to_import_done_ns"] <= t["start_to_model_loaded_ns"] \
         <= t["start_to_first_prediction_ns"]
@@ -68,7 +73,7 @@ def test_profile_to_file_with_knob_flags(exported, validator, tmp_path):
     assert doc["env"]["OMP_NUM_THREADS"] == "1"
     assert len(doc["cases"][0]["samples_ns"]) == 2
     assert doc["model"]["tool"] in ("graph_transforms", "grappler")
-    assert doc["microbench"] is None
+    assert doc["microbench"] is None and doc["bandwidth"] is None
 
 
 def test_profile_numpy_runtime_never_imports_tensorflow(export_dir, validator, tmp_path,

@@ -145,3 +145,20 @@ def profile_doc(scale: float = 1.0, container_sd: float = 0.03, call_sd: float =
         case["samples_ns"] = [int(base * container * np.exp(rng.normal(0, call_sd)))
                               for _ in case["samples_ns"]]
     return doc
+
+
+def with_floor_inputs(result, l2_gbs=40.0, gmacs=50.0):
+    """Each visit records the SGEMM peak, a 5-step decoder of 100 000 B and 1 M MACs per word for
+    every case, and L1/L2/L3/DRAM bandwidths (L2 at `l2_gbs`) with a 32 KiB / 1 MiB / 32 MiB cache."""
+    for visit in result.visits:
+        p = visit.profile
+        p["microbench"] = {"kind": "sgemm", "gmacs_per_s": gmacs}
+        p["steps"] = {"per_case": {str(n): [{"kind": "decoder", "count": 5, "words": n,
+                                             "bytes": 100_000 * n, "macs": 1_000_000 * n}]
+                                   for n in range(1, 21)}, "table": {}, "formula": "test"}
+        p["bandwidth"] = {"kind": "bandwidth", "levels": [
+            {"level": "L1", "cache_bytes": 32 << 10, "buffer_bytes": 16 << 10, "gb_per_s": 100.0},
+            {"level": "L2", "cache_bytes": 1 << 20, "buffer_bytes": 512 << 10, "gb_per_s": l2_gbs},
+            {"level": "L3", "cache_bytes": 32 << 20, "buffer_bytes": 8 << 20, "gb_per_s": 50.0},
+            {"level": "DRAM", "cache_bytes": None, "buffer_bytes": 64 << 20, "gb_per_s": 10.0}]}
+    return result

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from factories import experiment_family
+from factories import experiment_family, with_floor_inputs
 from tfopt import paths
 from tfopt.records import documents
 from tfopt.render import readme_figures
@@ -114,3 +114,17 @@ def test_the_readme_quotes_its_committed_runs_exactly():
     problems = readme_figures.sync(paths.PROJECT_ROOT / "README.md",
                                    lambda run_id: documents.load_run(results, run_id), write=False)
     assert problems == [], "run `invoke readme-figures --write`:\n" + "\n".join(problems)
+
+
+def test_the_floor_column_comes_with_the_bandwidth_record():
+    docs = experiment_family()
+    assert "floor" not in readme_figures.results_table(_run(docs))
+    docs["stock"] = with_floor_inputs(docs["stock"], gmacs=100.0)
+    run = _run(docs)
+    table = readme_figures.results_table(run)
+    assert "| x above the compute bound, 20 words | x above the floor, 20 words |" in table
+    row = next(line for line in table.splitlines() if line.startswith("| stock |"))
+    floor_ms = 5 * 20e6 / 100e9 * 1e3   # 1 ms: compute-bound, 2 MB per step from L3 in 0.04 ms
+    measured = stats.summarize(docs["stock"])[20].median
+    assert row.endswith(f"| {measured / floor_ms:.0f}x |")
+    assert readme_figures.figures(run)["stock.floor-20"] == f"{measured / floor_ms:.0f}x"

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from factories import experiment_family, linear_ms, make_result
+from factories import experiment_family, linear_ms, make_result, with_floor_inputs
 from tfopt.analysis import compute_bound
 from tfopt.render.document import to_markdown
 from tfopt.render.report import build
@@ -86,3 +86,21 @@ def test_the_bound_uses_the_runs_best_peak_not_a_slow_blas_in_one_image():
                  if line.startswith("| tf2-stock"))
     assert "| 12.5 |" in stock                      # its own figure is shown
     assert "| 21x / 3.4x |" in stock                # but the bound is the run's best (50 GMAC/s)
+
+
+def test_the_floor_columns_appear_only_with_the_bandwidth_record():
+    plain = to_markdown(build(family()), "t")
+    header = next(line for line in plain.splitlines() if line.startswith("| variant | runtime · decoding"))
+    assert header.endswith("| x above the bound |") and "x above the floor" not in plain
+    results = family()
+    results["ort-incremental"] = with_floor_inputs(results["ort-incremental"])
+    section = to_markdown(build(results), "t")
+    section = section[section.index("## Distance to the limit"):]
+    assert "| x above the bound | ms at the floor | x above the floor |" in section
+    row = next(line for line in section.splitlines() if line.startswith("| ort-incremental"))
+    # 1 word: 5 steps x 1 M MACs at 50 GMAC/s = 0.1 ms (2 ms measured: 20x); 20 words: 5 x 20 M MACs = 2 ms
+    # (the 2 MB a step streams come from L3 at 50 GB/s in 0.04 ms: compute-bound; 8 ms measured: 4.0x)
+    assert row.endswith("| 0.10 / 2.00 | 20x / 4.0x |")
+    stock = next(line for line in section.splitlines() if line.startswith("| tf2-stock"))
+    assert stock.endswith("| — / — | — / — |")
+    assert "L2 (1 MiB) 40.0 GB/s" in section and "L3 (32 MiB) 50.0 GB/s" in section

@@ -70,7 +70,7 @@ class Protocol:
                                                "the best by more than this", parse_percent)
     race_tie: float = _flag(DEFAULT_TIE, "with --race: stop when every survivor's CI against the best is "
                                          "within ±this", parse_percent)
-    microbench: bool = True  # the single-core GEMM peak, for the distance-to-the-limit columns; not a flag
+    microbench: bool = True  # the GEMM peak and read bandwidths, for the distance-to-the-limit columns; not a flag
 
     @classmethod
     def from_flags(cls, **given) -> "Protocol":

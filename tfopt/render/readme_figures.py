@@ -8,6 +8,7 @@ Markers in README.md (invisible when rendered):
 
 Figure keys: VARIANT.vs-reference, VARIANT.vs-parent, VARIANT.ms-1, VARIANT.ms-20
 (ms at 1 and 20 words), VARIANT.bound-1, VARIANT.bound-20 (x above the compute bound),
+VARIANT.floor-1, VARIANT.floor-20 (x above the floor, runs with the bandwidth record),
 FAMILY.fastest (the variants tied for fastest), run.rounds, run.widest-ci, run.stop-reason
 (from run.json). `KEY@RUN_ID` takes the figure from another committed run.
 `invoke readme-figures --write` fills them in; `--check` (and a unit test) fails on drift.
@@ -17,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from ..analysis import compute_bound, gate, stats
+from ..analysis import compute_bound, floor, gate, stats
 from ..errors import ConfigError
 from ..records.documents import Run
 from . import cells
@@ -33,6 +34,7 @@ def figures(run: Run) -> Dict[str, str]:
     results = run.variants
     out: Dict[str, str] = {}
     peak = compute_bound.run_peak(results)
+    gb_per_s = floor.run_bandwidths(results)
     for family, names in stats.families(results).items():
         for name in names:
             summary = stats.summarize(results[name])
@@ -42,6 +44,9 @@ def figures(run: Run) -> Dict[str, str]:
                 distance = compute_bound.distance(results[name], words, peak)
                 if distance and distance.above:
                     out[f"{name}.bound-{words}"] = cells.times(distance.above)
+                found = floor.floor(results[name], words, peak, gb_per_s) if gb_per_s else None
+                if found and found.above:
+                    out[f"{name}.floor-{words}"] = cells.times(found.above)
             for key, fn in (("vs-reference", stats.against_reference), ("vs-parent", stats.against_parent)):
                 s = fn(results, name)
                 out[f"{name}.{key}"] = s.describe() if s else "—"
@@ -60,11 +65,15 @@ def results_table(run: Run) -> str:
     """The README's results table (Markdown), one row per variant of the run."""
     f = figures(run)
     variants = run.variants
-    rows = [[name, cells.changes(variants[name])]
-            + [f.get(f"{name}.{k}", "—") for k in ("ms-1", "ms-20", "vs-reference", "vs-parent", "bound-20")]
-            for names in stats.families(variants).values() for name in names]
-    table = Table(["variant", "what it changes", "ms, 1 word", "ms, 20 words", "vs reference", "vs parent",
-                   "x above the compute bound, 20 words"], rows)
+    names = [name for members in stats.families(variants).values() for name in members]
+    keys = ["ms-1", "ms-20", "vs-reference", "vs-parent", "bound-20"]
+    header = ["variant", "what it changes", "ms, 1 word", "ms, 20 words", "vs reference", "vs parent",
+              "x above the compute bound, 20 words"]
+    if any(f"{name}.floor-20" in f for name in names):   # runs before the bandwidth record have none
+        keys.append("floor-20")
+        header.append("x above the floor, 20 words")
+    rows = [[name, cells.changes(variants[name])] + [f.get(f"{name}.{k}", "—") for k in keys] for name in names]
+    table = Table(header, rows)
     return "\n".join(section_markdown(Section("", tables=[table])))
 
 
@@ -95,7 +104,8 @@ def fill(text: str, run: Run, load: Optional[Callable[[str], Run]] = None) -> st
     if unknown:
         raise ConfigError(f"README figure key(s) not in run {run.run_id}: {', '.join(unknown)}",
                           hint="keys: VARIANT.vs-reference, VARIANT.vs-parent, VARIANT.ms-1, "
-                               "VARIANT.ms-20, VARIANT.bound-1, VARIANT.bound-20, FAMILY.fastest, "
+                               "VARIANT.ms-20, VARIANT.bound-1, VARIANT.bound-20, VARIANT.floor-1, "
+                               "VARIANT.floor-20, FAMILY.fastest, "
                                "run.rounds, run.widest-ci, run.stop-reason; KEY@RUN_ID for another run")
     text = TABLE.sub(lambda m: m.group(1) + results_table(run) + m.group(3), text)
     return FIGURE.sub(lambda m: m.group(1) + known(m.group(2)) + m.group(4), text)

@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..analysis import compute_bound, gate, stats
+from ..analysis import compute_bound, floor, gate, stats
 from ..analysis.race_record import describe_cost
 from . import cells, plots
 from .document import Section, Table, to_html, to_markdown
@@ -115,9 +115,19 @@ def _axes(result: VariantResult) -> str:
     return f"{result.runtime} · {result.decoding}" + (" · early stop" if result.settings.get("early_stop") else "")
 
 
+def _bandwidths_text(gb_per_s: Dict[str, float], caches: Dict[str, int]) -> str:
+    def size(level: str) -> str:
+        n = caches.get(level)
+        return "" if not n else f" ({n // 2**20} MiB)" if n >= 2**20 else f" ({n // 2**10} KiB)"
+    return ", ".join(f"{level}{size(level)} {gb_per_s[level]:.1f} GB/s"
+                     for level in floor.CACHE_LEVELS + (floor.DRAM,) if level in gb_per_s)
+
+
 def _limit_section(results: Dict[str, VariantResult], families: Dict[str, List[str]]) -> Section:
-    rows = []
+    rows, floored = [], False
     peak = compute_bound.run_peak(results)
+    gb_per_s = floor.run_bandwidths(results)
+    caches: Dict[str, int] = {}
     for names in families.values():
         for name in names:
             found = compute_bound.distances(results[name], peak)
@@ -125,28 +135,49 @@ def _limit_section(results: Dict[str, VariantResult], families: Dict[str, List[s
                 continue
             d = list(found.values())
             own = compute_bound.peak_gmacs_per_s(results[name])
-            rows.append([name, _axes(results[name]), cells.pair([str(x.words) for x in d]),
-                         cells.pair([cells.macs(x.macs) for x in d]), f"{own:.1f}" if own else "—",
-                         cells.pair([cells.ms(x.bound_ms) for x in d]),
-                         cells.pair([cells.ms(x.measured_ms) if x.measured_ms else "—" for x in d]),
-                         cells.pair([cells.times(x.above) for x in d])])
+            row = [name, _axes(results[name]), cells.pair([str(x.words) for x in d]),
+                   cells.pair([cells.macs(x.macs) for x in d]), f"{own:.1f}" if own else "—",
+                   cells.pair([cells.ms(x.bound_ms) for x in d]),
+                   cells.pair([cells.ms(x.measured_ms) if x.measured_ms else "—" for x in d]),
+                   cells.pair([cells.times(x.above) for x in d])]
+            floors = [floor.floor(results[name], x.words, peak, gb_per_s) for x in d]
+            if any(floors):
+                floored = True
+                caches = caches or floor.cache_sizes(results[name])
+            row += [cells.pair([cells.ms(f.floor_ms) if f else "—" for f in floors]),
+                    cells.pair([cells.times(f.above) if f else "—" for f in floors])]
+            rows.append(row)
     if not rows:
         return Section("Distance to the limit", paragraphs=[
             "No profile here records MACs and the single-core microbenchmark (images built "
             "before they were added): profile again to see how far each variant is from the limit."])
-    return Section("Distance to the limit", tables=[Table(
-        ["variant", "runtime · decoding", "words", "MACs per predict()", "its image's SGEMM GMAC/s",
-         "ms at compute bound", "ms measured", "x above the bound"], rows)],
-        paragraphs=["How far each variant is from what this core could do with the same work: "
-                    "the multiply-accumulates one predict() needs for its decoding, against the "
-                    f"single-core SGEMM peak measured in this run's containers under the same limits "
-                    f"(the best of them, {peak:.1f} GMAC/s: the hardware's limit; each image's own "
-                    "figure depends on the BLAS its NumPy carries)." if peak else ""],
-        notes=["MACs: counted from the model's dimensions for the decoding used (g2p/macs.py); "
-               "values for the shortest / longest input. ms at compute bound = MACs / (peak GMAC/s "
-               "× 10⁹) × 1000; x above the bound = measured median ms / ms at compute bound. Each "
-               "image's figure: median over its containers; the bound uses the run's best. "
-               "See docs/runtimes.md."])
+    header = ["variant", "runtime · decoding", "words", "MACs per predict()", "its image's SGEMM GMAC/s",
+              "ms at compute bound", "ms measured", "x above the bound"]
+    paragraphs = ["How far each variant is from what this core could do with the same work: "
+                  "the multiply-accumulates one predict() needs for its decoding, against the "
+                  f"single-core SGEMM peak measured in this run's containers under the same limits "
+                  f"(the best of them, {peak:.1f} GMAC/s: the hardware's limit; each image's own "
+                  "figure depends on the BLAS its NumPy carries)." if peak else ""]
+    notes = ["MACs: counted from the model's dimensions for the decoding used (g2p/macs.py); "
+             "values for the shortest / longest input. ms at compute bound = MACs / (peak GMAC/s "
+             "× 10⁹) × 1000; x above the bound = measured median ms / ms at compute bound. Each "
+             "image's figure: median over its containers; the bound uses the run's best. "
+             "See docs/runtimes.md."]
+    if floored:
+        header += ["ms at the floor", "x above the floor"]
+        paragraphs.append("The floor is what this core needs for the predictions themselves, whatever the "
+                          "decoding: the encoder over each word's own length, the decoder until every word "
+                          "of the batch has emitted <EOS>, each step taking the longer of its MACs at the "
+                          "peak and the time to stream the weights and state it touches from the cache "
+                          "level they fit in, at the read bandwidth measured in the containers (the best "
+                          f"of them: {_bandwidths_text(gb_per_s, caches)}).")
+        notes.append("ms at the floor = Σ over the steps of max(MACs / peak, bytes / bandwidth of the "
+                     "level that holds them) × 1000 (g2p/step_bytes.py, tfopt/analysis/floor.py); x above "
+                     "the floor = measured median ms / ms at the floor; — : that image's profiles predate "
+                     "the bandwidth microbenchmark.")
+    else:
+        rows = [row[:-2] for row in rows]
+    return Section("Distance to the limit", tables=[Table(header, rows)], paragraphs=paragraphs, notes=notes)
 
 
 def _best_bullets(results: Dict[str, VariantResult], families: Dict[str, List[str]]) -> List[str]:
