@@ -134,6 +134,22 @@ SPECS = (
             "loop": "numpy has no graph to hold a loop: a 'loop' would be the same Python loop "
                     "as incremental; use decoding incremental",
         }),
+    RuntimeSpec(
+        "numba", "numba", "pip install numba==0.68.*",
+        unsupported={
+            "rerun": "the numba runtime compiles the incremental decode (encoder once, one decoder "
+                     "position per step) into one call; g2p_en's 20 reruns of the whole network "
+                     "are what it removes; use decoding incremental",
+            "loop": "the numba runtime's incremental decoding already runs the whole loop in one "
+                    "compiled call; use decoding incremental",
+        },
+        knobs=(
+            Knob("numba.fastmath", "numba", bool, False, inexact=True,
+                 help="compile the decode with fastmath (reassociated sums, approximate "
+                      "transcendentals): may change predictions. The kernel is single-threaded "
+                      "(no parallel loops), so numba has no thread knob here"),
+        ),
+        compiled=True),
 )
 
 RUNTIMES = tuple(s.name for s in SPECS)
