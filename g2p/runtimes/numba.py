@@ -98,8 +98,11 @@ def _kernel_signature(arrays):
 
 def _compile(kernel, arrays):
     """Compile (or load from the cache) `kernel` for its one signature; True if compiled."""
+    signature = _kernel_signature(arrays)
+    if signature in kernel.overloads:
+        return False
     hits = sum(kernel.stats.cache_hits.values())
-    kernel.compile(_kernel_signature(arrays))
+    kernel.compile(signature)
     return sum(kernel.stats.cache_hits.values()) == hits
 
 
