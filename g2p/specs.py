@@ -37,7 +37,7 @@ class Knob(_KnobBase):
 
 
 _SpecBase = namedtuple("RuntimeSpec", "name package install converters unsupported forms "
-                                      "form_limits knobs compiled")
+                                      "form_limits knobs compiled target")
 
 
 class RuntimeSpec(_SpecBase):
@@ -52,11 +52,14 @@ class RuntimeSpec(_SpecBase):
     * `knobs`: its run knobs, in the order its flags and its schema list them;
     * `compiled`: its backend compiles code for the CPU it runs on, so the image's last
       build step (``python -m g2p.prepare``) calls its module's ``prepare(model_dir,
-      metadata)`` to compile ahead of time, and a container starts with that code ready.
+      metadata)`` to compile ahead of time, and a container starts with that code ready;
+    * `target`: a compiled runtime's target CPU (LLVM's name), the same on every build host,
+      so an image runs on any CPU with that level's features (its load refuses others);
+      images carry it as the label ``tfopt.compiled_for``.
     """
 
     def __new__(cls, name, package, install, converters=(), unsupported=None, forms=(),
-                form_limits=None, knobs=(), compiled=False):
+                form_limits=None, knobs=(), compiled=False, target=None):
         unsupported = dict(unsupported or {})
         form_limits = dict(form_limits or {})
         for decoding in unsupported:
@@ -71,7 +74,7 @@ class RuntimeSpec(_SpecBase):
                                  % (knob.key, knob.runtime, name))
         return super(RuntimeSpec, cls).__new__(cls, name, package, install, tuple(converters),
                                                unsupported, tuple(forms), form_limits, tuple(knobs),
-                                               bool(compiled))
+                                               bool(compiled), target)
 
     @property
     def default_form(self):
@@ -149,7 +152,7 @@ SPECS = (
                       "transcendentals): may change predictions. The kernel is single-threaded "
                       "(no parallel loops), so numba has no thread knob here"),
         ),
-        compiled=True),
+        compiled=True, target="x86-64-v3"),
 )
 
 RUNTIMES = tuple(s.name for s in SPECS)

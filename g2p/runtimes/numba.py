@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..specs import spec
 from . import Backend, require_files
 from .numpy import DEC, ENC, WEIGHTS_FILE, read_weights
 
@@ -34,7 +35,7 @@ CACHE_DIR = "numba-cache"
 TARGET_FILE = "compiled-for.json"
 # A portable x86-64 level: LLVM's CPU name plus the features numba is told to use (numba
 # would otherwise add the build host's features, AVX-512 included).
-TARGET = {"cpu_name": "x86-64-v3",
+TARGET = {"cpu_name": spec("numba").target,
           "cpu_features": "+avx,+avx2,+bmi,+bmi2,+f16c,+fma,+lzcnt,+movbe,+xsave,"
                           "+sse4.2,+sse4.1,+ssse3,+sse3,+popcnt,+cx16,+sahf"}
 
