@@ -9,7 +9,8 @@ where rows differ in length and batched where they do not:
   one product per weight matrix, with the output dimension innermost and the reduction
   dimension outermost, so a weight row is read once per step for the whole batch and the
   inner loop is a contiguous multiply-add LLVM vectorizes without reassociating a sum;
-* attention runs per row over that word's own positions (masked positions would add
+* attention runs per row over that word's own positions, its tanh terms vectorized over
+  the attention units before the in-order sum (masked positions would add
   exp(-inf) = 0 to the softmax, so skipping them changes no number);
 * every buffer is allocated before the step loop.
 
@@ -129,7 +130,7 @@ def _decode(x, enc_gx, enc_gh, enc_gb, enc_cx, enc_ch, enc_cb, memory_layer,
 
     # ---- encoder: both directions, the rows still inside their word batched per step ----
     memory = np.zeros((n, steps, 2 * H), f32)
-    keys_t = np.zeros((n, H, steps), f32)  # keys[i] transposed: attention loops over t
+    keys = np.zeros((n, steps, H), f32)
     h = np.zeros((n, H), f32)
     packed_h = np.zeros((n, H), f32)
     gates = np.zeros((n, 2 * H), f32)
@@ -183,8 +184,7 @@ def _decode(x, enc_gx, enc_gh, enc_gb, enc_cx, enc_ch, enc_cb, memory_layer,
     m = 0
     for i in range(n):
         for t in range(lengths[i]):
-            for k in range(H):
-                keys_t[i, k, t] = packed_keys[m, k]
+            keys[i, t, :] = packed_keys[m]
             m += 1
 
     # ---- decoder: all rows per step ----
@@ -197,6 +197,7 @@ def _decode(x, enc_gx, enc_gh, enc_gb, enc_cx, enc_ch, enc_cb, memory_layer,
     att = np.zeros((n, H), f32)
     logits = np.zeros((n, P), f32)
     scores = np.zeros(steps, f32)
+    terms = np.zeros(H, f32)
     prev = np.zeros(n, np.int64)
     done = np.zeros(n, np.bool_)
     for step in range(steps):
@@ -221,12 +222,13 @@ def _decode(x, enc_gx, enc_gh, enc_gb, enc_cx, enc_ch, enc_cb, memory_layer,
         _rows_times(query, hd, query_layer, n)
         for i in range(n):
             length = lengths[i]
-            scores[:] = 0
-            for k in range(H):
-                q = query[i, k]
-                v = attention_v[k]
-                for t in range(length):
-                    scores[t] += v * _tanh(keys_t[i, k, t] + q)
+            for t in range(length):
+                for k in range(H):   # vectorized: 128 iterations, no sum
+                    terms[k] = attention_v[k] * _tanh(keys[i, t, k] + query[i, k])
+                total = f32(0.0)
+                for k in range(H):
+                    total += terms[k]
+                scores[t] = total
             top = -np.inf
             for t in range(length):
                 if scores[t] > top:
