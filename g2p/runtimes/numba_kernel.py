@@ -33,14 +33,30 @@ EOS = 1
 
 
 @njit(inline="always")
-def _sigmoid(z):
-    return np.float32(1.0) / (np.float32(1.0) + np.exp(-z))
+def _sigmoid(x):
+    """Eigen's float logistic (scalar_logistic_op<float>, TensorFlow's CPU sigmoid): a [9/10]
+    rational function of x clamped to +-18, plus 1/2; within 2.1e-7 of the exact value
+    (libm's 1/(1+expf(-x)): 0.9e-7). No call, so loops vectorize."""
+    x = min(max(x, np.float32(-18.0)), np.float32(18.0))
+    x2 = x * x
+    p = x2 * np.float32(4.37031012579801e-11) + np.float32(1.15627324459942e-07)
+    p = x2 * p + np.float32(6.08574864600143e-05)
+    p = x2 * p + np.float32(8.51377133304701e-03)
+    p = x2 * p + np.float32(2.48287947061529e-01)
+    p = x * p
+    q = x2 * np.float32(6.10247389755681e-13) + np.float32(5.76102136993427e-09)
+    q = x2 * q + np.float32(6.29106785017040e-06)
+    q = x2 * q + np.float32(1.70198817374094e-03)
+    q = x2 * q + np.float32(1.16817656904453e-01)
+    q = x2 * q + np.float32(9.93151921023180e-01)
+    return min(max(p / q + np.float32(0.5), np.float32(0.0)), np.float32(1.0))
 
 
 @njit(inline="always")
 def _tanh(x):
     """TensorFlow's float tanh on CPU (Eigen's generic_fast_tanh_float): a [13/6] rational
-    function of x clamped to +-7.9053, x itself below 0.0004. No call, so loops vectorize."""
+    function of x clamped to +-7.9053, x itself below 0.0004; within 3.6e-7 of the exact
+    value (libm's tanhf: 0.6e-7). No call, so loops vectorize."""
     clamp = np.float32(7.90531110763549805)
     tiny = abs(x) < np.float32(0.0004)
     small = x
