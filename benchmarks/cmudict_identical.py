@@ -10,6 +10,7 @@ them; exits 1 if any directory has one. A mismatch of an exact variant is a bug.
 """
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -23,6 +24,8 @@ def main(argv=None):
     parser.add_argument("--reference", default=None,
                         help="reference model directory (default: the checkpoint, g2p_en's procedure)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N words")
+    parser.add_argument("--reference-cache", default=None,
+                        help="a JSON file of the reference's predictions: read if it exists, else written")
     args = parser.parse_args(argv)
 
     from g2p.evaluate import cmu_dict, eligible_words
@@ -32,8 +35,15 @@ def main(argv=None):
     words = sorted(eligible_words(cmu_dict()))[:args.limit]
     text = " ".join(words)
     reference_dir = args.reference or ensure_weights()
+    cache = Path(args.reference_cache) if args.reference_cache else None
     started = time.perf_counter()
-    expected = load(reference_dir).predict(text)
+    if cache and cache.is_file() and json.loads(cache.read_text())["words"] == words:
+        expected = json.loads(cache.read_text())["predictions"]
+    else:
+        expected = load(reference_dir).predict(text)
+        if cache:
+            cache.write_text(json.dumps({"reference": str(reference_dir), "words": words,
+                                         "predictions": expected}))
     print("reference %s: %d words in %.0f s" % (reference_dir, len(words), time.perf_counter() - started))
     failed = False
     for path in args.model_dirs:

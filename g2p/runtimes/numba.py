@@ -16,6 +16,10 @@ not the build host's CPU, so an image built on an AVX-512 Zen 4 runs unchanged o
 or any Haswell-or-later x86-64. ``load`` refuses (ModelError) on a CPU that lacks one of
 the target's features, before running any compiled code; a cache miss (another numba or
 source, a deleted cache) is compiled at load and said on stderr with its time.
+
+numba reads its cache directory when the kernel module is first imported, so one process
+uses one model directory's cache (a second model directory loads the kernels the first
+one's cache gave; prepare each directory in its own process, as the image build does).
 """
 
 import json
@@ -128,7 +132,7 @@ class NumbaBackend(Backend):
         return numba.__version__
 
 
-def read_target(model_dir, metadata):
+def read_target(model_dir):
     path = Path(model_dir) / TARGET_FILE
     if not path.is_file():
         raise ModelError("%s is missing: this numba model was never compiled" % path,
@@ -148,7 +152,7 @@ def check_cpu(target, model_dir):
 
 def load(model_dir, metadata, settings):
     require_files(model_dir, metadata, [WEIGHTS_FILE])
-    target = read_target(model_dir, metadata)
+    target = read_target(model_dir)
     check_cpu(target, model_dir)
     _configure_numba(model_dir, target)
     from . import numba_kernel
