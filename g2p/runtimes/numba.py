@@ -24,7 +24,9 @@ one's cache gave; prepare each directory in its own process, as the image build 
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,9 +50,21 @@ def _features(target):
     return [f[1:] for f in target["cpu_features"].split(",") if f.startswith("+")]
 
 
+def _cache_dir(model_dir):
+    """The model directory's cache, or a copy of it in a temporary directory when the model
+    directory is read-only (a profile container's root is): numba uses a cache directory only
+    if it can write there, and would otherwise compile into another one."""
+    cache = Path(model_dir) / CACHE_DIR
+    if not cache.is_dir() or os.access(str(cache), os.W_OK):
+        return cache
+    copy = Path(tempfile.mkdtemp(prefix="g2p-numba-cache-")) / CACHE_DIR
+    shutil.copytree(str(cache), str(copy))
+    return copy
+
+
 def _configure_numba(model_dir, target):
     """Point numba at the model directory's cache and the target CPU (before it compiles)."""
-    os.environ["NUMBA_CACHE_DIR"] = str(Path(model_dir) / CACHE_DIR)
+    os.environ["NUMBA_CACHE_DIR"] = str(_cache_dir(model_dir))
     os.environ["NUMBA_CPU_NAME"] = target["cpu_name"]
     os.environ["NUMBA_CPU_FEATURES"] = target["cpu_features"]
     from numba.core import config
@@ -163,7 +177,7 @@ def load(model_dir, metadata, settings):
     if _compile(kernel, network.arrays):
         print("g2p numba: the compiled kernel was not in %s (cache miss); compiled it now in "
               "%.1f s. Rebuild the image (python -m g2p.prepare) to start without compiling."
-              % (Path(model_dir) / CACHE_DIR, time.time() - started), file=sys.stderr)
+              % (os.environ["NUMBA_CACHE_DIR"], time.time() - started), file=sys.stderr)
     return NumbaBackend(kernel, network, metadata.get("early_stop", False))
 
 

@@ -133,3 +133,13 @@ def test_a_model_never_prepared_is_a_clear_error(prepared, tmp_path):
     with pytest.raises(ModelError, match="never compiled") as info:
         g2p.load(copy)
     assert "g2p.prepare" in info.value.hint
+
+
+def test_a_read_only_model_directory_lends_numba_a_writable_copy_of_its_cache(prepared, monkeypatch):
+    from g2p.runtimes import numba as numba_runtime
+
+    assert numba_runtime._cache_dir(prepared) == prepared / "numba-cache"
+    monkeypatch.setattr(numba_runtime.os, "access", lambda path, mode: False)   # root ignores modes
+    copy = numba_runtime._cache_dir(prepared)
+    assert copy != prepared / "numba-cache"
+    assert sorted(p.name for p in copy.rglob("*")) == sorted(p.name for p in (prepared / "numba-cache").rglob("*"))
