@@ -37,7 +37,7 @@ class Knob(_KnobBase):
 
 
 _SpecBase = namedtuple("RuntimeSpec", "name package install converters unsupported forms "
-                                      "form_limits knobs compiled early_stop")
+                                      "form_limits knobs compiled target early_stop")
 
 
 class RuntimeSpec(_SpecBase):
@@ -53,13 +53,16 @@ class RuntimeSpec(_SpecBase):
     * `compiled`: its backend compiles code for the CPU it runs on, so the image's last
       build step (``python -m g2p.prepare``) calls its module's ``prepare(model_dir,
       metadata)`` to compile ahead of time, and a container starts with that code ready;
+    * `target`: a compiled runtime's target CPU (LLVM's name), the same on every build host,
+      so an image runs on any CPU with that level's features (its load refuses others);
+      images carry it as the label ``tfopt.compiled_for``;
     * `early_stop`: the decodings it can end early, once every row of the batch has emitted
       <EOS> (the whole batch kept: exact; docs/runtimes.md "Early stop"), when a variant sets
       ``early_stop: true``. Variants asking it of any other decoding are refused.
     """
 
     def __new__(cls, name, package, install, converters=(), unsupported=None, forms=(),
-                form_limits=None, knobs=(), compiled=False, early_stop=()):
+                form_limits=None, knobs=(), compiled=False, target=None, early_stop=()):
         unsupported = dict(unsupported or {})
         form_limits = dict(form_limits or {})
         for decoding in unsupported:
@@ -78,7 +81,7 @@ class RuntimeSpec(_SpecBase):
                                  % (knob.key, knob.runtime, name))
         return super(RuntimeSpec, cls).__new__(cls, name, package, install, tuple(converters),
                                                unsupported, tuple(forms), form_limits, tuple(knobs),
-                                               bool(compiled), tuple(early_stop))
+                                               bool(compiled), target, tuple(early_stop))
 
     @property
     def default_form(self):
@@ -145,6 +148,22 @@ SPECS = (
                     "as incremental; use decoding incremental",
         },
         early_stop=("incremental",)),
+    RuntimeSpec(
+        "numba", "numba", "pip install numba==0.68.*",
+        unsupported={
+            "rerun": "the numba runtime compiles the incremental decode (encoder once, one decoder "
+                     "position per step) into one call; g2p_en's 20 reruns of the whole network "
+                     "are what it removes; use decoding incremental",
+            "loop": "the numba runtime's incremental decoding already runs the whole loop in one "
+                    "compiled call; use decoding incremental",
+        },
+        knobs=(
+            Knob("numba.fastmath", "numba", bool, False, inexact=True,
+                 help="compile the decode with fastmath (reassociated sums, approximate "
+                      "transcendentals): may change predictions. The kernel is single-threaded "
+                      "(no parallel loops), so numba has no thread knob here"),
+        ),
+        compiled=True, target="x86-64-v3", early_stop=("incremental",)),
 )
 
 RUNTIMES = tuple(s.name for s in SPECS)

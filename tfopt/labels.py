@@ -28,6 +28,7 @@ DECODING = "tfopt.decoding"
 EARLY_STOP = "tfopt.early_stop"  # "true" | "false": exported with `python -m g2p.export --early-stop`
 BASE = "tfopt.base"              # the tag of the base image it is built FROM
 TF_WHEEL_SHA256 = "tfopt.tf_wheel_sha256"
+COMPILED_FOR = "tfopt.compiled_for"  # a compiled runtime's target CPU ("" for the others)
 TF_ISA = "tfopt.tf_isa"          # the TF wheel's instruction counts (images built before results recorded them)
 
 # what a base image is

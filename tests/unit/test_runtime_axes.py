@@ -147,7 +147,8 @@ def test_runtime_variants_resolve_their_axes_knobs_and_references():
               "ort-rerun": ("onnxruntime", "rerun"), "ort-incremental": ("onnxruntime", "incremental"),
               "openvino-incremental": ("openvino", "incremental"),
               "openvino-default-precision": ("openvino", "incremental"),
-              "numpy-incremental": ("numpy", "incremental"), "tf1-incremental": ("tensorflow", "incremental")}
+              "numpy-incremental": ("numpy", "incremental"), "numba-incremental": ("numba", "incremental"),
+              "tf1-incremental": ("tensorflow", "incremental")}
     for name, axes in wanted.items():
         assert (v[name].runtime, v[name].decoding) == axes, name
         assert v[name].reference == ("tf1-stock" if name.startswith("tf1") else "tf2-stock")
@@ -194,6 +195,29 @@ def test_a_converted_image_installs_only_the_converters_extra_wheels_and_its_run
     args = inputs.buildargs()
     assert args["VENV"] == "runtime" and args["FORM"] == "" and args["RUNTIME"] == "onnxruntime"
     assert inputs.tag != _inputs(tmp_path, "tensorflow", None, None).tag
+
+
+def test_an_image_of_a_compiled_runtime_is_labelled_with_its_target_cpu(tmp_path, monkeypatch):
+    from fakes import FakeEngine
+    from tfopt import labels as label
+    from tfopt.build import images
+
+    monkeypatch.setenv("TFOPT_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "cache" / "logs").mkdir(parents=True)
+    wheels = tmp_path / "cache" / "wheelhouse" / "files"
+    wheels.mkdir(parents=True)
+    for wheel in ("tensorflow_cpu-2.21.0.whl", "numpy-2.4.4.whl", "numba-1.0.whl", "onnxruntime-1.0.whl"):
+        (wheels / wheel).write_bytes(b"")
+    variants = unit_plan().variants
+    for name, runtime, target in (("numba-incremental", "numba", "x86-64-v3"),
+                                  ("ort-incremental", "onnxruntime", "")):
+        final = StageInstall([runtime], _lock(tmp_path, runtime + "-1.0.whl"))
+        built = _inputs(tmp_path, runtime, None, final)
+        engine = FakeEngine(present=("base:1", built.shared_stage_tag()))
+        images.ensure_image(engine, [variants[name]], built)
+        assert engine.built[-1][1][label.COMPILED_FOR] == target, name
+    assert g2p_specs.spec("numba").compiled and runtimes.compiled_for("numba") == "x86-64-v3"
+    assert runtimes.knob("numba.fastmath").inexact and runtimes.knob("numba.fastmath").default is False
 
 
 def test_the_dockerfile_has_a_stage_for_every_venv_choice_and_exports_with_the_axes():

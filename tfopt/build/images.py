@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Tuple
 
 from .. import __version__, paths
 from .. import labels as label
+from ..plan.runtimes import compiled_for
 from ..plan.variant import Variant
 from ..engine import Engine
 from ..log import log
@@ -177,6 +178,7 @@ def ensure_image(engine: Engine, variants: List[Variant], inputs: ImageInputs,
         label.VARIANTS: ",".join(v.name for v in variants), label.FORM: inputs.form or "",
         label.RUNTIME: inputs.runtime, label.DECODING: inputs.decoding,
         label.EARLY_STOP: "true" if inputs.early_stop else "false",
+        label.COMPILED_FOR: compiled_for(inputs.runtime),
         label.BASE: inputs.base_tag, label.TF_WHEEL_SHA256: inputs.tf_sha256 or "",
         **inputs.extra_labels,
     }

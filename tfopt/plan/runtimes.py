@@ -51,6 +51,11 @@ def form_unsupported(runtime: str, decoding: str, form: Optional[str]) -> Option
     return g2p_support.form_reason(runtime, decoding, form)
 
 
+def compiled_for(runtime: str) -> str:
+    """The target CPU a compiled runtime's image is built for ("" for other runtimes)."""
+    return g2p_specs.spec(runtime).target or ""
+
+
 # ---------------------------------------------------------------- knobs
 
 KNOBS = tuple(g2p_knobs.KNOBS)
