@@ -17,7 +17,7 @@ where rows differ in length and batched where they do not:
 Each output is accumulated as TensorFlow's graph writes it: the one-hot row first, then
 the dense inputs in order, then the bias. ``early_stop``: the loop ends once every row has
 emitted <EOS> (the whole batch kept, so no number before the stop changes; the columns
-after it are <EOS>, which decode() never reads).
+after it stay 0, <PAD>, as in every runtime's early stop; decode() never reads them).
 
 This module imports numba at import time; :mod:`g2p.runtimes.numba` sets numba's cache
 directory and target CPU before importing it. Two kernels come from one body:
@@ -279,7 +279,6 @@ def _decode(x, enc_gx, enc_gh, enc_gb, enc_cx, enc_ch, enc_cb, memory_layer,
                 done[i] = True
             finished = finished and done[i]
         if early_stop and finished:
-            preds[:, step + 1:] = EOS
             break
 
 

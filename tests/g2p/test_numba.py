@@ -68,7 +68,7 @@ def test_early_stop_is_what_the_metadata_says(models):
     assert models["full"].backend.early_stop is False
     x = __import__("g2p.model", fromlist=["encode_batch"]).encode_batch(["a", "hello"])
     full, stopped = models["full"].backend.run_loop(x), models["early_stop"].backend.run_loop(x)
-    assert (stopped[:, -1] == 1).all()            # the columns after the stop are <EOS>
+    assert (stopped[:, -1] == 0).all()            # the columns after the stop stay <PAD>
     assert (full != stopped).any()                # ... where the full loop went on
 
 
