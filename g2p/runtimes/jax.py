@@ -9,8 +9,8 @@ the one the full loop computes.
 
 XLA compiles one executable per input shape, and the batch has 1..BATCH_WORDS rows. So
 :func:`prepare` (the image's last build step, g2p.prepare) compiles every batch size and
-serializes the executables into ``xla/`` with a manifest; :func:`load` deserializes all
-of them before the first prediction, and a timed call never compiles. The manifest
+serializes the executables into ``xla/`` with a manifest; a process deserializes each on
+its batch size's first call (no compiling), and no call ever compiles. The manifest
 records the CPU it was compiled for; on a CPU that lacks one of those ISA extensions, or
 with other XLA flags or another jax, :func:`load` says so on stderr and compiles in
 process instead (slow start-up, same predictions).
@@ -220,21 +220,36 @@ def _why_recompile(manifest, expected):
 
 
 def load_executables(jax, model_dir, settings, params, early_stop):
-    """({batch size: executable}, how): the prepared ones, or compiled now (said on stderr)."""
-    from jax.experimental.serialize_executable import deserialize_and_load
-
+    """(executables, how): {batch size: executable} or a PreparedExecutables, and which."""
     path = Path(model_dir) / MANIFEST
     manifest = json.loads(path.read_text()) if path.is_file() else None
     why = _why_recompile(manifest, _manifest(jax, settings, early_stop))
     if why is None:
-        executables = {}
-        for n in manifest["batch_sizes"]:
-            blob = (Path(model_dir) / XLA_DIR / ("batch-%02d.bin" % n)).read_bytes()
-            executables[n] = deserialize_and_load(*pickle.loads(blob))
-        return executables, "prepared"
+        return PreparedExecutables(Path(model_dir) / XLA_DIR, manifest["batch_sizes"]), "prepared"
     print("g2p jax runtime: compiling %d batch sizes now (slow start-up): %s"
           % (BATCH_WORDS, why), file=sys.stderr)
     return compile_all(jax, params, early_stop), "compiled at load: " + why
+
+
+class PreparedExecutables(object):
+    """g2p.prepare's executables, each deserialized on its batch size's first call.
+
+    Deserializing one takes about 0.06 s (no compiling); all 20 up front would put
+    about 1.2 s into start-up, for batch sizes most processes never see."""
+
+    def __init__(self, xla_dir, batch_sizes):
+        from jax.experimental.serialize_executable import deserialize_and_load
+
+        self._deserialize = deserialize_and_load
+        self._dir = xla_dir
+        self._sizes = set(batch_sizes)
+        self._loaded = {}
+
+    def get(self, n):
+        if n not in self._loaded and n in self._sizes:
+            blob = (self._dir / ("batch-%02d.bin" % n)).read_bytes()
+            self._loaded[n] = self._deserialize(*pickle.loads(blob))
+        return self._loaded.get(n)
 
 
 class JaxBackend(Backend):
