@@ -30,7 +30,7 @@ import numpy as np
 
 from . import Backend, require_files
 from .numpy import WEIGHTS_FILE, Network, read_weights
-from ..errors import ModelError
+from ..errors import ModelError, UsageError
 from ..vocab import BATCH_WORDS, MAXLEN
 
 EOS = 1
@@ -67,16 +67,23 @@ def cpu_isa():
     return []
 
 
+_applied_flags = []   # the XLA_FLAGS of this process's CPU client, once it started
+
+
 def _configure(settings):
     """Set XLA_FLAGS before XLA's CPU client starts (it reads them once per process)."""
     wanted = xla_flags(settings)
+    if _applied_flags and _applied_flags[0] != wanted:
+        raise UsageError("this process's XLA already runs with %s, not %s (XLA reads XLA_FLAGS "
+                         "once per process)" % (_applied_flags[0], wanted),
+                         hint="load jax models with other jax knob values in another process")
     current = os.environ.get("XLA_FLAGS", "")
     if wanted not in current:
         os.environ["XLA_FLAGS"] = (current + " " + wanted).strip()
     import jax
 
     jax.config.update("jax_platforms", "cpu")
-    jax.config.update("jax_enable_x64", False)
+    _applied_flags[:] = [wanted]
     return jax
 
 

@@ -145,3 +145,12 @@ def test_why_recompile_names_what_differs():
     assert "xla_flags" in _why_recompile(built, dict(built, xla_flags="--b"))
     assert "early_stop" in _why_recompile(built, dict(built, early_stop=True))
     assert "g2p.prepare" in _why_recompile(None, built)
+
+
+def test_other_xla_flags_in_the_same_process_are_refused(model_dirs):
+    import g2p
+    from g2p.errors import UsageError
+
+    g2p.load(model_dirs[False])   # this process's XLA runs with the default knobs
+    with pytest.raises(UsageError, match="once per process"):
+        g2p.load(model_dirs[False], {"jax.multi_thread_eigen": True})
