@@ -92,7 +92,7 @@ def _sigmoid(jnp, z):
 
 
 def decode_program(early_stop):
-    """decode(params, x) -> int32 [n, MAXLEN] predictions: g2p.runtimes.numpy's network."""
+    """decode(params, x) -> (int32 [n, MAXLEN] predictions, decoder steps run): the numpy network."""
     import jax.numpy as jnp
     from jax import lax
 
@@ -162,7 +162,8 @@ def decode_program(early_stop):
         zeros = jnp.zeros((n, H), jnp.float32)
         carry = (jnp.int32(0), zeros, zeros, jnp.zeros((n,), jnp.int32),
                  jnp.zeros((n, MAXLEN), jnp.int32), jnp.zeros((n,), bool))
-        return lax.while_loop(more, dec_step, carry)[4]
+        out = lax.while_loop(more, dec_step, carry)
+        return out[4], out[0]
 
     return decode
 
@@ -268,6 +269,7 @@ class JaxBackend(Backend):
         self.params = tuple(jax.device_put(p) for p in params)
         self.executables = executables
         self.how = how
+        self.last_steps = None   # decoder steps the last call ran (< MAXLEN: early stop)
 
     def run_loop(self, x):
         x = np.asarray(x, np.int32)
@@ -276,7 +278,9 @@ class JaxBackend(Backend):
             raise ModelError("the jax runtime holds executables for 1..%d rows, not %d"
                              % (BATCH_WORDS, x.shape[0]),
                              hint="call predict(), which batches words by %d" % BATCH_WORDS)
-        return np.asarray(compiled(self.params, x))
+        preds, steps = compiled(self.params, x)
+        self.last_steps = int(steps)
+        return np.asarray(preds)
 
     def version(self):
         return self.jax.__version__
