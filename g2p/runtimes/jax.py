@@ -186,10 +186,18 @@ def compile_all(jax, params, early_stop):
     return {n: program.lower(shapes, _example_x(n)).compile() for n in range(1, BATCH_WORDS + 1)}
 
 
+def program_digest():
+    """sha256 of this module's source: executables of another version of the program are stale."""
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
 def _manifest(jax, settings, early_stop):
     import jaxlib
 
-    return {"jax": jax.__version__, "jaxlib": jaxlib.__version__, "xla_flags": xla_flags(settings),
+    return {"jax": jax.__version__, "jaxlib": jaxlib.__version__, "program": program_digest(),
+            "xla_flags": xla_flags(settings),
             "early_stop": bool(early_stop), "compiled_for": cpu_isa(),
             "batch_sizes": list(range(1, BATCH_WORDS + 1))}
 
@@ -221,7 +229,7 @@ def _why_recompile(manifest, expected):
     missing = sorted(set(manifest["compiled_for"]) - set(expected["compiled_for"]))
     if missing:
         return "compiled for a CPU with %s, which this CPU lacks" % " ".join(missing)
-    for key in ("jax", "jaxlib", "xla_flags", "early_stop", "batch_sizes"):
+    for key in ("jax", "jaxlib", "program", "xla_flags", "early_stop", "batch_sizes"):
         if manifest.get(key) != expected[key]:
             return "compiled with %s %r, this run needs %r" % (key, manifest.get(key), expected[key])
     return None

@@ -137,13 +137,14 @@ def test_other_isa_recompiles_loudly(model_dirs, compiles, monkeypatch, tmp_path
 def test_why_recompile_names_what_differs():
     from g2p.runtimes.jax import _why_recompile
 
-    built = {"jax": "0.10.2", "jaxlib": "0.10.2", "xla_flags": "--a", "early_stop": False,
+    built = {"jax": "0.10.2", "jaxlib": "0.10.2", "program": "1", "xla_flags": "--a", "early_stop": False,
              "compiled_for": ["avx2", "avx512f", "fma"], "batch_sizes": [1, 2]}
     assert _why_recompile(built, dict(built)) is None
     assert _why_recompile(built, dict(built, compiled_for=["avx2", "avx512f", "fma", "amx_tile"])) is None
     assert "avx512f" in _why_recompile(built, dict(built, compiled_for=["avx2", "fma"]))
     assert "xla_flags" in _why_recompile(built, dict(built, xla_flags="--b"))
     assert "early_stop" in _why_recompile(built, dict(built, early_stop=True))
+    assert "program" in _why_recompile(built, dict(built, program="2"))
     assert "g2p.prepare" in _why_recompile(None, built)
 
 
