@@ -24,7 +24,9 @@ def test_contract_keys_and_defaults():
         "onnxruntime.execution_mode": ("onnxruntime", "sequential"),
         "openvino.threads": ("openvino", 1), "openvino.streams": ("openvino", 1),
         "openvino.hint": ("openvino", "latency"), "openvino.precision": ("openvino", "f32"),
+        "jax.fast_math": ("jax", False), "jax.multi_thread_eigen": ("jax", False),
     }
+    assert [k.key for k in knobs.KNOBS if k.inexact] == ["jax.fast_math"]
     assert knobs.knobs_for("numpy") == ()
 
 
@@ -103,7 +105,7 @@ def test_a_spec_refuses_what_it_cannot_mean():
 
 def test_the_tables_derive_from_the_specs():
     assert knobs.KNOBS == tuple(k for s in specs.SPECS for k in s.knobs)
-    assert [s.default_form for s in specs.SPECS] == ["checkpoint", None, None, None]
+    assert [s.default_form for s in specs.SPECS] == ["checkpoint", None, None, None, None]
     assert specs.FORMS == ("checkpoint", "savedmodel", "frozen", "optimized")
     assert support.form_reason("tensorflow", "incremental", "savedmodel") == \
         specs.spec("tensorflow").form_limits[("incremental", "savedmodel")]
