@@ -164,6 +164,24 @@ SPECS = (
                       "(no parallel loops), so numba has no thread knob here"),
         ),
         compiled=True, target="x86-64-v3", early_stop=("incremental",)),
+    RuntimeSpec(
+        "jax", "jax", "pip install jax==0.10.2 jaxlib==0.10.2",
+        unsupported={
+            "rerun": "the jax runtime compiles the whole incremental decode into one XLA "
+                     "program; rerunning the full network 20 times would throw that away; use "
+                     "decoding incremental",
+            "loop": "the jax runtime's incremental decoding is already one call (one XLA "
+                    "while loop); use decoding incremental",
+        },
+        knobs=(
+            Knob("jax.fast_math", "jax", bool, False, inexact=True,
+                 help="XLA_FLAGS --xla_cpu_enable_fast_math (reassociation, approximate "
+                      "functions: may change predictions)"),
+            Knob("jax.multi_thread_eigen", "jax", bool, False,
+                 help="XLA_FLAGS --xla_cpu_multi_thread_eigen: Eigen's thread pool for dots "
+                      "(off = the calling thread only)"),
+        ),
+        compiled=True, early_stop=("incremental",)),
 )
 
 RUNTIMES = tuple(s.name for s in SPECS)

@@ -25,9 +25,10 @@ def test_contract_keys_and_defaults():
         "openvino.threads": ("openvino", 1), "openvino.streams": ("openvino", 1),
         "openvino.hint": ("openvino", "latency"), "openvino.precision": ("openvino", "f32"),
         "numba.fastmath": ("numba", False),
+        "jax.fast_math": ("jax", False), "jax.multi_thread_eigen": ("jax", False),
     }
     assert knobs.knobs_for("numpy") == ()
-    assert [k.key for k in knobs.KNOBS if k.inexact] == ["numba.fastmath"]
+    assert [k.key for k in knobs.KNOBS if k.inexact] == ["numba.fastmath", "jax.fast_math"]
 
 
 def test_flags():

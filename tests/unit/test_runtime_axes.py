@@ -298,3 +298,12 @@ def test_an_inexact_knob_needs_may_change_predictions(tmp_path, monkeypatch):
                              "onnxruntime: {fast: true}}\n  c: {extends: a, runtime: onnxruntime}\n")
     assert plan.variants["b"].knobs["onnxruntime.fast"] is True
     assert plan.variants["c"].knobs["onnxruntime.fast"] is False
+
+
+def test_jax_fast_math_needs_may_change_predictions(tmp_path):
+    message = error_of(tmp_path, "  b: {extends: a, runtime: jax, decoding: incremental, "
+                                 "jax: {fast_math: true}}\n")
+    assert "variant 'b', key 'jax.fast_math'" in message and "may_change_predictions: true" in message
+    plan = plan_of(tmp_path, "  b: {extends: a, runtime: jax, decoding: incremental, "
+                             "jax: {multi_thread_eigen: true}}\n")
+    assert plan.variants["b"].knobs == {"jax.fast_math": False, "jax.multi_thread_eigen": True}

@@ -52,8 +52,10 @@ def form_unsupported(runtime: str, decoding: str, form: Optional[str]) -> Option
 
 
 def compiled_for(runtime: str) -> str:
-    """The target CPU a compiled runtime's image is built for ("" for other runtimes)."""
-    return g2p_specs.spec(runtime).target or ""
+    """The target CPU a compiled runtime's image is built for: its spec's named target, or
+    "host" (the build host's own CPU) when it has none; "" for runtimes that compile nothing."""
+    own = g2p_specs.spec(runtime)
+    return own.target or ("host" if own.compiled else "")
 
 
 # ---------------------------------------------------------------- knobs
