@@ -23,8 +23,10 @@ from g2p.vocab import EOS, MAXLEN
 from g2p_helpers import CMU_WORDS, differences
 
 CONVERTED_NEED = (3, 10)   # onnxruntime 1.32 / openvino 2026.4: the tf2 stack only
+# Compiled runtimes (numba, jax) test their early stop in their own modules, from a model
+# directory g2p.prepare compiled once.
 COMBINATIONS = [(s.name, d) for s in SPECS for d in DECODINGS if d in s.early_stop
-                and (not s.converters or sys.version_info >= CONVERTED_NEED)]
+                and not s.compiled and (not s.converters or sys.version_info >= CONVERTED_NEED)]
 ONE_THREAD = {"onnxruntime": {"onnxruntime.intra_op": 1, "onnxruntime.inter_op": 1},
               "openvino": {"openvino.threads": 1, "openvino.streams": 1}}
 SLOW = ("rerun", "loop")       # MAXLEN whole-network runs per batch: a slice of the words
@@ -67,8 +69,7 @@ def test_identical_to_checkpoint_and_to_the_full_decode(pair, words, reference_p
         [reference_predictions[words.index(w)] for w in sample]
     got = early.predict(" ".join(sample))
     assert len(got) == len(sample)
-    assert differences(sample, got, expected) == []
-    assert differences(sample, got, full.predict(" ".join(sample))) == []
+    assert differences(sample, got, expected) == []   # the full decode's own tests check it against the same
 
 
 def test_columns_after_the_stop_are_pad(pair):
