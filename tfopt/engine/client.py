@@ -132,6 +132,9 @@ class Engine:
                           os=raw.get("OperatingSystem", "?"), architecture=raw.get("Architecture", "?"),
                           docker_version=raw.get("ServerVersion") or self.version())
 
+    def is_swarm_manager(self) -> bool:
+        return bool(self.client.info().get("Swarm", {}).get("ControlAvailable"))
+
     def answers(self) -> bool:
         try:
             return bool(self.client.ping())
