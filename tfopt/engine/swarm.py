@@ -10,6 +10,7 @@ every result: no cpuset (moby#30477; a cpuset is refused), no `no-new-privileges
 flag (a task killed at its memory limit shows as exit 137).
 """
 
+import hashlib
 import time
 from datetime import datetime, timezone
 from typing import Callable, Dict, List, Optional
@@ -22,6 +23,7 @@ from .types import ContainerInfo, ContainerOutcome, ContainerSpec, EngineInfo, I
 
 NODE = "tfopt.node"                # the node id a service is constrained to
 SCHEDULE_TIMEOUT_S = 600.0         # a job not started by then is reported with Swarm's reason
+MAX_NAME = 63
 POLL_S = 0.25
 NODE_CHECK_S = 2.0
 TMPFS_BYTES = 512 << 20
@@ -108,7 +110,7 @@ class SwarmNode:
             raise ConfigError("a Swarm visit copies nothing out and mounts nothing: only the profiler's stdout returns",
                               hint="use --engine for this job")
         api = self.manager.client.api
-        name = spec.name or f"tfopt-{int(time.time() * 1000)}"
+        name = service_name(spec.name or f"tfopt-{int(time.time() * 1000)}")
         try:
             with sigterm_as_ctrl_c():
                 api.create_service(self._task_template(spec), name=name, labels=self._labels(spec),
@@ -197,6 +199,14 @@ class SwarmNode:
                 break
             time.sleep(0.25)
         return stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
+
+
+def service_name(name: str) -> str:
+    """A container name made a valid service name: at most 63 characters (a DNS label), its
+    end replaced by a hash of the whole where it is longer."""
+    if len(name) <= MAX_NAME:
+        return name
+    return f"{name[:MAX_NAME - 9].rstrip('-.')}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
 
 
 def remove_service(manager: Engine, name: str) -> bool:
