@@ -6,7 +6,6 @@ from .. import paths
 from typing import Optional
 
 from .client import Engine
-from .swarm import remove_services
 from ..log import log
 
 
@@ -14,12 +13,11 @@ def clean(wheelhouse: bool = True, swarm: Optional[str] = None) -> None:
     """`swarm`: also (first) the tfopt services of that manager; DOCKER_HOST's engine's are always
     removed when it is a swarm manager."""
     if swarm:
-        services = remove_services(Engine.connect(swarm), {})
+        services = Engine.connect(swarm).remove_services({})
         log.info(f"removed {len(services)} service(s) at {swarm}")
     engine = Engine.connect()
-    services = remove_services(engine, {})
-    if services or engine.is_swarm_manager():
-        log.info(f"removed {len(services)} service(s)")
+    services = engine.remove_services({})  # first: their tasks use the images
+    log.info(f"removed {len(services)} service(s)")
     containers = engine.remove_containers({})
     log.info(f"removed {len(containers)} container(s)")
     stages = engine.remove_dangling()

@@ -412,6 +412,21 @@ class Engine:
             removed.append(container.short_id)
         return removed
 
+    # services (a swarm manager's) -----------------------------------------
+    def remove_services(self, labels: Dict[str, str]) -> List[str]:
+        """tfopt's swarm services that carry `labels`, removed (their tasks stop); none when this
+        engine is not a swarm manager."""
+        if not self.is_swarm_manager():
+            return []
+        removed = []
+        for service in self.client.api.services(filters=_label_filter(labels)):
+            try:
+                self.client.api.remove_service(service["ID"])
+                removed.append(service["Spec"]["Name"])
+            except _docker().errors.NotFound:
+                pass  # gone meanwhile
+        return removed
+
     # volumes ------------------------------------------------------------
     def ensure_volume(self, name: str, labels: Dict[str, str]) -> str:
         docker = _docker()

@@ -222,17 +222,6 @@ def remove_service(manager: Engine, name: str) -> bool:
         return False
 
 
-def remove_services(manager: Engine, labels: Dict[str, str]) -> List[str]:
-    """Every tfopt service that carries `labels` (`invoke clean`, Ctrl-C leftovers)."""
-    if not manager.is_swarm_manager():
-        return []
-    removed = []
-    for service in manager.client.api.services(filters=_label_filter(labels)):
-        if remove_service(manager, service["ID"]):
-            removed.append(service["Spec"]["Name"])
-    return removed
-
-
 def nodes(manager: Engine) -> List[SwarmNode]:
     """The swarm's ready, active nodes, through a manager; refused when it is not one."""
     if not manager.is_swarm_manager():
