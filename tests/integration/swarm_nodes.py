@@ -207,5 +207,7 @@ def copy_image(source: Engine, target: Engine, tag: str) -> None:
     fleet.ship(fleet.Member(Target("default", None), source), fleet.Member(Target("test", target.url), target), [tag])
 
 
-def tfopt_services(daemon: "Dockerd") -> List[str]:
-    return daemon.docker("service", "ls", "--filter", "label=tfopt.managed=true", "--format", "{{.Name}}").split()
+def tfopt_services(daemon: "Dockerd", *labels: str) -> List[str]:
+    """The names of tfopt's services (also carrying each `KEY=VALUE` of labels) on a manager."""
+    filters = [a for label in ("tfopt.managed=true", *labels) for a in ("--filter", f"label={label}")]
+    return daemon.docker("service", "ls", *filters, "--format", "{{.Name}}").split()

@@ -153,9 +153,10 @@ def test_ctrl_c_removes_the_service_of_the_running_visit(swarm, tmp_path):
                "--rounds=3", "--repeats=3", "--results", str(tmp_path)]
     run = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 300
-    while not tfopt_services(swarm["manager"]) and time.monotonic() < deadline and run.poll() is None:
+    while not tfopt_services(swarm["manager"], "tfopt.kind=profile") and time.monotonic() < deadline \
+            and run.poll() is None:
         time.sleep(0.2)
-    seen = tfopt_services(swarm["manager"])
+    seen = tfopt_services(swarm["manager"], "tfopt.kind=profile")
     run.send_signal(signal.SIGINT)
     out = run.communicate(timeout=120)[0]
     assert seen, out
