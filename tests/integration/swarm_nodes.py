@@ -4,7 +4,7 @@ test's own address, and teardown that leaves nothing: services, swarm membership
 namespaces, the registry and its storage.
 
 Namespaces are named tfopt-test-*; traffic goes only to loopback or to addresses inside them.
-Needs root, dockerd, ip (iproute2), unshare and docker-registry on PATH.
+Needs root, dockerd, ip (iproute2), unshare and nsenter (util-linux) and docker-registry on PATH.
 """
 
 import shutil
@@ -34,7 +34,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def missing_tools() -> List[str]:
-    return [t for t in ("dockerd", "ip", "unshare", REGISTRY_BINARY) if shutil.which(t) is None]
+    return [t for t in ("dockerd", "ip", "unshare", "nsenter", REGISTRY_BINARY) if shutil.which(t) is None]
 
 
 class Dockerd:
@@ -57,8 +57,8 @@ class Dockerd:
             command += ["--insecure-registry", self.insecure_registry]
         if self.hostname:
             command = ["unshare", "--uts", "sh", "-c", f'hostname {self.hostname} && exec "$@"', "-", *command]
-        if self.netns:
-            command = ["ip", "netns", "exec", self.netns, *command]
+        if self.netns:  # nsenter, not `ip netns exec`: that remounts /sys, hiding the cgroup mounts dockerd needs
+            command = ["nsenter", f"--net=/run/netns/{self.netns}", *command]
         log = open(self.root / "dockerd.log", "a")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s

@@ -8,6 +8,7 @@ never tfopt's files.
 """
 
 import re
+import ssl
 import urllib.error
 import urllib.request
 from typing import Dict, Iterable, Optional
@@ -36,12 +37,28 @@ def _scheme(url: str) -> str:
     return "http" if host in ("localhost", "::1") or host.startswith("127.") else "https"
 
 
+_PLAIN_HTTP: set = set()  # addresses that answered plain http after https failed (insecure registries)
+
+
+def _base(url: str) -> str:
+    scheme = "http" if address(url) in _PLAIN_HTTP else _scheme(url)
+    return f"{scheme}://{address(url)}"
+
+
 def check(url: str, timeout_s: float = 10.0) -> str:
     """The registry's `HOST:PORT` once its API answers (200, or 401: it wants the credentials of
-    the user's Docker config, which pushes send); else RegistryUnavailable naming the URL."""
-    api = f"{_scheme(url)}://{address(url)}/v2/"
+    the user's Docker config, which pushes send); else RegistryUnavailable naming the URL. Like
+    Docker, https first, then plain http (which the engine accepts only for its insecure-registries)."""
+    api = f"{_base(url)}/v2/"
     try:
-        urllib.request.urlopen(api, timeout=timeout_s).close()
+        try:
+            urllib.request.urlopen(api, timeout=timeout_s).close()
+        except urllib.error.URLError as exc:
+            if "://" in url or not api.startswith("https:") or not isinstance(exc.reason, ssl.SSLError):
+                raise
+            api = "http" + api[len("https"):]
+            urllib.request.urlopen(api, timeout=timeout_s).close()
+            _PLAIN_HTTP.add(address(url))
     except urllib.error.HTTPError as exc:
         if exc.code != 401:
             raise RegistryUnavailable(f"the registry at {url} answers {api} with HTTP {exc.code}, "
@@ -58,7 +75,7 @@ def check(url: str, timeout_s: float = 10.0) -> str:
 
 def _remote_digest(url: str, repository: str, tag: str) -> Optional[str]:
     """The digest the registry holds for repository:tag, or None (absent, or not readable)."""
-    request = urllib.request.Request(f"{_scheme(url)}://{address(url)}/v2/{repository}/manifests/{tag}",
+    request = urllib.request.Request(f"{_base(url)}/v2/{repository}/manifests/{tag}",
                                      method="HEAD", headers={"Accept": MANIFEST_TYPES})
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
