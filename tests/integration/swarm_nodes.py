@@ -201,10 +201,15 @@ def small_image(default_engine: Engine, plan: Path) -> str:
 
 
 def copy_image(source: Engine, target: Engine, tag: str) -> None:
+    """The image and its base image (which prepare checks before it reuses the image: without
+    it, the test's engine would bootstrap one, minutes)."""
+    from tfopt import labels
     from tfopt.engine import fleet
     from tfopt.plan.engines import Target
 
-    fleet.ship(fleet.Member(Target("default", None), source), fleet.Member(Target("test", target.url), target), [tag])
+    base = source.image(tag).labels.get(labels.BASE)
+    fleet.ship(fleet.Member(Target("default", None), source), fleet.Member(Target("test", target.url), target),
+               [tag] + ([base] if base else []))
 
 
 def tfopt_services(daemon: "Dockerd", *labels: str) -> List[str]:
