@@ -79,6 +79,10 @@ class Dockerd:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        for mount in reversed(Path("/proc/mounts").read_text().splitlines()):
+            target = mount.split()[1]
+            if target.startswith(str(self.root) + "/"):  # a swarm's ingress namespace can outlive its dockerd
+                subprocess.run(["umount", "-l", target], capture_output=True)
 
     def docker(self, *args: str, check: bool = True) -> str:
         return subprocess.run(["docker", "-H", self.url, *args], capture_output=True, text=True,
