@@ -140,10 +140,13 @@ def variants(c, file=VARIANTS_FILE, yes=False):
     "engine": "a Docker engine to run on (repeatable; each runs every round): unix:///path, tcp://host:2376, "
               "ssh://user@host, a Docker context, NAME=URL, or a name from the file's engines: "
               "(default: the local engine)",
+    "swarm": "a Docker Swarm manager's endpoint: every ready node of that swarm is an engine of the run, each "
+             "visit a job on it (needs --registry; default: the file's swarm:)",
+    "registry": "HOST:PORT of the registry a swarm's nodes pull the images from (default: the file's registry:)",
 })
 @fatal_errors
 def profile(c, variant=None, all=False, yes=False, aa=None, file=VARIANTS_FILE, results=None, verbose=False,
-            engine=None, rounds=None, repeats=None, warmups=None, seed=None, pin=None, max_words=None,
+            engine=None, swarm=None, registry=None, rounds=None, repeats=None, warmups=None, seed=None, pin=None, max_words=None,
             timeout=None, target_ci=None, max_rounds=None, max_minutes=None, race=False, race_margin=None,
             race_tie=None, isa=False):
     """Build or reuse each variant's image and profile it under its limits. (The measuring flags are
@@ -157,19 +160,24 @@ def profile(c, variant=None, all=False, yes=False, aa=None, file=VARIANTS_FILE, 
         target_ci=target_ci, max_rounds=max_rounds, max_minutes=max_minutes, race=race, race_margin=race_margin,
         race_tie=race_tie)
     run_profile(plan, names, protocol, _results_dir(results), aa=aa or [], verbose=verbose, engines=engine or [],
-                isa=isa)
+                isa=isa, swarm=swarm, registry=registry)
 
 
 @task(iterable=["engine"], help={"engine": "an engine URL, NAME=URL or a name from engines: (repeatable; "
                                            "default: the file's engines:, else the local engine)",
-                                 "file": "the variants file"})
+                                 "file": "the variants file",
+                                 "swarm": "a swarm manager's endpoint: list its nodes (needs --registry)",
+                                 "registry": "HOST:PORT of the swarm's registry, checked too"})
 @fatal_errors
-def engines(c, engine=None, file=VARIANTS_FILE):
+def engines(c, engine=None, file=VARIANTS_FILE, swarm=None, registry=None):
     """Check that each engine answers; say what it is and whether a run holds it."""
     from tfopt.engine import fleet
-    from tfopt.plan.engines import targets
+    from tfopt.plan.engines import swarm_target, targets
 
-    for line in fleet.status_lines(fleet.connect(targets(engine or [], _plan(file, yes=True).engines))):
+    plan = _plan(file, yes=True)
+    swarm = swarm or (None if engine else plan.swarm)
+    chosen = [swarm_target(swarm, engine or [])] if swarm else targets(engine or [], plan.engines)
+    for line in fleet.status_lines(fleet.connect(chosen, registry or plan.registry)):
         log.info(line)
 
 
@@ -247,13 +255,15 @@ def flamegraph(c, variant=None, duration=None, file=VARIANTS_FILE, results=None)
     log.info(f"wrote {path}")
 
 
-@task(help={"wheelhouse": "also remove the wheelhouse and base-image caches (default yes)"})
+@task(help={"wheelhouse": "also remove the wheelhouse and base-image caches (default yes)",
+            "swarm": "also remove tfopt's services of this swarm manager (those of DOCKER_HOST's engine, "
+                     "when it is a manager, always go)"})
 @fatal_errors
-def clean(c, wheelhouse=True):
-    """Remove what tfopt made: labelled containers, images, volumes, and the wheelhouse."""
+def clean(c, wheelhouse=True, swarm=None):
+    """Remove what tfopt made: labelled services, containers, images, volumes, and the wheelhouse."""
     from tfopt.engine.clean import clean as do_clean
 
-    do_clean(wheelhouse=wheelhouse)
+    do_clean(wheelhouse=wheelhouse, swarm=swarm)
 
 
 @task

@@ -42,6 +42,14 @@ class EngineUnavailable(TfoptError):
     exit_code = 3
 
 
+class RegistryUnavailable(EngineUnavailable):
+    """The image registry a swarm run uses does not answer (its URL is named)."""
+
+
+class NodeLost(EngineUnavailable):
+    """A swarm node went down (or left) while a visit ran on it."""
+
+
 class FetchError(TfoptError):
     """Something could not be downloaded or failed its checksum."""
 
@@ -62,6 +70,14 @@ class RunError(TfoptError):
 
 class EnginesLost(RunError):
     """In a run across several engines, one or more engines stopped answering; the others finished."""
+
+
+class PushFailed(BuildError):
+    """Pushing an image to the run's registry failed."""
+
+
+class Unschedulable(RunError):
+    """Swarm did not start a visit's job within the timeout; the message is Swarm's reason."""
 
 
 class CorrectnessError(TfoptError):

@@ -77,6 +77,10 @@ class FakeEngine:
             started, finished = (_stamp(self.now - self.visit_s), _stamp(self.now)) if self.timed else ("t0", "t1")
             return ContainerOutcome(code, False, False, json.dumps(doc), "boom" if code else "", started, finished)
 
+    def remove_services(self, labels):
+        self.removals.append(("services", labels))
+        return []
+
     def remove_containers(self, labels):
         self.removals.append(("containers", labels))
         return ["c1"]

@@ -14,12 +14,11 @@ def test_clean_removes_only_what_carries_tfopt_labels_and_keeps_results(tmp_path
     monkeypatch.setattr(clean.Engine, "connect", classmethod(lambda cls: fake))
     clean.clean()
     said = capsys.readouterr().out.splitlines()
-    assert {kind for kind, _ in fake.removals} == {"containers", "dangling", "images", "volumes"}
-    assert len(fake.removals) == 4
+    assert {kind for kind, _ in fake.removals} == {"services", "containers", "dangling", "images", "volumes"}
+    assert len(fake.removals) == 5
     assert ("dangling", None) in fake.removals  # every dangling tfopt image, not one build's
-    # the containers go first: an engine refuses to remove the images and volumes they use
-    first = fake.removals[0][0]
-    assert first == "containers"
+    # services and containers go first: an engine refuses to remove the images and volumes they use
+    assert [kind for kind, _ in fake.removals[:2]] == ["services", "containers"]
     assert "removed 1 dangling build-stage image(s)" in said
     assert not paths.wheelhouse_dir().exists()
     assert results.exists()

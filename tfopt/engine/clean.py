@@ -3,12 +3,21 @@
 import shutil
 
 from .. import paths
+from typing import Optional
+
 from .client import Engine
 from ..log import log
 
 
-def clean(wheelhouse: bool = True) -> None:
+def clean(wheelhouse: bool = True, swarm: Optional[str] = None) -> None:
+    """`swarm`: also (first) the tfopt services of that manager; DOCKER_HOST's engine's are always
+    removed when it is a swarm manager."""
+    if swarm:
+        services = Engine.connect(swarm).remove_services({})
+        log.info(f"removed {len(services)} service(s) at {swarm}")
     engine = Engine.connect()
+    services = engine.remove_services({})  # first: their tasks use the images
+    log.info(f"removed {len(services)} service(s)")
     containers = engine.remove_containers({})
     log.info(f"removed {len(containers)} container(s)")
     stages = engine.remove_dangling()

@@ -132,6 +132,9 @@ class Engine:
                           os=raw.get("OperatingSystem", "?"), architecture=raw.get("Architecture", "?"),
                           docker_version=raw.get("ServerVersion") or self.version())
 
+    def is_swarm_manager(self) -> bool:
+        return bool(self.client.info().get("Swarm", {}).get("ControlAvailable"))
+
     def answers(self) -> bool:
         try:
             return bool(self.client.ping())
@@ -407,6 +410,21 @@ class Engine:
         for container in self._containers(labels):
             container.remove(force=True, v=True)
             removed.append(container.short_id)
+        return removed
+
+    # services (a swarm manager's) -----------------------------------------
+    def remove_services(self, labels: Dict[str, str]) -> List[str]:
+        """tfopt's swarm services that carry `labels`, removed (their tasks stop); none when this
+        engine is not a swarm manager."""
+        if not self.is_swarm_manager():
+            return []
+        removed = []
+        for service in self.client.api.services(filters=_label_filter(labels)):
+            try:
+                self.client.api.remove_service(service["ID"])
+                removed.append(service["Spec"]["Name"])
+            except _docker().errors.NotFound:
+                pass  # gone meanwhile
         return removed
 
     # volumes ------------------------------------------------------------

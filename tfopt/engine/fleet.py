@@ -14,6 +14,7 @@ holder was a process of this host that no longer exists is stale and is taken ov
 
 import io
 import os
+import re
 import socket
 import tarfile
 import tempfile
@@ -23,7 +24,9 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 from .. import labels as label
 from ..plan.engines import LOCAL, Target
+from . import registry as registries
 from .client import Engine, container_name
+from .swarm import SwarmNode, nodes
 from .types import ContainerSpec
 from ..clock import utc_stamp
 from ..errors import BuildError, ConfigError, EngineBusy, EngineUnavailable
@@ -39,16 +42,34 @@ class Member:
     """A connected engine of this run, and what it turned out to be."""
 
     target: Target
-    engine: Engine
+    engine: Engine  # or a SwarmNode: the same ContainerRunner, through a swarm's manager
     facts: Dict[str, object] = field(default_factory=dict)
+    registry: Optional[str] = None  # HOST:PORT a swarm's nodes pull the run's images from
 
     @property
     def name(self) -> str:
         return self.target.name
 
+    @property
+    def builder(self) -> Engine:
+        """The engine images are built on: a swarm's manager, else the engine itself."""
+        return self.engine.manager if isinstance(self.engine, SwarmNode) else self.engine
 
-def connect(chosen: Sequence[Target]) -> List[Member]:
-    """Every engine must answer before any work starts; all that don't are named at once."""
+    @property
+    def locks(self) -> bool:
+        """Whether tfopt's lock keeps runs apart here; on a swarm node the whole-node
+        reservation of every visit does (swarm.py)."""
+        return not isinstance(self.engine, SwarmNode)
+
+
+def connect(chosen: Sequence[Target], registry: Optional[str] = None) -> List[Member]:
+    """Every engine must answer before any work starts; all that don't are named at once. A
+    swarm target becomes one member per ready node, and needs a registry that answers."""
+    if len(chosen) == 1 and chosen[0].swarm:
+        return connect_swarm(chosen[0], registry)
+    if registry:
+        raise ConfigError("--registry is for --swarm runs: plain engines get the images shipped (save → load)",
+                          hint="add --swarm MANAGER_URL, or leave out --registry (and the file's registry:)")
     members, missing = [], []
     for target in chosen:
         try:
@@ -67,6 +88,44 @@ def connect(chosen: Sequence[Target]) -> List[Member]:
                               hint="list each engine once (a context and a URL can name one engine)")
         ids[engine_id] = m.name
     return members
+
+
+def connect_swarm(target: Target, registry: Optional[str]) -> List[Member]:
+    """The manager and the registry must answer; each ready node is then an engine of the run,
+    named by its host name (with its id's start where two nodes share one)."""
+    if not registry:
+        raise ConfigError("a swarm run needs a registry its nodes pull the images from",
+                          hint="add --registry HOST:PORT (or registry: in the variants file)")
+    try:
+        manager = Engine.connect(target.url)
+    except EngineUnavailable as exc:
+        raise EngineUnavailable(f"swarm manager {target.shown}: {exc.args[0]}", hint=exc.hint) from None
+    address = registries.check(registry)
+    found = nodes(manager)
+    images: Dict[str, str] = {}  # one map for all nodes: every node runs the same digests
+    hosts = [n.host_name for n in found]
+    members = []
+    for node in found:
+        name = _safe_name(node.host_name if hosts.count(node.host_name) == 1 else
+                          f"{node.host_name}-{node.node_id[:6]}")
+        node.images = images
+        members.append(Member(Target(name, target.url, swarm=True), node, registry=address))
+    return members
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-.") or "node"
+
+
+def distribute(members: Sequence[Member], tags: Sequence[str]) -> None:
+    """The run's images onto every engine: pushed once to a swarm's registry (nodes pull them by
+    digest), or shipped from the first engine to each other one."""
+    if not members[0].locks:
+        refs = registries.push(members[0].builder, members[0].registry, tags)
+        members[0].engine.images.update(refs)
+        return
+    for member in members[1:]:
+        ship(members[0], member, tags)
 
 
 # ---------------------------------------------------------------- the lock
@@ -142,7 +201,7 @@ class locked:
     """`with locked(members, run_id):` holds every engine's lock; released in any case."""
 
     def __init__(self, members: Sequence[Member], run_id: str):
-        self.members, self.run_id = list(members), run_id
+        self.members, self.run_id = [m for m in members if m.locks], run_id
         self.held: List[Member] = []
 
     def __enter__(self):
@@ -200,7 +259,8 @@ def probe(member: Member, image: str, run_id: str) -> Dict[str, object]:
         labels={label.KIND: label.Kind.PROBE, label.RUN: run_id, label.PID: str(os.getpid())}).locked_down())
     cpu = parse_cpuinfo(outcome.stdout if outcome.exit_code == 0 else "")
     facts = {"name": member.name, "endpoint": member.engine.endpoint, **asdict(info),
-             "cpu_model": cpu.model, "cpu_flags": list(cpu.flags)}
+             "cpu_model": cpu.model, "cpu_flags": list(cpu.flags),
+             **(member.engine.facts() if not member.locks else {})}
     facts.pop("engine_id", None)
     member.facts = facts
     return facts
@@ -217,7 +277,7 @@ def status_lines(members: Sequence[Member]) -> List[str]:
     lines = []
     for m in members:
         info = m.engine.info()
-        held = m.engine.marker_labels(LOCK_NAME)
+        held = m.engine.marker_labels(LOCK_NAME) if m.locks else None
         lines.append(f"{m.name}: {m.engine.endpoint} · host {info.host_name} · {info.ncpu} CPU(s) · "
                      f"{info.memory_bytes / 2**30:.0f} GiB · {info.os} · {info.architecture} · "
                      f"Docker {info.docker_version} · "

@@ -2,12 +2,12 @@
 
 import os
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from .. import labels as label
 from ..engine import fleet
 from ..records import store
-from ..plan.engines import Target, targets
+from ..plan.engines import Target, swarm_target, targets
 from ..plan.limits import LOW_MEMORY_BYTES, parse_cpuset
 from ..plan.variant import Plan, Variant, describe
 from ..engine import ContainerInfo, Engine
@@ -57,13 +57,17 @@ def unchecked_notes(measured: Dict[str, VariantResult], names: List[str]) -> Lis
 
 def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
             aa: Sequence[str] = (),
-            verbose: bool = False, engines: Sequence[str] = (), isa: bool = False) -> RunReport:
+            verbose: bool = False, engines: Sequence[str] = (), isa: bool = False,
+            swarm: Optional[str] = None, registry: Optional[str] = None) -> RunReport:
     """Profile `names`; each variant in `aa` is also measured as two arms (NAME@A, NAME@B)
     interleaved with the others in the same rounds. `aa` alone is an A/A-only run.
 
     `engines` (URLs, NAME=URL, or names from the file's `engines:`; default the local
     engine): every engine is checked and locked first; images are built on the first and
     shipped to the others; each engine then runs every round on its own (multi_engine.py).
+    `swarm` (a manager's URL; or the file's `swarm:` when no --engine is given): each ready node
+    of that swarm is an engine, every visit a job on it (tfopt/engine/swarm.py); images are
+    built on the manager's engine and pushed to `registry` (or the file's `registry:`).
     `isa`: count every TF wheel's instructions (build/prepare.py isa_wheels)."""
     aa = [aa] if isinstance(aa, str) else list(aa or [])
     aa = [v.name for v in plan.select(aa)]  # aliases resolve; unknown names fail here
@@ -73,23 +77,23 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
     protocol.check()
     check_target_has_pairs(protocol, plan.select(names))
     wanted = list(dict.fromkeys(names + aa))
-    chosen = targets(engines, plan.engines)
+    swarm = swarm or (None if engines else plan.swarm)
+    chosen = [swarm_target(swarm, engines)] if swarm else targets(engines, plan.engines)
     print_plan(plan, wanted, protocol, chosen)
-    members = fleet.connect(chosen)
+    members = fleet.connect(chosen, registry or plan.registry)
     check_limits_fit(members, plan.select(wanted), protocol)
     run_id = store.new_run_id()
     with fleet.locked(members, run_id):
         for member in members:
             remove_leftovers(member.engine)
-        prepared = prepare(members[0].engine, plan.select(wanted), verbose, isa)
+        prepared = prepare(members[0].builder, plan.select(wanted), verbose, isa)
         arms = _arms(names, aa, prepared)
         if not arms:
             log.info("nothing to run: every chosen variant was skipped")
             return RunReport(run_id="")
-        if len(members) > 1:
+        if len(members) > 1 or members[0].registry:
             log.info(f"images to the other engines ({len({a.image for a in arms})} image(s)):")
-            for member in members[1:]:
-                fleet.ship(members[0], member, [a.image for a in arms])
+            fleet.distribute(members, [a.image for a in arms])
         for member in members:
             log.info("engine " + fleet.describe(fleet.probe(member, arms[0].image, run_id)))
             _check_instructions(member, arms)

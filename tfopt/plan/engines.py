@@ -24,10 +24,28 @@ class Target:
 
     name: str
     url: Optional[str]
+    swarm: bool = False  # url is a swarm manager's: each of its nodes becomes an engine of the run
 
     @property
     def shown(self) -> str:
         return f"{self.name} ({self.url or 'DOCKER_HOST or the local socket'})"
+
+
+def swarm_target(url: Optional[str], values: Sequence[str] = ()) -> Target:
+    """`--swarm URL` (or the file's `swarm:`): a manager's endpoint, as for --engine; not with --engine."""
+    if values:
+        raise ConfigError("--swarm and --engine do not go together: a swarm's nodes are the run's engines",
+                          hint="give either --swarm MANAGER_URL or --engine URL (repeatable)")
+    url = str(url or "").strip()
+    if not url or url in SCHEMES:
+        raise ConfigError("--swarm needs a manager's endpoint",
+                          hint="e.g. --swarm unix:///var/run/docker.sock or --swarm ssh://me@manager")
+    if "://" in url and not url.startswith(SCHEMES):
+        scheme = url.split("://", 1)[0] + "://"
+        raise ConfigError(f"swarm URL {url!r}: unknown scheme {scheme!r}" + did_you_mean(scheme, SCHEMES),
+                          hint="use unix:///path/docker.sock, tcp://host:2376, ssh://user@host "
+                               "or a Docker context's name")
+    return Target("swarm", None if url == LOCAL else url, swarm=True)
 
 
 def _derived_name(url: str) -> str:

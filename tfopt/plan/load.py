@@ -124,7 +124,18 @@ def load_plan(path: Path, *, yes: bool = False) -> Plan:
             raise where.error(("variants", v.name, "reference"), f"reference {v.reference!r} is not a variant"
                               + did_you_mean(v.reference, variants))
     return Plan(path=path, variants=variants, aliases=_aliases(where, data.get("aliases"), variants),
-                engines=_engines(where, data.get("engines")))
+                engines=_engines(where, data.get("engines")), swarm=_url(where, "swarm", data.get("swarm")),
+                registry=_url(where, "registry", data.get("registry")))
+
+
+def _url(where: "_Where", key: str, raw) -> Optional[str]:
+    """swarm: (a manager's endpoint) or registry: (HOST:PORT): one string."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw.strip():
+        example = "unix:///var/run/docker.sock" if key == "swarm" else "registry.lan:5000"
+        raise where.error((key,), f"{key} is one URL, e.g. {key}: {example}; got {raw!r}")
+    return raw.strip()
 
 
 def read_text(path: Path, what: str = "a variants file", hint: str = VARIANTS_HINT) -> str:

@@ -27,7 +27,7 @@ SOURCE_KEYS = {"version": str, "copts": str, "configs": list, "jobs": int, "ram_
                "recipe": str, "xla": bool, "distdir": str, "remote_cache": str}
 SOURCE_DEFAULTS: Dict[str, Any] = {"configs": ["opt"], "copts": "", "jobs": 2, "ram_mb": 8192, "xla": False}
 LIMIT_KEYS = {"cpus": (int, float), "memory": str, "cpuset": str}
-TOP_KEYS = ("variants", "defaults", "aliases", "matrix", "engines")
+TOP_KEYS = ("variants", "defaults", "aliases", "matrix", "engines", "swarm", "registry")
 
 DEFAULT_FORM = runtimes.DEFAULT_FORM
 

@@ -92,6 +92,8 @@ class Plan:
     variants: Dict[str, Variant]
     aliases: Dict[str, str] = field(default_factory=dict)  # short name → variant name
     engines: Dict[str, str] = field(default_factory=dict)  # engine name → URL (tfopt/plan/engines.py)
+    swarm: Optional[str] = None  # a swarm manager's URL: its nodes are the engines (docs/engines.md)
+    registry: Optional[str] = None  # HOST:PORT of the registry a swarm's nodes pull from
 
     def select(self, names: List[str]) -> List[Variant]:
         """Variants by name or alias, in the order given."""

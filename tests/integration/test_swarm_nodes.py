@@ -1,0 +1,131 @@
+"""Two swarm nodes on the real engine: the manager is a dockerd of the test's own here; the
+worker a dockerd in a network namespace of the test's own (tfopt-test-swarm, host name
+tfopt-node2), joined over a veth pair; the registry listens on the test's own veth address,
+which both engines reach. Both nodes run on this machine's CPUs.
+
+Teardown leaves nothing: swarm membership, both dockerds, the namespace and veth, the registry.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from invoke import Context, Exit
+
+from swarm_nodes import (SMALL_FLAGS, SMALL_VARIANTS, Dockerd, Registry, Veth, copy_image, free_port, init_swarm,
+                         join_swarm, leave_swarm, missing_tools, small_image, small_plan, tfopt_services,
+                         wait_for_nodes)
+from tfopt.records import documents, store
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+import tasks  # noqa: E402
+
+WORKER = "tfopt-node2"
+
+
+@pytest.fixture(scope="module")
+def two_nodes(engine, tmp_path_factory):
+    missing = missing_tools()
+    if missing:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI=true and missing: {', '.join(missing)} (.ci/run installs them)")
+        pytest.skip(f"missing: {', '.join(missing)}")
+    plan = small_plan(tmp_path_factory.mktemp("swarm2"))
+    tag = small_image(engine, plan)
+    root = Path(tempfile.mkdtemp(prefix="tfopt-swarm2-", dir="/tmp"))
+    veth = Veth("tfopt-test-swarm")
+    veth.create()
+    registry = Registry(root / "registry", f"{veth.host_ip}:{free_port(veth.host_ip)}")
+    manager = Dockerd(root / "manager", insecure_registry=registry.addr)
+    worker = Dockerd(root / "worker", netns=veth.name, hostname=WORKER, insecure_registry=registry.addr)
+    try:
+        registry.start()
+        copy_image(engine, manager.start(), tag)
+        worker.start()
+        init_swarm(manager, veth.host_ip)
+        join_swarm(manager, worker, veth.node_ip)
+        wait_for_nodes(manager, 2)
+        yield {"manager": manager, "worker": worker, "registry": registry.addr, "plan": plan, "image": tag}
+    finally:
+        leave_swarm(worker, manager)
+        worker.stop()
+        manager.stop()
+        registry.stop()
+        veth.delete()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _profile(two_nodes, results, **flags):
+    flags = {**SMALL_FLAGS, "variant": list(SMALL_VARIANTS), **flags}
+    tasks.profile(Context(), file=str(two_nodes["plan"]), results=str(results), swarm=two_nodes["manager"].url,
+                  registry=two_nodes["registry"], **flags)
+
+
+def test_both_nodes_run_their_part_from_the_registry_and_the_report_shows_both(two_nodes, tmp_path, capsys):
+    _profile(two_nodes, tmp_path)
+    capsys.readouterr()
+    run_id = store.list_run_ids(tmp_path)[0]
+    parent = documents.load_run(tmp_path, run_id)
+    assert parent.status == "complete"
+    names = sorted(parent.record.parts)
+    assert WORKER in names and len(names) == 2
+    node_ids = set()
+    for name in names:
+        part = parent.record.parts[name]
+        docs = documents.load_results(tmp_path, part)
+        assert set(docs) == set(SMALL_VARIANTS) and all(len(d.visits) == 1 for d in docs.values())
+        facts = docs[SMALL_VARIANTS[0]].engine_doc
+        assert facts["backend"] == "swarm" and facts["host_name"].lower() == name
+        node_ids.add(facts["node_id"])
+    assert len(node_ids) == 2
+    # the worker holds the image only because it pulled it from the registry, by digest
+    assert two_nodes["worker"].docker("images", "--digests", "--format", "{{.Repository}}@{{.Digest}}") \
+        .startswith(two_nodes["registry"] + "/tfopt/")
+    tasks.report(Context(), run=run_id, results=str(tmp_path))
+    report = (store.run_dir(tmp_path, run_id) / "report.md").read_text()
+    assert all(name in report for name in names)
+    assert tfopt_services(two_nodes["manager"]) == []
+
+
+def test_a_node_stopped_mid_run_ends_only_its_part_and_exit_6_names_it(two_nodes, tmp_path, capsys):
+    manager, worker = two_nodes["manager"], two_nodes["worker"]
+    stopped = {}
+
+    worker_id = worker.docker("info", "--format", "{{.Swarm.NodeID}}")
+
+    def stop_the_worker_in_its_round_2():
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            names = manager.docker("service", "ls", "--filter", "label=tfopt.round=2", "--filter",
+                                   f"label=tfopt.node={worker_id}", "--format", "{{.Name}}", check=False).split()
+            if names:
+                time.sleep(1)
+                stopped["service"] = names[0]
+                worker.stop()
+                return
+            time.sleep(0.3)
+
+    killer = threading.Thread(target=stop_the_worker_in_its_round_2)
+    killer.start()
+    with pytest.raises(Exit) as info:
+        _profile(two_nodes, tmp_path, rounds=3)
+    killer.join()
+    capsys.readouterr()
+    assert stopped, "no round-2 job was seen on the worker"
+    assert info.value.code == 6
+    assert WORKER in str(info.value.message)
+    run_id = store.list_run_ids(tmp_path)[0]
+    parent = documents.load_run(tmp_path, run_id)
+    by_name = {e["name"]: e for e in parent.record.engines}
+    assert by_name[WORKER]["status"] == "lost"
+    (other,) = [n for n in by_name if n != WORKER]
+    assert by_name[other]["status"] == "complete"
+    docs = documents.load_results(tmp_path, parent.record.parts[other])
+    assert all(len(d.visits) == 3 for d in docs.values())
+    assert tfopt_services(manager) == []
