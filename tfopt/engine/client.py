@@ -418,14 +418,25 @@ class Engine:
         engine is not a swarm manager."""
         if not self.is_swarm_manager():
             return []
-        removed = []
+        removed, ids = [], []
         for service in self.client.api.services(filters=_label_filter(labels)):
             try:
                 self.client.api.remove_service(service["ID"])
                 removed.append(service["Spec"]["Name"])
+                ids.append(service["ID"])
             except _docker().errors.NotFound:
                 pass  # gone meanwhile
+        self._wait_for_tasks_gone(ids)
         return removed
+
+    def _wait_for_tasks_gone(self, service_ids: List[str], timeout_s: float = 60) -> None:
+        """A removed service's task containers stop asynchronously; until they are gone their
+        image cannot be removed (409 "image is being used by running container")."""
+        deadline = time.monotonic() + timeout_s
+        for service_id in service_ids:
+            while time.monotonic() < deadline and self.client.api.containers(
+                    all=True, filters={"label": f"com.docker.swarm.service.id={service_id}"}):
+                time.sleep(0.5)
 
     # volumes ------------------------------------------------------------
     def ensure_volume(self, name: str, labels: Dict[str, str]) -> str:
