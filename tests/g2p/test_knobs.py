@@ -106,7 +106,7 @@ def test_a_spec_refuses_what_it_cannot_mean():
 
 def test_the_tables_derive_from_the_specs():
     assert knobs.KNOBS == tuple(k for s in specs.SPECS for k in s.knobs)
-    assert [s.default_form for s in specs.SPECS] == ["checkpoint", None, None, None, None]
+    assert [s.default_form for s in specs.SPECS] == ["checkpoint"] + [None] * (len(specs.SPECS) - 1)
     assert specs.FORMS == ("checkpoint", "savedmodel", "frozen", "optimized")
     assert support.form_reason("tensorflow", "incremental", "savedmodel") == \
         specs.spec("tensorflow").form_limits[("incremental", "savedmodel")]
