@@ -15,7 +15,7 @@ from tfopt.measure.validate import validate_profile
 ROOT = Path(__file__).resolve().parents[2]
 PLAN = load_plan(ROOT / "variants.yaml")
 NEW = ["tf2-loop", "tf2-incremental", "ort-rerun", "ort-incremental", "openvino-incremental",
-       "openvino-default-precision", "numpy-incremental", "numba-incremental", "tf1-incremental"]
+       "openvino-default-precision", "numpy-incremental", "numba-incremental", "jax-incremental", "tf1-incremental"]
 REFERENCES = ["tf2-stock", "tf1-stock"]
 SHORT = ["--rounds", "1", "--repeats", "1", "--warmups", "0", "--max-words", "3"]
 
@@ -70,7 +70,8 @@ def test_runtime_decoding_and_knobs_are_recorded(run, name):
 def test_converted_images_hold_no_tensorflow_and_are_smaller(run):
     docs = run[1]
     tf_size = docs["tf2-incremental"]["image"]["size_bytes"]
-    for name in ("ort-incremental", "openvino-incremental", "numpy-incremental", "numba-incremental"):
+    for name in ("ort-incremental", "openvino-incremental", "numpy-incremental", "numba-incremental",
+                 "jax-incremental"):
         assert _profile(docs, name).get("tensorflow") is None, name
         assert docs[name]["image"]["size_bytes"] < tf_size, name
     assert _profile(docs, "tf2-incremental")["tensorflow"]["version"] == "2.21.0"
@@ -79,6 +80,7 @@ def test_converted_images_hold_no_tensorflow_and_are_smaller(run):
 def test_a_compiled_runtimes_image_says_its_target_cpu(run):
     docs = run[1]
     assert docs["numba-incremental"]["image"]["labels"]["tfopt.compiled_for"] == "x86-64-v3"
+    assert docs["jax-incremental"]["image"]["labels"]["tfopt.compiled_for"] == "host"
     assert docs["ort-incremental"]["image"]["labels"]["tfopt.compiled_for"] == ""
 
 
