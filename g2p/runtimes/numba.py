@@ -137,7 +137,7 @@ class NumbaBackend(Backend):
     def run_loop(self, x):
         x = np.ascontiguousarray(x, dtype=np.int32)
         preds = np.zeros(x.shape, np.int32)
-        self.kernel(x, *self.arrays, self.early_stop, preds)
+        self.last_steps = self.kernel(x, *self.arrays, self.early_stop, preds)   # decoder steps run
         return preds
 
     def version(self):

@@ -279,7 +279,8 @@ def _decode(x, enc_gx, enc_gh, enc_gb, enc_cx, enc_ch, enc_cb, memory_layer,
                 done[i] = True
             finished = finished and done[i]
         if early_stop and finished:
-            break
+            return step + 1
+    return steps
 
 
 def _named_copy(function, name):
