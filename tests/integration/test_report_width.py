@@ -19,7 +19,7 @@ from tfopt import paths
 from tfopt.records import store
 from tfopt.render import views
 
-REFERENCE_RUN = "20261125T025548Z-cd1f"  # the 17-variant run behind results/report.html
+REFERENCE_RUN = "20261204T194804Z-7356"  # the 24-variant run behind results/report.html
 ENGINES_RUN = "20261125T043824Z-56f3"  # two engines side by side, each part's report beside it
 WIDTHS = (1000, 1400)
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
