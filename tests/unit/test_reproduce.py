@@ -36,12 +36,12 @@ def test_the_readme_back_to_back_claim_is_what_the_committed_runs_say():
     from tfopt import paths
 
     text = (paths.PROJECT_ROOT / "README.md").read_text()
-    claim = re.search(r"run ended \(`(\S+)`.*?inside the first\s+run's 95% CI for (\d+) of (\d+) variants, "
-                      r"and all (\d+) pairs of intervals overlap", text, re.S)
+    claim = re.search(r"reference run \(`(\S+)`\) ended \(`(\S+)`.*?inside the first\s+run's 95% CI for (\d+) "
+                      r"of (\d+) variants, and all (\d+) pairs of intervals overlap", text, re.S)
     assert claim, "README's back-to-back sentence changed: update this test with it"
-    second_id, inside, total, overlap = claim.group(1), *map(int, claim.group(2, 3, 4))
+    first_id, second_id = claim.group(1, 2)
+    inside, total, overlap = map(int, claim.group(3, 4, 5))
     folder = paths.PROJECT_ROOT / "results"
-    first_id = re.search(r"<!-- results-run (\S+) -->", text).group(1)
     rows = reproduce.compare(documents.load_run(folder, first_id), documents.load_run(folder, second_id))
     assert (sum(a.inside for a in rows), len(rows), sum(a.overlap for a in rows)) == (inside, total, overlap)
     assert overlap == total
