@@ -102,6 +102,25 @@ def test_a_job_sees_only_lo_runs_as_nobody_on_a_read_only_root(swarm):
     assert tfopt_services(swarm["manager"]) == []
 
 
+def _wait_until_running(manager, service, timeout_s=120, state="Running"):
+    """Until a task of `service` is in `state` (Swarm's CurrentState: Running, Complete, ...)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        states = manager.docker("service", "ps", service, "--format", "{{.CurrentState}}").split("\n")
+        if any(current.startswith(state) for current in states):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"service {service} was not {state} within {timeout_s} s")
+
+
+def _wait_until_gone(manager, service, timeout_s=60):
+    """Until `service` has no task container left."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and manager.docker(
+            "ps", "-aq", "--filter", f"label=com.docker.swarm.service.name={service}"):
+        time.sleep(0.5)
+
+
 def test_a_job_swarm_cannot_place_is_reported_with_swarms_reason(swarm, monkeypatch):
     """A job holding the node's CPUs (as another run's visit would) keeps the next one Pending."""
     from tfopt.engine import fleet, swarm as swarm_backend
@@ -114,6 +133,7 @@ def test_a_job_swarm_cannot_place_is_reported_with_swarms_reason(swarm, monkeypa
                    "--restart-condition", "none", "--reserve-cpu", "2", swarm["image"],
                    "python", "-c", "import time; time.sleep(60)")
     try:
+        _wait_until_running(manager, "tfopt-test-blocker")   # else the job below may be placed first
         monkeypatch.setattr(swarm_backend, "SCHEDULE_TIMEOUT_S", 4.0)
         node = fleet.connect([Target("swarm", manager.url, swarm=True)], swarm["registry"])[0].engine
         with pytest.raises(Unschedulable) as info:
@@ -122,6 +142,7 @@ def test_a_job_swarm_cannot_place_is_reported_with_swarms_reason(swarm, monkeypa
         assert "insufficient resources" in str(info.value) and "within 4 s" in str(info.value)
     finally:
         manager.docker("service", "rm", "tfopt-test-blocker", check=False)
+        _wait_until_gone(manager, "tfopt-test-blocker")   # its running task would hold the image
     assert tfopt_services(manager) == []
 
 
@@ -182,6 +203,8 @@ def test_invoke_clean_removes_tfopt_services(swarm, monkeypatch):
     manager.docker("service", "create", "--detach", "--name", "not-tfopt", "--mode", "replicated-job",
                    "--restart-condition", "none", swarm["image"], "true")
     try:
+        _wait_until_running(manager, "tfopt-test-left")
+        _wait_until_running(manager, "not-tfopt", state="Complete")   # a running task would hold the image
         monkeypatch.setenv("DOCKER_HOST", manager.url)  # the test's own engine: clean removes its images too
         tasks.clean(Context(), wheelhouse=False)
         assert tfopt_services(manager) == []
