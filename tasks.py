@@ -172,11 +172,10 @@ def profile(c, variant=None, all=False, yes=False, aa=None, file=VARIANTS_FILE, 
 def engines(c, engine=None, file=VARIANTS_FILE, swarm=None, registry=None):
     """Check that each engine answers; say what it is and whether a run holds it."""
     from tfopt.engine import fleet
-    from tfopt.plan.engines import swarm_target, targets
+    from tfopt.plan.engines import run_targets
 
     plan = _plan(file, yes=True)
-    swarm = swarm or (None if engine else plan.swarm)
-    chosen = [swarm_target(swarm, engine or [])] if swarm else targets(engine or [], plan.engines)
+    chosen = run_targets(engine or [], swarm, plan.engines, plan.swarm)
     for line in fleet.status_lines(fleet.connect(chosen, registry or plan.registry)):
         log.info(line)
 

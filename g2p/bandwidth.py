@@ -19,20 +19,14 @@ import os
 import sys
 import time
 
+from .sysinfo import read_file
+
 COLUMNS = 256          # floats per matrix row (1 KiB)
 PASS_BYTES = 16 << 20  # bytes read per timing for the cache levels
 REPEATS = 5
 FIT = (("L1", 1, 0.5), ("L2", 2, 0.5), ("L3", 3, 0.25))  # (name, sysfs level, share of the cache)
 DRAM_TIMES_L3 = 2
 SYSFS_CPU = "/sys/devices/system/cpu"
-
-
-def _read(path):
-    try:
-        with open(path) as fh:
-            return fh.read().strip()
-    except (IOError, OSError):
-        return None
 
 
 def parse_size(text):
@@ -63,11 +57,11 @@ def cache_levels(cpu=None, root=SYSFS_CPU):
         return []
     found = []
     for name in names:
-        level = _read(os.path.join(base, name, "level"))
+        level = read_file(os.path.join(base, name, "level"))
         found.append({"level": int(level) if level and level.isdigit() else None,
-                      "type": _read(os.path.join(base, name, "type")),
-                      "size_bytes": parse_size(_read(os.path.join(base, name, "size"))),
-                      "shared_cpu_list": _read(os.path.join(base, name, "shared_cpu_list"))})
+                      "type": read_file(os.path.join(base, name, "type")),
+                      "size_bytes": parse_size(read_file(os.path.join(base, name, "size"))),
+                      "shared_cpu_list": read_file(os.path.join(base, name, "shared_cpu_list"))})
     return found
 
 

@@ -95,8 +95,7 @@ def export(runtime, decoding, out, form=None, weights_dir=None, early_stop=False
     meta = {"runtime": runtime, "decoding": decoding, "form": form, "early_stop": early_stop,
             "tool": None, "exported_with": exported_with(), "created_at": _now()}
     meta.update(exporter.export(decoding, form, out, weights_dir, early_stop=early_stop))
-    meta["runtime"], meta["decoding"], meta["form"] = runtime, decoding, form
-    meta["early_stop"] = early_stop
+    meta["runtime"], meta["decoding"], meta["form"], meta["early_stop"] = runtime, decoding, form, early_stop
     with open(str(out / METADATA), "w") as fh:
         json.dump(meta, fh, indent=2, sort_keys=True)
         fh.write("\n")

@@ -32,19 +32,17 @@ def encode_batch(words):
 # With early_stop, a Python loop ends once every row has emitted <EOS>; the whole batch is
 # kept, and the columns after the stop stay 0 (docs/runtimes.md "Early stop").
 
-def all_finished(preds):
-    """True once every row of `preds` holds an <EOS> (decode() cuts each row there)."""
-    return bool((preds == EOS).any(axis=1).all())
-
-
 def decode_rerun(backend, x, early_stop=False):
     """g2p_en 1.0.0: MAXLEN runs of the whole network, keeping column j of run j."""
     preds = np.zeros(x.shape, np.int32)
+    done = np.zeros((x.shape[0],), bool)
     for j in range(MAXLEN):
         out = backend.run_full(x, preds)
         preds[:, j] = out[:, j]
-        if early_stop and all_finished(preds[:, :j + 1]):
-            return preds, j + 1
+        if early_stop:
+            done |= preds[:, j] == EOS
+            if done.all():
+                return preds, j + 1
     return preds, MAXLEN
 
 

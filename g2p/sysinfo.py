@@ -8,7 +8,8 @@ import sys
 UNLIMITED = 1 << 60  # cgroup v1 writes ~2**63 for "no memory limit"
 
 
-def _read(path):
+def read_file(path):
+    """A small text file's content, stripped; None if it cannot be read."""
     try:
         with open(path) as fh:
             return fh.read().strip()
@@ -35,7 +36,7 @@ def clock_ticks():
 
 def process_start_boottime_ns():
     """When this process started, in CLOCK_BOOTTIME ns (from /proc/self/stat starttime), or None."""
-    stat = _read("/proc/self/stat")
+    stat = read_file("/proc/self/stat")
     if not stat:
         return None
     fields = stat[stat.rfind(")") + 2:].split()
@@ -61,7 +62,7 @@ def boottime_ns():
 def cpu_info():
     model = flags = vendor = None
     family = model_number = stepping = None
-    text = _read("/proc/cpuinfo") or ""
+    text = read_file("/proc/cpuinfo") or ""
     for line in text.splitlines():
         if ":" not in line:
             if model is not None and flags is not None:
@@ -105,7 +106,7 @@ def cpu_info():
 def _proc_cgroups(proc_cgroup="/proc/self/cgroup"):
     """{controller: path} from /proc/self/cgroup ('' is the v2 unified entry)."""
     out = {}
-    for line in (_read(proc_cgroup) or "").splitlines():
+    for line in (read_file(proc_cgroup) or "").splitlines():
         parts = line.split(":", 2)
         if len(parts) != 3:
             continue
@@ -130,7 +131,7 @@ def _pick_dir(bases, rel, wanted):
 
 def _cpu_stat(directory):
     out = {}
-    text = _read(os.path.join(directory, "cpu.stat")) if directory else None
+    text = read_file(os.path.join(directory, "cpu.stat")) if directory else None
     for line in (text or "").splitlines():
         parts = line.split()
         if len(parts) == 2 and _int(parts[1]) is not None:
@@ -155,16 +156,16 @@ def cgroup_info(root="/sys/fs/cgroup", proc_cgroup="/proc/self/cgroup"):
         info["version"] = 2
         directory = _pick_dir([root], procs.get("", "/"), "cgroup.controllers") or root
         info["paths"]["unified"] = directory
-        cpu_max = _read(os.path.join(directory, "cpu.max"))
+        cpu_max = read_file(os.path.join(directory, "cpu.max"))
         if cpu_max:
             parts = cpu_max.split()
             if parts and parts[0] != "max":
                 info["cpu_quota_us"] = _int(parts[0])
             if len(parts) > 1:
                 info["cpu_period_us"] = _int(parts[1])
-        info["cpuset"] = (_read(os.path.join(directory, "cpuset.cpus.effective"))
-                          or _read(os.path.join(directory, "cpuset.cpus")) or None)
-        mem = _read(os.path.join(directory, "memory.max"))
+        info["cpuset"] = (read_file(os.path.join(directory, "cpuset.cpus.effective"))
+                          or read_file(os.path.join(directory, "cpuset.cpus")) or None)
+        mem = read_file(os.path.join(directory, "memory.max"))
         if mem and mem != "max":
             info["memory_limit_bytes"] = _int(mem)
         stat = _cpu_stat(directory)
@@ -180,9 +181,9 @@ def cgroup_info(root="/sys/fs/cgroup", proc_cgroup="/proc/self/cgroup"):
                             procs.get("cpu"), "cpu.cfs_quota_us")
         info["paths"]["cpu"] = cpu_dir
         if cpu_dir:
-            quota = _int(_read(os.path.join(cpu_dir, "cpu.cfs_quota_us")))
+            quota = _int(read_file(os.path.join(cpu_dir, "cpu.cfs_quota_us")))
             info["cpu_quota_us"] = quota if quota is not None and quota > 0 else None
-            info["cpu_period_us"] = _int(_read(os.path.join(cpu_dir, "cpu.cfs_period_us")))
+            info["cpu_period_us"] = _int(read_file(os.path.join(cpu_dir, "cpu.cfs_period_us")))
             stat = _cpu_stat(cpu_dir)
             info["nr_periods"] = stat.get("nr_periods")
             info["nr_throttled"] = stat.get("nr_throttled")
@@ -191,18 +192,18 @@ def cgroup_info(root="/sys/fs/cgroup", proc_cgroup="/proc/self/cgroup"):
                              procs.get("cpuacct"), "cpuacct.usage")
         info["paths"]["cpuacct"] = acct_dir
         if acct_dir:
-            info["cpu_usage_ns"] = _int(_read(os.path.join(acct_dir, "cpuacct.usage")))
+            info["cpu_usage_ns"] = _int(read_file(os.path.join(acct_dir, "cpuacct.usage")))
         mem_dir = _pick_dir([os.path.join(root, "memory")], procs.get("memory"),
                             "memory.limit_in_bytes")
         info["paths"]["memory"] = mem_dir
         if mem_dir:
-            limit = _int(_read(os.path.join(mem_dir, "memory.limit_in_bytes")))
+            limit = _int(read_file(os.path.join(mem_dir, "memory.limit_in_bytes")))
             info["memory_limit_bytes"] = limit if limit is not None and limit < UNLIMITED else None
         set_dir = _pick_dir([os.path.join(root, "cpuset")], procs.get("cpuset"), "cpuset.cpus")
         info["paths"]["cpuset"] = set_dir
         if set_dir:
-            info["cpuset"] = (_read(os.path.join(set_dir, "cpuset.effective_cpus"))
-                              or _read(os.path.join(set_dir, "cpuset.cpus")) or None)
+            info["cpuset"] = (read_file(os.path.join(set_dir, "cpuset.effective_cpus"))
+                              or read_file(os.path.join(set_dir, "cpuset.cpus")) or None)
     if info["cpu_quota_us"] and info["cpu_period_us"]:
         info["cpus"] = info["cpu_quota_us"] / float(info["cpu_period_us"])
     return info
@@ -213,7 +214,7 @@ def cgroup_info(root="/sys/fs/cgroup", proc_cgroup="/proc/self/cgroup"):
 
 def peak_rss_bytes():
     """Peak resident set size: VmHWM from /proc/self/status, else ru_maxrss * 1024."""
-    for line in (_read("/proc/self/status") or "").splitlines():
+    for line in (read_file("/proc/self/status") or "").splitlines():
         if line.startswith("VmHWM:"):
             parts = line.split()
             if len(parts) >= 2 and _int(parts[1]) is not None:

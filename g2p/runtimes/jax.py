@@ -31,9 +31,8 @@ import numpy as np
 from . import Backend, require_files
 from .numpy import WEIGHTS_FILE, Network, read_weights
 from ..errors import ModelError, UsageError
-from ..vocab import BATCH_WORDS, MAXLEN
-
-EOS = 1
+from ..sysinfo import cpu_info
+from ..vocab import BATCH_WORDS, EOS, MAXLEN
 XLA_DIR = "xla"
 MANIFEST = "xla/manifest.json"
 # The CPU features XLA may target (from /proc/cpuinfo); a container's CPU must have all
@@ -56,15 +55,8 @@ def xla_flags(settings):
 
 def cpu_isa():
     """The ISA_FLAGS this CPU has (sorted), from /proc/cpuinfo."""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    have = set(line.split(":", 1)[1].split())
-                    return sorted(f for f in ISA_FLAGS if f in have)
-    except OSError:
-        pass
-    return []
+    have = set(cpu_info()["flags"])
+    return sorted(f for f in ISA_FLAGS if f in have)
 
 
 _applied_flags = []   # the XLA_FLAGS of this process's CPU client, once it started

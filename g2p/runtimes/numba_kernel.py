@@ -29,7 +29,7 @@ import types
 import numpy as np
 from numba import njit
 
-EOS = 1
+from ..vocab import EOS
 
 
 @njit(inline="always")

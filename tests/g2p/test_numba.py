@@ -1,8 +1,7 @@
 """The numba runtime: the compiled decode predicts what the checkpoint predicts, with and
 without early stop, from a model directory compiled ahead of time by g2p.prepare.
 
-Its speed is benchmarks/compare_runtimes.py's job; all of CMUdict is
-benchmarks/cmudict_identical.py's.
+Its speed is g2p.interleave's job; all of CMUdict is g2p.agree's.
 """
 
 import json

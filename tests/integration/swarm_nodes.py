@@ -7,9 +7,11 @@ Namespaces are named tfopt-test-*; traffic goes only to loopback or to addresses
 Needs root, dockerd, ip (iproute2), unshare and nsenter (util-linux) and docker-registry on PATH.
 """
 
+import contextlib
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import List, Optional
@@ -220,3 +222,42 @@ def tfopt_services(daemon: "Dockerd", *labels: str) -> List[str]:
     """The names of tfopt's services (also carrying each `KEY=VALUE` of labels) on a manager."""
     filters = [a for label in ("tfopt.managed=true", *labels) for a in ("--filter", f"label={label}")]
     return daemon.docker("service", "ls", *filters, "--format", "{{.Name}}").split()
+
+
+@contextlib.contextmanager
+def two_node_swarm(default_engine: Engine, tag: str, worker_name: str, prefix: str = "tfopt-swarm2-"):
+    """A manager dockerd of its own and a worker dockerd in network namespace tfopt-test-swarm
+    (host name `worker_name`), joined over a veth pair, with docker-registry on the veth's host
+    address and `tag` (from the default engine) on the manager. Yields {"manager", "worker",
+    "registry"}; tears all of it down, swarm membership included."""
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    veth = Veth("tfopt-test-swarm")
+    veth.create()
+    registry = Registry(root / "registry", f"{veth.host_ip}:{free_port(veth.host_ip)}")
+    manager = Dockerd(root / "manager", insecure_registry=registry.addr)
+    worker = Dockerd(root / "worker", netns=veth.name, hostname=worker_name, insecure_registry=registry.addr)
+    try:
+        registry.start()
+        copy_image(default_engine, manager.start(), tag)
+        worker.start()
+        init_swarm(manager, veth.host_ip)
+        join_swarm(manager, worker, veth.node_ip)
+        wait_for_nodes(manager, 2)
+        yield {"manager": manager, "worker": worker, "registry": registry.addr}
+    finally:
+        leave_swarm(worker, manager)
+        worker.stop()
+        manager.stop()
+        registry.stop()
+        veth.delete()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def profile_through(swarm: dict, results: Path, **flags) -> None:
+    """`invoke profile` of the small plan's variants through `swarm` (a fixture's dict)."""
+    import tasks
+    from invoke import Context
+
+    flags = {**SMALL_FLAGS, "variant": list(SMALL_VARIANTS), **flags}
+    tasks.profile(Context(), file=str(swarm["plan"]), results=str(results), swarm=swarm["manager"].url,
+                  registry=swarm["registry"], **flags)

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -19,7 +18,8 @@ import pytest
 from invoke import Context, Exit
 
 from swarm_nodes import (SMALL_FLAGS, SMALL_VARIANTS, Dockerd, Registry, copy_image, free_port, init_swarm,
-                         leave_swarm, missing_tools, small_image, small_plan, tfopt_services)
+                         leave_swarm, missing_tools, profile_through, small_image, small_plan,
+                         tfopt_services)
 from tfopt.records import documents, store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,14 +52,8 @@ def swarm(engine, tmp_path_factory):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _profile(swarm, results, **flags):
-    flags = {**SMALL_FLAGS, "variant": list(SMALL_VARIANTS), **flags}
-    tasks.profile(Context(), file=str(swarm["plan"]), results=str(results), swarm=swarm["manager"].url,
-                  registry=swarm["registry"], **flags)
-
-
 def test_a_profile_through_a_single_node_swarm_runs_locked_down_jobs_by_digest_and_gates(swarm, tmp_path, capsys):
-    _profile(swarm, tmp_path)
+    profile_through(swarm, tmp_path)
     out = capsys.readouterr().out
     print(out)
     run_id = store.list_run_ids(tmp_path)[-1]
@@ -189,7 +183,7 @@ def test_ctrl_c_removes_the_service_of_the_running_visit(swarm, tmp_path):
 def test_a_registry_that_does_not_answer_is_refused_before_any_work(swarm, tmp_path):
     dead = f"127.0.0.1:{free_port()}"
     with pytest.raises(Exit) as info:
-        _profile({**swarm, "registry": dead}, tmp_path)
+        profile_through({**swarm, "registry": dead}, tmp_path)
     assert info.value.code == 3
     assert f"no registry answers at {dead}" in str(info.value.message)
     assert store.list_run_ids(tmp_path) == []

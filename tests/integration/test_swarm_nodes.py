@@ -7,23 +7,17 @@ Teardown leaves nothing: swarm membership, both dockerds, the namespace and veth
 """
 
 import os
-import shutil
 import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
 
 import pytest
-from invoke import Context, Exit
+from invoke import Context
 
-from swarm_nodes import (SMALL_FLAGS, SMALL_VARIANTS, Dockerd, Registry, Veth, copy_image, free_port, init_swarm,
-                         join_swarm, leave_swarm, missing_tools, small_image, small_plan, tfopt_services,
-                         wait_for_nodes)
+from swarm_nodes import (SMALL_VARIANTS, missing_tools, profile_through, small_image, small_plan, tfopt_services,
+                         two_node_swarm)
 from tfopt.records import documents, store
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import tasks  # noqa: E402
 
 WORKER = "tfopt-node2"
@@ -38,37 +32,12 @@ def two_nodes(engine, tmp_path_factory):
         pytest.skip(f"missing: {', '.join(missing)}")
     plan = small_plan(tmp_path_factory.mktemp("swarm2"))
     tag = small_image(engine, plan)
-    root = Path(tempfile.mkdtemp(prefix="tfopt-swarm2-", dir="/tmp"))
-    veth = Veth("tfopt-test-swarm")
-    veth.create()
-    registry = Registry(root / "registry", f"{veth.host_ip}:{free_port(veth.host_ip)}")
-    manager = Dockerd(root / "manager", insecure_registry=registry.addr)
-    worker = Dockerd(root / "worker", netns=veth.name, hostname=WORKER, insecure_registry=registry.addr)
-    try:
-        registry.start()
-        copy_image(engine, manager.start(), tag)
-        worker.start()
-        init_swarm(manager, veth.host_ip)
-        join_swarm(manager, worker, veth.node_ip)
-        wait_for_nodes(manager, 2)
-        yield {"manager": manager, "worker": worker, "registry": registry.addr, "plan": plan, "image": tag}
-    finally:
-        leave_swarm(worker, manager)
-        worker.stop()
-        manager.stop()
-        registry.stop()
-        veth.delete()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _profile(two_nodes, results, **flags):
-    flags = {**SMALL_FLAGS, "variant": list(SMALL_VARIANTS), **flags}
-    tasks.profile(Context(), file=str(two_nodes["plan"]), results=str(results), swarm=two_nodes["manager"].url,
-                  registry=two_nodes["registry"], **flags)
+    with two_node_swarm(engine, tag, WORKER) as nodes:
+        yield dict(nodes, plan=plan, image=tag)
 
 
 def test_both_nodes_run_their_part_from_the_registry_and_the_report_shows_both(two_nodes, tmp_path, capsys):
-    _profile(two_nodes, tmp_path)
+    profile_through(two_nodes, tmp_path)
     capsys.readouterr()
     run_id = store.list_run_ids(tmp_path)[0]
     parent = documents.load_run(tmp_path, run_id)

@@ -1,10 +1,9 @@
 """Remove what tfopt made, identified by its labels, and nothing else."""
 
 import shutil
-
-from .. import paths
 from typing import Optional
 
+from .. import paths
 from .client import Engine
 from ..log import log
 

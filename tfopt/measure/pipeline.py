@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Sequence
 from .. import labels as label
 from ..engine import fleet
 from ..records import store
-from ..plan.engines import Target, swarm_target, targets
+from ..plan.engines import Target, run_targets
 from ..plan.limits import LOW_MEMORY_BYTES, parse_cpuset
 from ..plan.variant import Plan, Variant, describe
 from ..engine import ContainerInfo, Engine
@@ -77,8 +77,7 @@ def profile(plan: Plan, names: List[str], protocol: Protocol, results_dir: Path,
     protocol.check()
     check_target_has_pairs(protocol, plan.select(names))
     wanted = list(dict.fromkeys(names + aa))
-    swarm = swarm or (None if engines else plan.swarm)
-    chosen = [swarm_target(swarm, engines)] if swarm else targets(engines, plan.engines)
+    chosen = run_targets(engines, swarm, plan.engines, plan.swarm)
     print_plan(plan, wanted, protocol, chosen)
     members = fleet.connect(chosen, registry or plan.registry)
     check_limits_fit(members, plan.select(wanted), protocol)

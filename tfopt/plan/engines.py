@@ -108,3 +108,11 @@ def targets(values: Sequence[str], declared: Mapping[str, str] = ()) -> List[Tar
         if urls.count(t.url or "local") > 1:
             raise ConfigError(f"engine {t.url or 'local'} is listed twice", hint="list each engine once")
     return chosen
+
+
+def run_targets(engines: Sequence[str], swarm: Optional[str], declared: Mapping[str, str] = (),
+                declared_swarm: Optional[str] = None) -> List[Target]:
+    """What a run uses: `--swarm` (or, without --engine, the file's `swarm:`) as one swarm target,
+    else the `--engine` targets (or the file's `engines:`, or the local engine)."""
+    swarm = swarm or (None if engines else declared_swarm)
+    return [swarm_target(swarm, engines)] if swarm else targets(engines, declared)
